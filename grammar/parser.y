@@ -1,0 +1,263 @@
+/* parser.y: Bison grammar of the Anneal language; actions only build AST nodes with their locations. */
+%require "3.8"
+%define api.pure full
+%define parse.error custom
+%locations
+%expect 0
+%param {Lexer *lx}
+
+%code requires {
+#include "annealc_int.h"
+}
+
+%code provides {
+int lex_next(YYSTYPE *lval, YYLTYPE *lloc, Lexer *lx);
+}
+
+%code {
+#include <string.h>
+
+#define yylex lex_next
+#define AR (lx->arena)
+
+static void yyerror(YYLTYPE *l, Lexer *lx, const char *msg);
+
+static Loc at(YYLTYPE l)
+{
+	return (Loc){ l.first_line, l.first_column };
+}
+
+static Node *leaf(Lexer *lx, NodeKind kind, YYLTYPE l, const char *name)
+{
+	Node *n = ast_new(AR, kind, at(l));
+	n->name = name;
+	return n;
+}
+
+static Node *item(Lexer *lx, NodeKind kind, YYLTYPE l, const char *name, Node *value)
+{
+	Node *n = leaf(lx, kind, l, name);
+	n->lhs = value;
+	return n;
+}
+}
+
+%union {
+	double num;
+	const char *str;
+	Node *node;
+}
+
+%token <num> NUM "number"
+%token <str> IDENT "name"
+%token KW_SCHEDULE "schedule" KW_PARAM "param" KW_LET "let" KW_CHANNEL "channel"
+%token KW_ON "on" KW_FOR "for" KW_THEN "then" KW_RESTARTS "restarts"
+%token KW_STEPS "steps" KW_EPOCHS "epochs"
+%token EQ "==" NE "!=" LE "<=" GE ">=" AND "&&" OR "||"
+
+%type <node> schedules schedule items item actions action event
+%type <node> seq phase body duration expr args arglist arg elems
+
+%left OR
+%left AND
+%nonassoc EQ NE
+%nonassoc '<' LE '>' GE
+%left '+' '-'
+%left '*' '/'
+%precedence UMINUS '!'
+%right '^'
+
+%%
+
+/* file = schedule* */
+file: schedules { lx->result = $1; }
+    ;
+
+schedules: %empty { $$ = NULL; }
+    | schedules schedule { $$ = ast_append($1, $2); }
+    ;
+
+/* schedule = 'schedule' NAME '{' item* '}' */
+schedule: KW_SCHEDULE IDENT '{' items '}' {
+		$$ = leaf(lx, ND_SCHEDULE, @2, $2);
+		$$->args = $4;
+		$$->end = at(@5);
+	}
+    ;
+
+items: %empty { $$ = NULL; }
+    | items item { $$ = $2 ? ast_append($1, $2) : $1; }
+    ;
+
+/* item = param | let | channel | custom channel | hook */
+item: KW_PARAM IDENT '=' expr ';' { $$ = item(lx, ND_PARAM, @2, $2, $4); }
+    | KW_LET IDENT '=' seq ';'    { $$ = item(lx, ND_LET, @2, $2, $4); }
+    | IDENT '=' seq ';'           { $$ = item(lx, ND_CHANNEL, @1, $1, $3); }
+    | KW_CHANNEL IDENT '=' seq ';' { $$ = item(lx, ND_CUSTOM, @2, $2, $4); }
+    | KW_ON event '{' actions '}' { $$ = $2; $$->body = $4; $$->end = at(@5); }
+    | error ';' { $$ = NULL; }
+    | error '}' { $$ = NULL; }
+    ;
+
+/* event = NAME [expr]   -- restart | every N | at N | enter LABEL */
+event: IDENT      { $$ = leaf(lx, ND_HOOK, @1, $1); }
+    | IDENT expr  { $$ = item(lx, ND_HOOK, @1, $1, $2); }
+    ;
+
+actions: %empty { $$ = NULL; }
+    | actions action { $$ = $2 ? ast_append($1, $2) : $1; }
+    ;
+
+/* action = NAME [NAME] ';'   -- reset momentum | reset moments | snapshot | swa | call NAME */
+action: IDENT ';'         { $$ = leaf(lx, ND_ACTION, @1, $1); }
+    | IDENT IDENT ';'     { $$ = item(lx, ND_ACTION, @1, $1, leaf(lx, ND_IDENT, @2, $2)); }
+    | error ';'           { $$ = NULL; }
+    ;
+
+/* seq = phase ('then' phase)* */
+seq: phase {
+		$$ = ast_new(AR, ND_SEQ, $1->loc);
+		$$->args = $1;
+	}
+    | seq KW_THEN phase { $$ = $1; ast_append($$->args, $3); }
+    ;
+
+/* phase = [LABEL ':'] body ['for' duration] */
+phase: body                         { $$ = ast_binary(AR, ND_PHASE, $1->loc, $1, NULL); }
+    | body KW_FOR duration          { $$ = ast_binary(AR, ND_PHASE, $1->loc, $1, $3); }
+    | IDENT ':' body                { $$ = ast_binary(AR, ND_PHASE, at(@1), $3, NULL); $$->name = $1; }
+    | IDENT ':' body KW_FOR duration { $$ = ast_binary(AR, ND_PHASE, at(@1), $3, $5); $$->name = $1; }
+    ;
+
+/* body = expr | 'restarts' '(' args ')' '{' seq '}' */
+body: expr
+    | KW_RESTARTS '(' args ')' '{' seq '}' {
+		$$ = ast_new(AR, ND_RESTARTS, at(@1));
+		$$->args = $3;
+		$$->body = $6;
+		$$->end = at(@7);
+	}
+    ;
+
+/* duration = expr ['steps' | 'epochs' | '%'] */
+duration: expr          { $$ = item(lx, ND_DURATION, @1, NULL, $1); $$->unit = DUR_STEPS; }
+    | expr KW_STEPS     { $$ = item(lx, ND_DURATION, @1, NULL, $1); $$->unit = DUR_STEPS; }
+    | expr KW_EPOCHS    { $$ = item(lx, ND_DURATION, @1, NULL, $1); $$->unit = DUR_EPOCHS; }
+    | expr '%'          { $$ = item(lx, ND_DURATION, @1, NULL, $1); $$->unit = DUR_PERCENT; }
+    ;
+
+expr: NUM                  { $$ = ast_new(AR, ND_NUM, at(@1)); $$->num = $1; }
+    | IDENT                { $$ = leaf(lx, ND_IDENT, @1, $1); }
+    | IDENT '(' args ')'   { $$ = leaf(lx, ND_CALL, @1, $1); $$->args = $3; }
+    | '(' expr ')'         { $$ = $2; }
+    | '[' elems ']'        { $$ = ast_new(AR, ND_LIST, at(@1)); $$->args = $2; }
+    | '-' expr %prec UMINUS { $$ = ast_binary(AR, ND_NEG, at(@1), $2, NULL); }
+    | '!' expr             { $$ = ast_binary(AR, ND_NOT, at(@1), $2, NULL); }
+    | expr '^' expr        { $$ = ast_binary(AR, ND_POW, at(@2), $1, $3); }
+    | expr '*' expr        { $$ = ast_binary(AR, ND_MUL, at(@2), $1, $3); }
+    | expr '/' expr        { $$ = ast_binary(AR, ND_DIV, at(@2), $1, $3); }
+    | expr '+' expr        { $$ = ast_binary(AR, ND_ADD, at(@2), $1, $3); }
+    | expr '-' expr        { $$ = ast_binary(AR, ND_SUB, at(@2), $1, $3); }
+    | expr '<' expr        { $$ = ast_binary(AR, ND_LT, at(@2), $1, $3); }
+    | expr LE expr         { $$ = ast_binary(AR, ND_LE, at(@2), $1, $3); }
+    | expr '>' expr        { $$ = ast_binary(AR, ND_GT, at(@2), $1, $3); }
+    | expr GE expr         { $$ = ast_binary(AR, ND_GE, at(@2), $1, $3); }
+    | expr EQ expr         { $$ = ast_binary(AR, ND_EQ, at(@2), $1, $3); }
+    | expr NE expr         { $$ = ast_binary(AR, ND_NE, at(@2), $1, $3); }
+    | expr AND expr        { $$ = ast_binary(AR, ND_AND, at(@2), $1, $3); }
+    | expr OR expr         { $$ = ast_binary(AR, ND_OR, at(@2), $1, $3); }
+    ;
+
+args: %empty  { $$ = NULL; }
+    | arglist
+    ;
+
+arglist: arg            { $$ = $1; }
+    | arglist ',' arg   { $$ = ast_append($1, $3); }
+    ;
+
+/* arg = expr | NAME '=' expr | expr ':' expr */
+arg: expr
+    | IDENT '=' expr    { $$ = item(lx, ND_NAMED, @1, $1, $3); }
+    | expr ':' expr     { $$ = ast_binary(AR, ND_POINT, $1->loc, $1, $3); }
+    ;
+
+elems: %empty           { $$ = NULL; }
+    | expr              { $$ = $1; }
+    | elems ',' expr    { $$ = ast_append($1, $3); }
+    ;
+
+%%
+
+/* Bison's own failures: only its stack can overflow, on absurdly deep nesting. */
+static void yyerror(YYLTYPE *l, Lexer *lx, const char *msg)
+{
+	diag_error(lx->diag, at(*l), "%s: expressions are nested too deeply", msg);
+}
+
+/* Keywords and punctuation quoted, token classes (name, number) as they are. */
+static int token_name(char *buf, size_t size, yysymbol_kind_t sym)
+{
+	const char *name = yysymbol_name(sym);
+	if (sym == YYSYMBOL_NUM || sym == YYSYMBOL_IDENT || name[0] == '\'')
+		return snprintf(buf, size, "%s", name);
+	return snprintf(buf, size, "'%s'", name);
+}
+
+/* "unexpected X, expected A or B", at the offending token -- or, when the
+   token that is missing belongs at the end of the previous line, there. */
+static int yyreport_syntax_error(const yypcontext_t *ctx, Lexer *lx)
+{
+	enum { MAX_EXPECTED = 4 };
+	yysymbol_kind_t expected[MAX_EXPECTED];
+	int n = yypcontext_expected_tokens(ctx, expected, MAX_EXPECTED);
+	yysymbol_kind_t got = yypcontext_token(ctx);
+	const YYLTYPE *l = yypcontext_location(ctx);
+	Loc loc = at(*l);
+	if (got != YYSYMBOL_YYEOF && lx->prev_end.line > 0 && lx->prev_end.line < loc.line)
+		loc = lx->prev_end;
+
+	char msg[512];
+	int len = 0;
+	if (n > 0) {
+		len += snprintf(msg + len, sizeof msg - (size_t)len, "expected ");
+		for (int i = 0; i < n; i++) {
+			const char *sep = i == 0 ? "" : i == n - 1 ? " or " : ", ";
+			len += snprintf(msg + len, sizeof msg - (size_t)len, "%s", sep);
+			len += token_name(msg + len, sizeof msg - (size_t)len, expected[i]);
+		}
+		len += snprintf(msg + len, sizeof msg - (size_t)len, " ");
+	} else {
+		len += snprintf(msg + len, sizeof msg - (size_t)len, "unexpected ");
+	}
+	if (got == YYSYMBOL_YYEOF) {
+		snprintf(msg + len, sizeof msg - (size_t)len, "%send of file", n > 0 ? "before " : "");
+	} else {
+		snprintf(msg + len, sizeof msg - (size_t)len, "%s'%.*s'", n > 0 ? "before " : "",
+		         (int)(lx->cur - lx->tok), lx->tok);
+	}
+	diag_error(lx->diag, loc, "%s", msg);
+	if (got == YYSYMBOL_YYEOF && lx->nopen > 0 && lx->nopen <= (int)(sizeof lx->open / sizeof lx->open[0])) {
+		char ch = lx->open[lx->nopen - 1].ch;
+		diag_note(lx->diag, lx->open[lx->nopen - 1].loc, "to close '%c' opened here", ch);
+	}
+	return 0;
+}
+
+Node *parse_file(Arena *a, Diag *d)
+{
+	Lexer lx = { 0 };
+	lx.cur = lx.line_start = d->src->text;
+	lx.lim = d->src->text + d->src->len;
+	lx.line = 1;
+	lx.arena = a;
+	lx.diag = d;
+	int rc = yyparse(&lx);
+	if (rc != 0 || d->nerror > 0)
+		return NULL;
+	if (!lx.result) {
+		diag_error(d, (Loc){ 1, 1 }, "empty file: expected 'schedule NAME { ... }'");
+		return NULL;
+	}
+	return lx.result;
+}

@@ -1,0 +1,372 @@
+/* optim.c: optimizer setup, the per-step scalars (channels, fallbacks, bias corrections) and the step itself. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "anneal_int.h"
+
+int opt_fail(anneal_opt *o, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(o->err, sizeof o->err, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void anneal_config_init(anneal_config *c, int32_t kind)
+{
+	memset(c, 0, sizeof *c);
+	c->kind = kind;
+	c->eps = 1e-8;
+	c->bias = ANNEAL_BIAS_PRODUCT;
+	c->parallel_min = 1 << 18;
+	c->seed = 0x5eed;
+	switch (kind) {
+	case ANNEAL_SGD:
+		c->lr = NAN; /* torch.optim.SGD has no default lr */
+		break;
+	case ANNEAL_ADAM:
+		c->lr = 1e-3;
+		c->momentum = 0.9;
+		c->beta2 = 0.999;
+		break;
+	case ANNEAL_ADAMW:
+		c->lr = 1e-3;
+		c->momentum = 0.9;
+		c->beta2 = 0.999;
+		c->weight_decay = 1e-2;
+		break;
+	case ANNEAL_RMSPROP:
+		c->lr = 1e-2;
+		c->beta2 = 0.99;
+		break;
+	}
+}
+
+static int defines(const anneal_desc *d, int ch)
+{
+	return d != NULL && (d->channels >> ch & 1u);
+}
+
+/* Allocation of a zeroed state array, 64-byte aligned for the vector loops. */
+static float *state_alloc(anneal_opt *o, int64_t n)
+{
+	size_t bytes = ((size_t)(n > 0 ? n : 1) * sizeof(float) + 63) / 64 * 64;
+	float *x = aligned_alloc(64, bytes);
+	if (x != NULL)
+		kern_zero(o, x, n);
+	return x;
+}
+
+static int check_config(const anneal_config *c, const anneal_desc *d, char *err, size_t errlen)
+{
+	if (c->kind < ANNEAL_SGD || c->kind > ANNEAL_RMSPROP) {
+		snprintf(err, errlen, "unknown optimizer kind %d", (int)c->kind);
+		return -1;
+	}
+	if (isnan(c->lr) && !defines(d, ANNEAL_LR)) {
+		snprintf(err, errlen, "no learning rate: the schedule defines no lr channel and the config's lr is unset");
+		return -1;
+	}
+	if (c->lr < 0 || c->momentum < 0 || c->weight_decay < 0 || c->eps < 0 || c->temperature < 0) {
+		snprintf(err, errlen, "lr, momentum, weight_decay, eps and temperature must be >= 0");
+		return -1;
+	}
+	if (c->kind == ANNEAL_SGD && c->nesterov && (c->dampening != 0 || (c->momentum <= 0 && !defines(d, ANNEAL_MOMENTUM)))) {
+		snprintf(err, errlen, "Nesterov momentum requires a momentum and zero dampening");
+		return -1;
+	}
+	if (c->bias != ANNEAL_BIAS_PRODUCT && c->bias != ANNEAL_BIAS_POWER) {
+		snprintf(err, errlen, "unknown bias correction mode %d", (int)c->bias);
+		return -1;
+	}
+	if (d != NULL && d->abi_version != ANNEAL_ABI_VERSION) {
+		snprintf(err, errlen, "schedule '%s' has ABI version %u, libanneal expects %d", d->name ? d->name : "?",
+		         d->abi_version, ANNEAL_ABI_VERSION);
+		return -1;
+	}
+	if (d != NULL && d->eval == NULL) {
+		snprintf(err, errlen, "schedule '%s' has no eval function", d->name ? d->name : "?");
+		return -1;
+	}
+	return 0;
+}
+
+/* One registration slot per distinct `call NAME` in the schedule. */
+static int collect_calls(anneal_opt *o)
+{
+	const anneal_desc *d = o->desc;
+	int max = 0;
+	for (int32_t i = 0; d != NULL && i < d->nhook; i++)
+		max += d->hook[i].naction;
+	o->call = calloc((size_t)(max > 0 ? max : 1), sizeof *o->call);
+	if (o->call == NULL)
+		return -1;
+	for (int32_t i = 0; d != NULL && i < d->nhook; i++) {
+		for (int32_t j = 0; j < d->hook[i].naction; j++) {
+			const anneal_action *a = &d->hook[i].action[j];
+			if (a->kind != ANNEAL_ACT_CALL || a->name == NULL)
+				continue;
+			int k;
+			for (k = 0; k < o->ncall; k++)
+				if (strcmp(o->call[k].name, a->name) == 0)
+					break;
+			if (k == o->ncall)
+				o->call[o->ncall++].name = a->name;
+		}
+	}
+	return 0;
+}
+
+anneal_opt *anneal_create(const anneal_config *c, const anneal_group *group, int32_t ngroup,
+                          const anneal_desc *desc, const double *params, char *err, size_t errlen)
+{
+	if (check_config(c, desc, err, errlen) < 0)
+		return NULL;
+	if (ngroup < 1 || group == NULL) {
+		snprintf(err, errlen, "an optimizer needs at least one parameter group");
+		return NULL;
+	}
+	for (int32_t i = 0; i < ngroup; i++) {
+		const anneal_group *g = &group[i];
+		if (g->n < 0 || (g->n > 0 && (g->param == NULL || g->grad == NULL))) {
+			snprintf(err, errlen, "group %d: needs n >= 0 and param and grad arrays", (int)i);
+			return NULL;
+		}
+		if (!(g->lr_scale >= 0) || !(g->wd_scale >= 0)) {
+			snprintf(err, errlen, "group %d: lr_scale and wd_scale must be >= 0", (int)i);
+			return NULL;
+		}
+	}
+	anneal_opt *o = calloc(1, sizeof *o);
+	if (o == NULL)
+		goto oom;
+	o->cfg = *c;
+	if (o->cfg.parallel_min < KERN_ALIGN)
+		o->cfg.parallel_min = KERN_ALIGN;
+	o->desc = desc;
+	o->ngroup = ngroup;
+	o->prod1 = o->prod2 = 1;
+	o->sgd_fresh = 1;
+	o->plateau.scale = 1;
+	o->grp = calloc((size_t)ngroup, sizeof *o->grp);
+	o->kern = calloc((size_t)ngroup, sizeof *o->kern);
+	o->hostgrp = malloc((size_t)ngroup * sizeof *o->hostgrp);
+	if (o->grp == NULL || o->kern == NULL || o->hostgrp == NULL || collect_calls(o) < 0)
+		goto oom;
+	if (desc != NULL && desc->nparam > 0) {
+		o->params = malloc((size_t)desc->nparam * sizeof *o->params);
+		if (o->params == NULL)
+			goto oom;
+		for (int32_t i = 0; i < desc->nparam; i++)
+			o->params[i] = params != NULL ? params[i] : desc->param[i].value;
+	}
+	o->has_swa = hook_swa_needed(desc);
+	int need_m = c->kind != ANNEAL_SGD && c->kind != ANNEAL_RMSPROP;
+	if (c->kind == ANNEAL_SGD || c->kind == ANNEAL_RMSPROP)
+		need_m = c->momentum > 0 || defines(desc, ANNEAL_MOMENTUM);
+	int need_v = c->kind != ANNEAL_SGD;
+	int need_a = c->kind == ANNEAL_RMSPROP && c->centered;
+	for (int32_t i = 0; i < ngroup; i++) {
+		Group *g = &o->grp[i];
+		g->g = group[i];
+		o->hostgrp[i] = group[i];
+		g->base = o->total;
+		o->total += g->g.n;
+		if ((need_m && (g->m = state_alloc(o, g->g.n)) == NULL) ||
+		    (need_v && (g->v = state_alloc(o, g->g.n)) == NULL) ||
+		    (need_a && (g->a = state_alloc(o, g->g.n)) == NULL) ||
+		    (o->has_swa && (g->swa = state_alloc(o, g->g.n)) == NULL))
+			goto oom;
+	}
+	return o;
+oom:
+	anneal_destroy(o);
+	snprintf(err, errlen, "out of memory allocating optimizer state");
+	return NULL;
+}
+
+void anneal_destroy(anneal_opt *o)
+{
+	if (o == NULL)
+		return;
+	for (int32_t i = 0; o->grp != NULL && i < o->ngroup; i++) {
+		free(o->grp[i].m);
+		free(o->grp[i].v);
+		free(o->grp[i].a);
+		free(o->grp[i].swa);
+	}
+	free(o->grp);
+	free(o->kern);
+	free(o->hostgrp);
+	free(o->call);
+	free(o->params);
+	free(o);
+}
+
+/* The step's channel values after the config's fallbacks and the plateau scale. */
+static int resolve(anneal_opt *o, const anneal_point *in, anneal_point *pt)
+{
+	const double fallback[ANNEAL_FIRST_CUSTOM] = {o->cfg.lr, o->cfg.momentum, o->cfg.beta2, o->cfg.weight_decay,
+	                                              o->cfg.temperature};
+	*pt = *in;
+	for (int ch = 0; ch < ANNEAL_FIRST_CUSTOM; ch++)
+		if (!defines(o->desc, ch) || isnan(pt->value[ch]))
+			pt->value[ch] = fallback[ch];
+	pt->value[ANNEAL_LR] *= o->plateau.scale;
+	if (o->plateau.on && pt->value[ANNEAL_LR] < o->plateau.min_lr)
+		pt->value[ANNEAL_LR] = o->plateau.min_lr;
+	double lr = pt->value[ANNEAL_LR], mu = pt->value[ANNEAL_MOMENTUM], b2 = pt->value[ANNEAL_BETA2];
+	double wd = pt->value[ANNEAL_WEIGHT_DECAY], temp = pt->value[ANNEAL_TEMPERATURE];
+	if (!(lr >= 0))
+		return opt_fail(o, "step %lld: lr is %g, it must be >= 0", (long long)o->step, lr);
+	if (!(mu >= 0) || (o->cfg.kind != ANNEAL_SGD && !(mu < 1)))
+		return opt_fail(o, "step %lld: momentum/beta1 is %g, outside %s", (long long)o->step, mu,
+		                o->cfg.kind == ANNEAL_SGD ? "[0, inf)" : "[0, 1)");
+	if (o->cfg.kind != ANNEAL_SGD && !(b2 >= 0 && b2 < 1))
+		return opt_fail(o, "step %lld: beta2/alpha is %g, outside [0, 1)", (long long)o->step, b2);
+	if (!(wd >= 0))
+		return opt_fail(o, "step %lld: weight_decay is %g, it must be >= 0", (long long)o->step, wd);
+	if (!(temp >= 0))
+		return opt_fail(o, "step %lld: temperature is %g, it must be >= 0", (long long)o->step, temp);
+	if (o->cfg.kind == ANNEAL_SGD && o->cfg.nesterov && !(mu > 0))
+		return opt_fail(o, "step %lld: Nesterov momentum needs momentum > 0, the schedule gives %g",
+		                (long long)o->step, mu);
+	return 0;
+}
+
+/* Fill each group's kernel with this step's float scalars, rounded from
+   double where torch rounds its Python floats. */
+static void prepare(anneal_opt *o, const anneal_point *pt)
+{
+	double lr = pt->value[ANNEAL_LR], mu = pt->value[ANNEAL_MOMENTUM], b2 = pt->value[ANNEAL_BETA2];
+	double wd = pt->value[ANNEAL_WEIGHT_DECAY], temp = pt->value[ANNEAL_TEMPERATURE];
+	const anneal_config *c = &o->cfg;
+	double c1 = 1, c2 = 1;
+	if (c->kind == ANNEAL_ADAM || c->kind == ANNEAL_ADAMW) {
+		o->prod1 *= mu;
+		o->prod2 *= b2;
+		o->t_adam++;
+		if (c->bias == ANNEAL_BIAS_PRODUCT) {
+			c1 = 1 - o->prod1;
+			c2 = 1 - o->prod2;
+		} else {
+			c1 = 1 - pow(mu, (double)o->t_adam);
+			c2 = 1 - pow(b2, (double)o->t_adam);
+		}
+	}
+	uint64_t key = kern_mix(c->seed ^ kern_mix((uint64_t)o->step));
+	for (int32_t i = 0; i < o->ngroup; i++) {
+		Group *g = &o->grp[i];
+		Kern *k = &o->kern[i];
+		double lrg = lr * g->g.lr_scale, wdg = wd * g->g.wd_scale;
+		memset(k, 0, sizeof *k);
+		k->p = g->g.param;
+		k->g = g->g.grad;
+		k->m = g->m;
+		k->v = g->v;
+		k->a = g->a;
+		k->lr = (float)lrg;
+		k->wd = (float)wdg;
+		k->mu = (float)mu;
+		k->eps = (float)c->eps;
+		k->decay = 1;
+		k->base = g->base;
+		k->key = key;
+		k->noisy = temp > 0 && lrg > 0 && o->total > 0;
+		k->sigma = k->noisy ? (float)(sqrt(temp / (double)o->total) / lrg) : 0;
+		switch (c->kind) {
+		case ANNEAL_SGD:
+			if (mu == 0) {
+				k->variant = KV_SGD;
+				break;
+			}
+			k->variant = c->nesterov ? KV_SGD_NESTEROV : KV_SGD_MOM;
+			k->mu_b = o->sgd_fresh ? 0.0f : (float)mu;
+			k->c_b = o->sgd_fresh ? 1.0f : (float)(1 - c->dampening);
+			break;
+		case ANNEAL_ADAMW:
+			k->decay = (float)(1 - lrg * wdg);
+			k->wd = 0;
+			/* fall through */
+		case ANNEAL_ADAM:
+			k->variant = KV_ADAM;
+			k->b1 = (float)mu;
+			k->omb1 = (float)(1 - mu);
+			k->b2 = (float)b2;
+			k->omb2 = (float)(1 - b2);
+			k->step_neg = (float)-(lrg / c1);
+			k->bc2s = (float)sqrt(c2);
+			break;
+		case ANNEAL_RMSPROP:
+			k->b2 = (float)b2;
+			k->omb2 = (float)(1 - b2);
+			if (c->centered)
+				k->variant = mu > 0 ? KV_RMS_CENTERED_MOM : KV_RMS_CENTERED;
+			else
+				k->variant = mu > 0 ? KV_RMS_MOM : KV_RMS;
+			break;
+		}
+	}
+	if (c->kind == ANNEAL_SGD && mu != 0)
+		o->sgd_fresh = 0;
+}
+
+int anneal_step_point(anneal_opt *o, const anneal_point *in)
+{
+	anneal_point pt;
+	if (resolve(o, in, &pt) < 0)
+		return -1;
+	if (hook_fire(o, &pt) < 0)
+		return -1;
+	prepare(o, &pt);
+	kern_run_all(o);
+	o->last = pt;
+	o->step++;
+	return 0;
+}
+
+int anneal_step(anneal_opt *o)
+{
+	anneal_point pt;
+	if (o->desc != NULL) {
+		o->desc->eval(o->step, o->params, &pt);
+	} else {
+		memset(&pt, 0, sizeof pt);
+		for (int ch = 0; ch < ANNEAL_MAX_CHANNELS; ch++)
+			pt.value[ch] = NAN;
+		pt.cycle = -1;
+	}
+	return anneal_step_point(o, &pt);
+}
+
+int64_t anneal_get_step(const anneal_opt *o)
+{
+	return o->step;
+}
+
+const anneal_point *anneal_last_point(const anneal_opt *o)
+{
+	return &o->last;
+}
+
+const char *anneal_errmsg(const anneal_opt *o)
+{
+	return o->err;
+}
+
+float *anneal_state_array(anneal_opt *o, int32_t group, int32_t which)
+{
+	if (group < 0 || group >= o->ngroup)
+		return NULL;
+	switch (which) {
+	case ANNEAL_STATE_MOMENTUM: return o->grp[group].m;
+	case ANNEAL_STATE_SQUARE: return o->grp[group].v;
+	case ANNEAL_STATE_GRAD_AVG: return o->grp[group].a;
+	case ANNEAL_STATE_SWA: return o->grp[group].swa;
+	}
+	return NULL;
+}

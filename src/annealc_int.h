@@ -1,0 +1,293 @@
+/* annealc_int.h: the compiler's one internal header -- arena, diagnostics, AST, lowered form, passes. */
+#ifndef ANNEALC_INT_H
+#define ANNEALC_INT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "anneal/annealc.h"
+#include "anneal/schedule.h"
+
+#define UNREACHABLE() die("%s:%d: unreachable", __FILE__, __LINE__)
+_Noreturn void die(const char *fmt, ...);
+
+/* ---- arena: one per compilation, freed at once ---- */
+
+typedef struct ArenaBlock ArenaBlock;
+typedef struct Arena {
+	ArenaBlock *head;
+} Arena;
+
+void *arena_alloc(Arena *a, size_t n); /* zeroed */
+char *arena_strndup(Arena *a, const char *s, size_t n);
+char *arena_strdup(Arena *a, const char *s);
+void arena_free(Arena *a);
+
+/* ---- source and diagnostics ---- */
+
+typedef struct Loc {
+	int line; /* 1-based */
+	int col;  /* 1-based, in bytes */
+} Loc;
+
+typedef struct Src {
+	const char *path;
+	const char *text; /* NUL-terminated copy of the file */
+	size_t len;
+} Src;
+
+typedef struct Diag {
+	const Src *src;
+	FILE *out;
+	int nerror;
+	int nwarning;
+} Diag;
+
+/* path:line:col: error: message, then the line with a caret under col. */
+void diag_error(Diag *d, Loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void diag_warning(Diag *d, Loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void diag_note(Diag *d, Loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* An error with no source position (file unreadable, bad --param). */
+void diag_plain(Diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- AST (parser output; every node keeps its location) ---- */
+
+typedef enum {
+#define X(kind, text) kind,
+#include "node.def"
+#undef X
+	ND_COUNT
+} NodeKind;
+
+typedef struct Node Node;
+struct Node {
+	NodeKind kind;
+	Loc loc;
+	double num;       /* ND_NUM */
+	const char *name; /* ND_IDENT, ND_CALL, ND_NAMED, ND_PHASE label, items */
+	Node *lhs, *rhs;  /* operands; ND_PHASE: lhs body, rhs duration */
+	Node *args;       /* ND_CALL, ND_LIST, ND_RESTARTS args; ND_SEQ phases; ND_SCHEDULE items */
+	Node *body;       /* ND_RESTARTS, ND_HOOK actions */
+	Node *next;       /* sibling in a list */
+	int unit;         /* ND_DURATION: DUR_STEPS, DUR_EPOCHS, DUR_PERCENT */
+	Loc end;          /* ND_SCHEDULE, ND_HOOK: the closing brace */
+};
+
+enum { DUR_STEPS, DUR_EPOCHS, DUR_PERCENT };
+
+const char *node_kind_name(NodeKind k);
+Node *ast_new(Arena *a, NodeKind kind, Loc loc);
+Node *ast_binary(Arena *a, NodeKind kind, Loc loc, Node *lhs, Node *rhs);
+/* Appends item to the list whose head is *head (order of appearance). */
+Node *ast_append(Node *head, Node *item);
+int ast_length(const Node *list);
+
+/* ---- lexer state (grammar/lexer.re), shared with the parser ---- */
+
+typedef struct Lexer {
+	const char *cur, *lim, *tok, *marker;
+	const char *line_start;
+	int line;
+	Arena *arena;
+	Diag *diag;
+	/* Open brackets, so an error at end of file can point back to the
+	   one never closed (Lua's "to close '{' at line 3"). */
+	struct {
+		char ch;
+		Loc loc;
+	} open[64];
+	int nopen;
+	Loc prev_end; /* just past the previous token: where a missing ';' belongs */
+	Loc last_end; /* just past the current token */
+	Node *result;
+} Lexer;
+
+Loc lex_loc(const Lexer *lx, const char *p);
+
+/* ---- lowered form: what the interpreter and code generation consume ---- */
+
+typedef enum {
+#define X(kind, arity, name) kind,
+#include "ops.def"
+#undef X
+	EX_COUNT
+} ExprKind;
+
+typedef struct Expr Expr;
+struct Expr {
+	ExprKind kind;
+	double num; /* EX_NUM */
+	int param;  /* EX_PARAM: index into the params array */
+	Expr *a, *b, *c;
+};
+
+extern const int expr_arity[EX_COUNT];
+extern const char *const expr_name[EX_COUNT];
+
+/* A schedule tree. Every node is evaluated at a local step s >= 0 with an
+   allotted length L (-1: unbounded):
+   - SC_LEAF: t = s, T = L; the value is `leaf`.
+   - SC_SEQ: phase i is the last one with start <= s; its body sees
+     s - start and length phase.len, or L - start when phase.len is -1 (an
+     open last phase fills what is left; -1 again when L is -1). Past the end
+     of a bounded sequence the last phase goes on (its shapes hold their end
+     value because they clamp their progress to [0, 1]).
+   - SC_RESTARTS: cycle k is the last one with cycle_start(k) <= s, limited
+     to count - 1 when count > 0; the body sees s - cycle_start(k), length
+     period * mult^k and cycle index k. Decided with integers only. */
+typedef enum { SC_LEAF, SC_SEQ, SC_RESTARTS } SchedKind;
+
+typedef struct Sched Sched;
+typedef struct Phase {
+	Sched *body;
+	int64_t start; /* ascending; phase[0].start == 0 */
+	int64_t len;   /* -1: open-ended (only the last phase) */
+	uint64_t enter_mask; /* `on enter LABEL` hooks fired at the phase's local step 0 */
+} Phase;
+
+struct Sched {
+	SchedKind kind;
+	Expr *leaf; /* SC_LEAF */
+	int nphase; /* SC_SEQ */
+	Phase *phase;
+	int64_t period; /* SC_RESTARTS */
+	int64_t mult;   /* >= 1 */
+	int64_t count;  /* 0: unbounded */
+	int ntable;     /* mult > 1: cycle_start[k] and cycle_len[k] for 0 <= k < ntable:
+	                   every cycle whose start fits in int64, at most count of them;
+	                   cycle_start[0] = 0; a length beyond int64 is INT64_MAX */
+	int64_t *cycle_start;
+	int64_t *cycle_len;
+	Sched *body;
+};
+
+typedef struct LParam {
+	const char *name;
+	double value;
+	int structural;
+} LParam;
+
+typedef struct LChannel {
+	const char *name;
+	int slot; /* enum anneal_channel, or ANNEAL_FIRST_CUSTOM + n */
+	Sched *sched;
+} LChannel;
+
+typedef struct LAction {
+	int kind; /* enum anneal_action_kind */
+	const char *name;
+} LAction;
+
+typedef struct LHook {
+	int event; /* enum anneal_event_kind */
+	int64_t arg;
+	const char *phase;
+	int naction;
+	LAction *action;
+} LHook;
+
+/* One checked, lowered schedule. Restart hooks fire from restarts met while
+   evaluating the primary channel; enter hooks from Phase.enter_mask in any
+   channel; every/at hooks from the global step. */
+typedef struct LSchedule {
+	const char *name;
+	int nparam;
+	LParam *param;
+	int nchannel;
+	LChannel *channel;
+	int primary; /* index into channel[] (lr if defined, else the first) */
+	int nhook;
+	LHook *hook;
+	uint64_t restart_mask; /* hooks fired by a restart */
+	int64_t horizon;
+	uint64_t digest;
+} LSchedule;
+
+/* The checked program: the public annealc_program. */
+typedef struct Override {
+	const char *schedule, *param;
+	double value;
+} Override;
+
+struct annealc_program {
+	Arena arena;
+	Src src;
+	Node *ast;
+	int noverride;
+	Override *override; /* --param values, applied at every (re)check */
+	int nschedule;
+	LSchedule *schedule;
+};
+
+/* ---- checker state, shared by check.c, lower.c and shapes.c ---- */
+
+enum { MAX_PARAMS = 256, MAX_LETS = 256, MAX_LABELS = 256 };
+
+typedef struct Checker {
+	Arena *arena;
+	Diag *diag;
+	const annealc_program *prog;
+	const char *schedule; /* name of the schedule being checked */
+	int nparam;
+	Node *param_node[MAX_PARAMS];
+	LParam param[MAX_PARAMS];
+	int nlet;
+	Node *let_node[MAX_LETS];
+	int let_busy[MAX_LETS]; /* being expanded: a let that reaches itself is an error */
+	int nlabel;
+	struct {
+		const char *name;
+		Loc loc;
+		Phase *phase;
+	} label[MAX_LABELS];
+} Checker;
+
+/* Where an expression is lowered. */
+typedef struct Ctx {
+	int in_restarts; /* `cycle` is defined */
+	int T_known;     /* the phase has a length: T, p and shapes over T are allowed */
+	int64_t min_T;   /* the smallest value T takes (the first cycle is the shortest), -1 unknown */
+	const char *open_why; /* why T is unknown, for the message */
+	const char *constant; /* a compile-time value: what it is, for messages */
+} Ctx;
+
+Expr *ex_num(Checker *c, double v);
+Expr *ex_op(Checker *c, ExprKind k, Expr *a, Expr *b, Expr *cc);
+/* Lowers an expression; NULL after a diagnostic. */
+Expr *lower_expr(Checker *c, Node *n, const Ctx *ctx);
+/* A value fixed at compile time (numbers, params -- which become
+   structural -- and arithmetic); 0 after a diagnostic naming `what`. */
+int const_eval(Checker *c, Node *n, const char *what, double *out);
+/* const_eval, then a whole number in [lo, INT64_MAX]. */
+int const_int(Checker *c, Node *n, const char *what, int64_t lo, int64_t *out);
+int lookup_let(Checker *c, const char *name);
+int lookup_param(Checker *c, const char *name);
+/* shapes.c: the shape or builtin function called by n, lowered; NULL after
+   a diagnostic. */
+Expr *lower_call(Checker *c, Node *n, const Ctx *ctx);
+/* Binds a call's positional and named arguments to `names` (NULL-ended);
+   the first nreq are required. 0 after a diagnostic. */
+int bind_args(Checker *c, Node *call, const char *fname, const char *const *names, int nreq, Node **out);
+/* lower.c: a channel's sequence; *len is its length or -1 when open. */
+Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t enclosing, int64_t *len);
+
+/* ---- passes ---- */
+
+/* lexer.re / parser.y: the file's schedules, or NULL after diagnostics. */
+Node *parse_file(Arena *a, Diag *d);
+/* check.c + lower.c: the AST checked and lowered into prog; returns the
+   number of errors. Nothing is lowered from a program with errors. */
+int check_program(annealc_program *prog, Node *file, Diag *d);
+/* interp.c: the reference interpreter, the oracle for every other path. */
+void interp_eval(const LSchedule *s, int64_t step, const double *params, anneal_point *out);
+double interp_channel(const LSchedule *s, int ch_index, int64_t step, const double *params);
+/* Cycle index of local step s in a restarts node, by integers only. */
+int64_t sched_cycle_of(const Sched *r, int64_t s);
+int64_t sched_cycle_start(const Sched *r, int64_t k);
+/* dump.c: a canonical text of the lowered form (tests, digest, --emit lowered). */
+void dump_schedule(FILE *out, const LSchedule *s);
+uint64_t digest_schedule(const LSchedule *s);
+
+#endif

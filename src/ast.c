@@ -1,0 +1,50 @@
+/* ast.c: constructors for AST nodes, used by the parser's actions. */
+#include "annealc_int.h"
+
+static const char *const node_names[ND_COUNT] = {
+#define X(kind, text) [kind] = text,
+#include "node.def"
+#undef X
+};
+
+const char *node_kind_name(NodeKind k)
+{
+	return node_names[k];
+}
+
+Node *ast_new(Arena *a, NodeKind kind, Loc loc)
+{
+	Node *n = arena_alloc(a, sizeof *n);
+	n->kind = kind;
+	n->loc = loc;
+	return n;
+}
+
+Node *ast_binary(Arena *a, NodeKind kind, Loc loc, Node *lhs, Node *rhs)
+{
+	Node *n = ast_new(a, kind, loc);
+	n->lhs = lhs;
+	n->rhs = rhs;
+	return n;
+}
+
+/* Lists are short (items of a schedule, arguments), so walking to the tail
+   keeps the node small and the parser's actions simple. */
+Node *ast_append(Node *head, Node *item)
+{
+	if (!head)
+		return item;
+	Node *p = head;
+	while (p->next)
+		p = p->next;
+	p->next = item;
+	return head;
+}
+
+int ast_length(const Node *list)
+{
+	int n = 0;
+	for (; list; list = list->next)
+		n++;
+	return n;
+}

@@ -1,0 +1,102 @@
+/* cg.h: the LLVM-C back end's internal header -- module state, frames, and the passes shared by the JIT and AOT. */
+#ifndef ANNEAL_CG_H
+#define ANNEAL_CG_H
+
+#include <llvm-c/Core.h>
+#include <llvm-c/Error.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
+
+#include "annealc_int.h"
+
+/* Restart tables already emitted for a restarts node, shared by eval and fill. */
+typedef struct CgTable {
+	const Sched *node;
+	LLVMValueRef start; /* [ntable + 1 x i64]: the cycle starts, then INT64_MAX */
+	LLVMValueRef len;   /* [ntable x i64] */
+	LLVMValueRef est;   /* [64 x i64]: cycle of the smallest step of each bit length */
+} CgTable;
+
+/* One module under construction: the LLVM handles, the common types and the
+   schedule whose functions are being built. The module and builder are owned
+   here until cg_module_take hands the module on. */
+typedef struct Cg {
+	LLVMContextRef ctx; /* borrowed: owned by the JIT or by annealc_emit */
+	LLVMModuleRef mod;
+	LLVMBuilderRef b;
+	LLVMBuilderRef ab; /* allocas, at the top of the entry block */
+
+	LLVMTypeRef i1, i8, i32, i64, f64, ptr, f64ptr;
+	LLVMTypeRef point;   /* anneal_point */
+	LLVMTypeRef param;   /* anneal_param */
+	LLVMTypeRef action;  /* anneal_action */
+	LLVMTypeRef hook;    /* anneal_hook */
+	LLVMTypeRef desc;    /* anneal_desc */
+	LLVMTypeRef eval_ty; /* void (i64, double *, anneal_point *) */
+	LLVMTypeRef fill_ty; /* void (i64, i64, double *, i32, double *) */
+
+	const LSchedule *s;
+	int bind;        /* params are compile-time constants */
+	const char *sym; /* prefix of the generated symbols: the schedule's name, or a unique one in the JIT */
+
+	LLVMValueRef fn;       /* function being built */
+	LLVMValueRef *pval;    /* value of every param in the current function */
+	LLVMValueRef defaults; /* [nparam x double] of the defaults */
+
+	/* eval only: the event mask, cycle and phase of the step */
+	LLVMValueRef ev, cyc, phase, res;
+	int primary; /* the channel being built is the primary one */
+
+	int ntable;
+	CgTable *table;
+} Cg;
+
+/* What an Expr can read in the innermost phase: i64 values, converted to
+   double where used (ops.def). cycle is NULL outside restarts. */
+typedef struct CgFrame {
+	LLVMValueRef t, T, step, cycle;
+	LLVMValueRef td, Td, stepd, cycled; /* the conversions, made once per frame */
+} CgFrame;
+
+/* cg_expr.c */
+void cg_types(Cg *g);
+LLVMValueRef cg_expr(Cg *g, const Expr *e, CgFrame *f);
+LLVMValueRef cg_i64(Cg *g, int64_t v);
+LLVMValueRef cg_f64(Cg *g, double v);
+LLVMValueRef cg_cstr(Cg *g, const char *s); /* i8 pointer to a private string, NULL pointer for NULL */
+LLVMValueRef cg_alloca(Cg *g, LLVMTypeRef ty, const char *name);
+LLVMValueRef cg_smin(Cg *g, LLVMValueRef a, LLVMValueRef b);
+LLVMValueRef cg_global_const(Cg *g, LLVMTypeRef ty, LLVMValueRef init, const char *name);
+/* Starts a function body: the entry block, the alloca builder and the param values. */
+void cg_begin(Cg *g, LLVMValueRef fn, LLVMValueRef params_arg);
+void cg_end(Cg *g);
+
+/* cg_sched.c */
+LLVMValueRef cg_eval_fn(Cg *g);
+LLVMValueRef cg_fill_fn(Cg *g);
+/* The restarts cycle of local step s: index, start and length. */
+typedef struct CgCycle {
+	LLVMValueRef k, start, len, next; /* next: start of cycle k + 1, INT64_MAX when none follows */
+} CgCycle;
+void cg_cycle(Cg *g, const Sched *r, LLVMValueRef s, CgCycle *c);
+
+/* cg_desc.c */
+LLVMValueRef cg_desc(Cg *g, LLVMValueRef eval, LLVMValueRef fill);
+void cg_defaults(Cg *g);
+
+/* cg_module.c */
+/* Process-wide set-up, once: native target, and glibc's libmvec as the vector
+   library when it can be loaded. Returns 1 when vector math is on. */
+int cg_init(void);
+/* Turns an LLVMErrorRef into a message on diag, consuming it; returns 2. */
+int cg_error(FILE *diag, LLVMErrorRef err, const char *what);
+/* The three symbols of every schedule in one new module of ctx; symbol
+   names are sym[i] (NULL: the schedule's name). */
+LLVMModuleRef cg_module(LLVMContextRef ctx, const char *modname, const LSchedule *const *s,
+                        const char *const *sym, int n, const annealc_options *o);
+LLVMTargetMachineRef cg_target_machine(const char *triple, int host_cpu, int opt_level, int jit,
+                                       FILE *diag);
+/* Verify, then optimise with the new pass manager. Returns 0 or 2. */
+int cg_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, FILE *diag);
+
+#endif

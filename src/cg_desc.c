@@ -1,0 +1,104 @@
+/* cg_desc.c: the constant NAME_desc (anneal_desc with its params, channel names and hooks) and the param defaults. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cg.h"
+
+static LLVMValueRef i32c(Cg *g, int64_t v)
+{
+	return LLVMConstInt(g->i32, (unsigned long long)v, 1);
+}
+
+static LLVMValueRef array_ptr(Cg *g, LLVMTypeRef elem, LLVMValueRef *v, unsigned n, const char *name)
+{
+	if (n == 0)
+		return LLVMConstNull(g->ptr);
+	LLVMValueRef arr = LLVMConstArray(elem, v, n);
+	return LLVMConstPointerCast(cg_global_const(g, LLVMArrayType(elem, n), arr, name), g->ptr);
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+/* The values NAME_eval and NAME_fill read when params is NULL. */
+void cg_defaults(Cg *g)
+{
+	unsigned n = (unsigned)g->s->nparam;
+	LLVMValueRef *v = xcalloc(n, sizeof *v);
+	for (unsigned i = 0; i < n; i++)
+		v[i] = cg_f64(g, g->s->param[i].value);
+	g->defaults = cg_global_const(g, LLVMArrayType(g->f64, n), LLVMConstArray(g->f64, v, n), "defaults");
+	free(v);
+}
+
+static LLVMValueRef hooks(Cg *g)
+{
+	const LSchedule *s = g->s;
+	LLVMValueRef *h = xcalloc((size_t)s->nhook, sizeof *h);
+	for (int i = 0; i < s->nhook; i++) {
+		const LHook *hk = &s->hook[i];
+		LLVMValueRef *a = xcalloc((size_t)hk->naction, sizeof *a);
+		for (int j = 0; j < hk->naction; j++) {
+			LLVMValueRef f[] = { i32c(g, hk->action[j].kind), cg_cstr(g, hk->action[j].name) };
+			a[j] = LLVMConstNamedStruct(g->action, f, 2);
+		}
+		LLVMValueRef f[] = { i32c(g, hk->event), cg_i64(g, hk->arg), cg_cstr(g, hk->phase),
+			             i32c(g, hk->naction), array_ptr(g, g->action, a, (unsigned)hk->naction, "actions") };
+		h[i] = LLVMConstNamedStruct(g->hook, f, 5);
+		free(a);
+	}
+	LLVMValueRef p = array_ptr(g, g->hook, h, (unsigned)s->nhook, "hooks");
+	free(h);
+	return p;
+}
+
+/* NAME_desc: external and constant, so a host links against it; its field
+   order is anneal_desc's and the unit test checks the offsets. */
+LLVMValueRef cg_desc(Cg *g, LLVMValueRef eval, LLVMValueRef fill)
+{
+	const LSchedule *s = g->s;
+	LLVMValueRef *pv = xcalloc((size_t)s->nparam, sizeof *pv);
+	for (int i = 0; i < s->nparam; i++) {
+		const LParam *p = &s->param[i];
+		LLVMValueRef f[] = { cg_cstr(g, p->name), cg_f64(g, p->value), i32c(g, p->structural) };
+		pv[i] = LLVMConstNamedStruct(g->param, f, 3);
+	}
+	LLVMValueRef params = array_ptr(g, g->param, pv, (unsigned)s->nparam, "params");
+	free(pv);
+
+	LLVMValueRef names[ANNEAL_MAX_CHANNELS];
+	uint32_t defined = 0;
+	for (int i = 0; i < ANNEAL_MAX_CHANNELS; i++)
+		names[i] = LLVMConstNull(g->ptr);
+	for (int c = 0; c < s->nchannel; c++) {
+		names[s->channel[c].slot] = cg_cstr(g, s->channel[c].name);
+		defined |= UINT32_C(1) << s->channel[c].slot;
+	}
+	int primary = s->nchannel > 0 ? s->channel[s->primary].slot : 0;
+	LLVMValueRef f[] = {
+		i32c(g, ANNEAL_ABI_VERSION),
+		cg_cstr(g, s->name),
+		i32c(g, s->nparam),
+		params,
+		LLVMConstInt(g->i32, defined, 0),
+		LLVMConstArray(g->ptr, names, ANNEAL_MAX_CHANNELS),
+		i32c(g, primary),
+		i32c(g, s->nhook),
+		hooks(g),
+		cg_i64(g, s->horizon),
+		LLVMConstInt(g->i64, s->digest, 0),
+		LLVMConstPointerCast(eval, g->ptr),
+		LLVMConstPointerCast(fill, g->ptr),
+	};
+	char name[strlen(g->sym) + 8];
+	snprintf(name, sizeof name, "%s_desc", g->sym);
+	LLVMValueRef gv = LLVMAddGlobal(g->mod, g->desc, name);
+	LLVMSetInitializer(gv, LLVMConstNamedStruct(g->desc, f, 13));
+	LLVMSetGlobalConstant(gv, 1);
+	return gv;
+}

@@ -1,0 +1,215 @@
+/* cg_expr.c: LLVM IR for the lowered expressions, with the interpreter's exact float semantics. */
+#include <math.h>
+#include <string.h>
+
+#include "cg.h"
+
+/* Pointers are i8* (opaque `ptr` from LLVM 15 on) or element-typed where a
+   load or GEP needs it; every load, GEP and call names its type, so the same
+   code builds typed (LLVM 14) and opaque IR. The struct layouts follow
+   include/anneal/schedule.h field by field; tests/unit/check_codegen.c
+   compares the offsets with offsetof. */
+void cg_types(Cg *g)
+{
+	LLVMContextRef c = g->ctx;
+	g->i1 = LLVMInt1TypeInContext(c);
+	g->i8 = LLVMInt8TypeInContext(c);
+	g->i32 = LLVMInt32TypeInContext(c);
+	g->i64 = LLVMInt64TypeInContext(c);
+	g->f64 = LLVMDoubleTypeInContext(c);
+	g->ptr = LLVMPointerType(g->i8, 0);
+	g->f64ptr = LLVMPointerType(g->f64, 0);
+
+	LLVMTypeRef pt[] = { LLVMArrayType(g->f64, ANNEAL_MAX_CHANNELS), g->i64, g->i64, g->i32, g->i32 };
+	g->point = LLVMStructTypeInContext(c, pt, 5, 0);
+	LLVMTypeRef pa[] = { g->ptr, g->f64, g->i32 };
+	g->param = LLVMStructTypeInContext(c, pa, 3, 0);
+	LLVMTypeRef ac[] = { g->i32, g->ptr };
+	g->action = LLVMStructTypeInContext(c, ac, 2, 0);
+	LLVMTypeRef hk[] = { g->i32, g->i64, g->ptr, g->i32, g->ptr };
+	g->hook = LLVMStructTypeInContext(c, hk, 5, 0);
+	LLVMTypeRef de[] = { g->i32, g->ptr, g->i32, g->ptr, g->i32, LLVMArrayType(g->ptr, ANNEAL_MAX_CHANNELS),
+		             g->i32, g->i32, g->ptr, g->i64, g->i64, g->ptr, g->ptr };
+	g->desc = LLVMStructTypeInContext(c, de, 13, 0);
+
+	LLVMTypeRef ea[] = { g->i64, g->f64ptr, LLVMPointerType(g->point, 0) };
+	g->eval_ty = LLVMFunctionType(LLVMVoidTypeInContext(c), ea, 3, 0);
+	LLVMTypeRef fa[] = { g->i64, g->i64, g->f64ptr, g->i32, g->f64ptr };
+	g->fill_ty = LLVMFunctionType(LLVMVoidTypeInContext(c), fa, 5, 0);
+}
+
+LLVMValueRef cg_i64(Cg *g, int64_t v)
+{
+	return LLVMConstInt(g->i64, (unsigned long long)v, 1);
+}
+
+LLVMValueRef cg_f64(Cg *g, double v)
+{
+	return LLVMConstReal(g->f64, v);
+}
+
+LLVMValueRef cg_global_const(Cg *g, LLVMTypeRef ty, LLVMValueRef init, const char *name)
+{
+	LLVMValueRef gv = LLVMAddGlobal(g->mod, ty, name);
+	LLVMSetInitializer(gv, init);
+	LLVMSetGlobalConstant(gv, 1);
+	LLVMSetLinkage(gv, LLVMPrivateLinkage);
+	LLVMSetUnnamedAddr(gv, 1);
+	return gv;
+}
+
+LLVMValueRef cg_cstr(Cg *g, const char *s)
+{
+	if (!s)
+		return LLVMConstNull(g->ptr);
+	size_t n = strlen(s);
+	LLVMValueRef init = LLVMConstStringInContext(g->ctx, s, (unsigned)n, 0);
+	LLVMValueRef gv = cg_global_const(g, LLVMArrayType(g->i8, (unsigned)n + 1), init, "str");
+	LLVMSetAlignment(gv, 1);
+	return LLVMConstPointerCast(gv, g->ptr);
+}
+
+LLVMValueRef cg_alloca(Cg *g, LLVMTypeRef ty, const char *name)
+{
+	return LLVMBuildAlloca(g->ab, ty, name);
+}
+
+LLVMValueRef cg_smin(Cg *g, LLVMValueRef a, LLVMValueRef b)
+{
+	return LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, a, b, ""), a, b, "min");
+}
+
+/* Param values are loaded once at entry, so a fill loop never reloads them
+   through a pointer that might alias its output. */
+void cg_begin(Cg *g, LLVMValueRef fn, LLVMValueRef params_arg)
+{
+	g->fn = fn;
+	/* The entry block holds only allocas and a branch, so mem2reg finds
+	   every alloca there whatever is built later. */
+	LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(g->ctx, fn, "entry");
+	LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(g->ctx, fn, "body");
+	LLVMPositionBuilderAtEnd(g->b, entry);
+	LLVMValueRef br = LLVMBuildBr(g->b, body);
+	g->ab = LLVMCreateBuilderInContext(g->ctx);
+	LLVMPositionBuilderBefore(g->ab, br);
+	LLVMPositionBuilderAtEnd(g->b, body);
+
+	LLVMValueRef base = NULL;
+	int runtime = 0;
+	for (int i = 0; i < g->s->nparam; i++)
+		runtime |= !g->bind && !g->s->param[i].structural;
+	if (runtime) {
+		LLVMValueRef dflt = LLVMConstPointerCast(g->defaults, g->f64ptr);
+		LLVMValueRef null = LLVMBuildICmp(g->b, LLVMIntEQ, params_arg, LLVMConstNull(g->f64ptr), "");
+		base = LLVMBuildSelect(g->b, null, dflt, params_arg, "params");
+	}
+	for (int i = 0; i < g->s->nparam; i++) {
+		const LParam *p = &g->s->param[i];
+		if (g->bind || p->structural) {
+			g->pval[i] = cg_f64(g, p->value);
+			continue;
+		}
+		LLVMValueRef idx = cg_i64(g, i);
+		LLVMValueRef at = LLVMBuildInBoundsGEP2(g->b, g->f64, base, &idx, 1, "");
+		g->pval[i] = LLVMBuildLoad2(g->b, g->f64, at, p->name);
+	}
+}
+
+void cg_end(Cg *g)
+{
+	LLVMDisposeBuilder(g->ab);
+	g->ab = NULL;
+	g->fn = NULL;
+}
+
+static LLVMValueRef intrinsic(Cg *g, const char *name, LLVMValueRef *args, unsigned n)
+{
+	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+	if (!id)
+		die("no LLVM intrinsic %s", name);
+	LLVMTypeRef ov = g->f64;
+	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(g->mod, id, &ov, 1);
+	LLVMTypeRef ty = LLVMIntrinsicGetType(g->ctx, id, &ov, 1);
+	return LLVMBuildCall2(g->b, ty, fn, args, n, "");
+}
+
+static LLVMValueRef to_double(Cg *g, LLVMValueRef *memo, LLVMValueRef v)
+{
+	if (!*memo)
+		*memo = LLVMBuildSIToFP(g->b, v, g->f64, "");
+	return *memo;
+}
+
+/* C's `x != 0` is true for NaN (unordered), `x == 0` false (ordered). */
+static LLVMValueRef truth(Cg *g, LLVMValueRef v)
+{
+	return LLVMBuildFCmp(g->b, LLVMRealUNE, v, cg_f64(g, 0), "");
+}
+
+static LLVMValueRef as_double(Cg *g, LLVMValueRef bit)
+{
+	return LLVMBuildUIToFP(g->b, bit, g->f64, "");
+}
+
+static LLVMValueRef compare(Cg *g, LLVMRealPredicate p, LLVMValueRef a, LLVMValueRef b)
+{
+	return as_double(g, LLVMBuildFCmp(g->b, p, a, b, ""));
+}
+
+/* expr: one ops.def operation over its operands. No fast-math flags: the
+   result must be the interpreter's within 4 ulp. IF is a select because
+   neither arm has side effects. */
+LLVMValueRef cg_expr(Cg *g, const Expr *e, CgFrame *f)
+{
+	LLVMBuilderRef b = g->b;
+	LLVMValueRef a = NULL, c = NULL;
+	int arity = expr_arity[e->kind];
+	if (arity >= 1)
+		a = cg_expr(g, e->a, f);
+	if (arity >= 2)
+		c = cg_expr(g, e->b, f);
+	LLVMValueRef ops[2] = { a, c };
+	switch (e->kind) {
+	case EX_NUM: return cg_f64(g, e->num);
+	case EX_PARAM: return g->pval[e->param];
+	case EX_T: return to_double(g, &f->td, f->t);
+	case EX_TLEN: return to_double(g, &f->Td, f->T);
+	case EX_STEP: return to_double(g, &f->stepd, f->step);
+	case EX_CYCLE:
+		if (!f->cycle)
+			die("cg: `cycle` outside restarts reached code generation");
+		return to_double(g, &f->cycled, f->cycle);
+	case EX_NEG: return LLVMBuildFNeg(b, a, "");
+	case EX_NOT: return compare(g, LLVMRealOEQ, a, cg_f64(g, 0));
+	case EX_ABS: return intrinsic(g, "llvm.fabs", ops, 1);
+	case EX_SQRT: return intrinsic(g, "llvm.sqrt", ops, 1);
+	case EX_EXP: return intrinsic(g, "llvm.exp", ops, 1);
+	case EX_LOG: return intrinsic(g, "llvm.log", ops, 1);
+	case EX_COS: return intrinsic(g, "llvm.cos", ops, 1);
+	case EX_SIN: return intrinsic(g, "llvm.sin", ops, 1);
+	case EX_FLOOR: return intrinsic(g, "llvm.floor", ops, 1);
+	case EX_CEIL: return intrinsic(g, "llvm.ceil", ops, 1);
+	case EX_ADD: return LLVMBuildFAdd(b, a, c, "");
+	case EX_SUB: return LLVMBuildFSub(b, a, c, "");
+	case EX_MUL: return LLVMBuildFMul(b, a, c, "");
+	case EX_DIV: return LLVMBuildFDiv(b, a, c, "");
+	case EX_POW: return intrinsic(g, "llvm.pow", ops, 2);
+	/* a < b ? a : b, as interp.c, not minnum: they differ on NaN and -0. */
+	case EX_MIN: return LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, a, c, ""), a, c, "");
+	case EX_MAX: return LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, a, c, ""), a, c, "");
+	case EX_LT: return compare(g, LLVMRealOLT, a, c);
+	case EX_LE: return compare(g, LLVMRealOLE, a, c);
+	case EX_GT: return compare(g, LLVMRealOGT, a, c);
+	case EX_GE: return compare(g, LLVMRealOGE, a, c);
+	case EX_EQ: return compare(g, LLVMRealOEQ, a, c);
+	case EX_NE: return compare(g, LLVMRealUNE, a, c);
+	case EX_AND: return as_double(g, LLVMBuildAnd(b, truth(g, a), truth(g, c), ""));
+	case EX_OR: return as_double(g, LLVMBuildOr(b, truth(g, a), truth(g, c), ""));
+	case EX_IF: {
+		LLVMValueRef no = cg_expr(g, e->c, f);
+		return LLVMBuildSelect(b, truth(g, a), c, no, "");
+	}
+	case EX_COUNT: break;
+	}
+	UNREACHABLE();
+}

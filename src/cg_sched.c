@@ -1,0 +1,408 @@
+/* cg_sched.c: NAME_eval and NAME_fill -- schedule trees as compare trees, restart tables and per-segment loops. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cg.h"
+
+static LLVMBasicBlockRef block(Cg *g, const char *name)
+{
+	return LLVMAppendBasicBlockInContext(g->ctx, g->fn, name);
+}
+
+static LLVMValueRef load64(Cg *g, LLVMValueRef at)
+{
+	return LLVMBuildLoad2(g->b, g->i64, at, "");
+}
+
+static LLVMValueRef table_at(Cg *g, LLVMValueRef table, unsigned n, LLVMValueRef k)
+{
+	LLVMValueRef idx[2] = { cg_i64(g, 0), k };
+	LLVMValueRef at = LLVMBuildInBoundsGEP2(g->b, LLVMArrayType(g->i64, n), table, idx, 2, "");
+	return load64(g, at);
+}
+
+static LLVMValueRef i64_array(Cg *g, const int64_t *v, unsigned n, const char *name)
+{
+	LLVMValueRef *c = calloc(n, sizeof *c);
+	if (!c)
+		die("out of memory");
+	for (unsigned i = 0; i < n; i++)
+		c[i] = cg_i64(g, v[i]);
+	LLVMValueRef init = LLVMConstArray(g->i64, c, n);
+	free(c);
+	return cg_global_const(g, LLVMArrayType(g->i64, n), init, name);
+}
+
+/* The tables of a restarts node with mult > 1, emitted once per module. est[b]
+   is the cycle of 2^(b-1), the smallest step of bit length b: cycle starts
+   at least double from cycle 1 on (start(k+1) = mult * start(k) + period),
+   so a step of bit length b is in cycle est[b] or est[b] + 1. */
+static CgTable *tables(Cg *g, const Sched *r)
+{
+	for (int i = 0; i < g->ntable; i++)
+		if (g->table[i].node == r)
+			return &g->table[i];
+	CgTable *t = realloc(g->table, (size_t)(g->ntable + 1) * sizeof *t);
+	if (!t)
+		die("out of memory");
+	g->table = t;
+	t = &g->table[g->ntable++];
+	t->node = r;
+	int n = r->ntable;
+	int64_t *start = malloc(((size_t)n + 1) * sizeof *start);
+	int64_t est[65];
+	if (!start)
+		die("out of memory");
+	memcpy(start, r->cycle_start, (size_t)n * sizeof *start);
+	start[n] = INT64_MAX;
+	est[0] = 0;
+	for (int b = 1; b < 65; b++) {
+		int64_t s = b < 64 ? INT64_C(1) << (b - 1) : INT64_MAX;
+		est[b] = sched_cycle_of(r, s);
+	}
+	t->start = i64_array(g, start, (unsigned)n + 1, "cycle_start");
+	t->len = i64_array(g, r->cycle_len, (unsigned)n, "cycle_len");
+	t->est = i64_array(g, est, 65, "cycle_est");
+	free(start);
+	return t;
+}
+
+/* restarts: cycle k of local step s, exactly, in O(1) -- a division when
+   mult == 1, else a bit-length estimate corrected once against the table. */
+void cg_cycle(Cg *g, const Sched *r, LLVMValueRef s, CgCycle *c)
+{
+	LLVMBuilderRef b = g->b;
+	if (r->mult == 1) {
+		LLVMValueRef period = cg_i64(g, r->period);
+		LLVMValueRef k = LLVMBuildSDiv(b, s, period, "k");
+		LLVMValueRef last = NULL;
+		if (r->count > 0) {
+			k = cg_smin(g, k, cg_i64(g, r->count - 1));
+			last = LLVMBuildICmp(b, LLVMIntEQ, k, cg_i64(g, r->count - 1), "");
+		}
+		c->k = k;
+		c->start = LLVMBuildNSWMul(b, k, period, "start");
+		c->len = period;
+		LLVMValueRef full = LLVMBuildICmp(b, LLVMIntSGT, c->start, cg_i64(g, INT64_MAX - r->period), "");
+		last = last ? LLVMBuildOr(b, last, full, "") : full;
+		c->next = LLVMBuildSelect(b, last, cg_i64(g, INT64_MAX), LLVMBuildAdd(b, c->start, period, ""), "next");
+		return;
+	}
+	CgTable *t = tables(g, r);
+	unsigned n = (unsigned)r->ntable;
+	LLVMValueRef ctlz_args[2] = { s, LLVMConstInt(g->i1, 0, 0) };
+	unsigned id = LLVMLookupIntrinsicID("llvm.ctlz", 9);
+	LLVMTypeRef ov = g->i64;
+	LLVMValueRef ctlz = LLVMGetIntrinsicDeclaration(g->mod, id, &ov, 1);
+	LLVMValueRef lz = LLVMBuildCall2(b, LLVMIntrinsicGetType(g->ctx, id, &ov, 1), ctlz, ctlz_args, 2, "");
+	LLVMValueRef bits = LLVMBuildSub(b, cg_i64(g, 64), lz, "bits");
+	LLVMValueRef k0 = table_at(g, t->est, 65, bits);
+	LLVMValueRef after = table_at(g, t->start, n + 1, LLVMBuildAdd(b, k0, cg_i64(g, 1), ""));
+	LLVMValueRef up = LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntSLE, after, s, ""), g->i64, "");
+	LLVMValueRef k = cg_smin(g, LLVMBuildAdd(b, k0, up, ""), cg_i64(g, (int64_t)n - 1));
+	c->k = k;
+	c->start = table_at(g, t->start, n + 1, k);
+	c->len = table_at(g, t->len, n, k);
+	c->next = table_at(g, t->start, n + 1, LLVMBuildAdd(b, k, cg_i64(g, 1), ""));
+}
+
+/* A balanced tree of compares on the phase starts: O(log nphase) branches to
+   the block of the last phase with start <= s. */
+static void phase_tree(Cg *g, const Sched *n, LLVMValueRef s, int lo, int hi, LLVMBasicBlockRef *to)
+{
+	if (hi - lo == 1) {
+		LLVMBuildBr(g->b, to[lo]);
+		return;
+	}
+	int mid = lo + (hi - lo) / 2;
+	LLVMBasicBlockRef left = block(g, "before"), right = block(g, "from");
+	LLVMValueRef below = LLVMBuildICmp(g->b, LLVMIntSLT, s, cg_i64(g, n->phase[mid].start), "");
+	LLVMBuildCondBr(g->b, below, left, right);
+	LLVMPositionBuilderAtEnd(g->b, left);
+	phase_tree(g, n, s, lo, mid, to);
+	LLVMPositionBuilderAtEnd(g->b, right);
+	phase_tree(g, n, s, mid, hi, to);
+}
+
+static LLVMBasicBlockRef *phase_blocks(Cg *g, const Sched *n, LLVMValueRef s)
+{
+	LLVMBasicBlockRef *to = calloc((size_t)n->nphase, sizeof *to);
+	if (!to)
+		die("out of memory");
+	for (int i = 0; i < n->nphase; i++)
+		to[i] = block(g, "phase");
+	phase_tree(g, n, s, 0, n->nphase, to);
+	return to;
+}
+
+/* The length a phase's body sees: its own, or what is left of L for an open
+   last phase (-1 again when L is -1). */
+static LLVMValueRef phase_len(Cg *g, const Phase *ph, LLVMValueRef L)
+{
+	if (ph->len >= 0)
+		return cg_i64(g, ph->len);
+	LLVMValueRef bounded = LLVMBuildICmp(g->b, LLVMIntSGE, L, cg_i64(g, 0), "");
+	return LLVMBuildSelect(g->b, bounded, LLVMBuildSub(g->b, L, cg_i64(g, ph->start), ""), cg_i64(g, -1),
+	                       "len");
+}
+
+static void or_event(Cg *g, LLVMValueRef cond, uint64_t mask)
+{
+	LLVMValueRef bits = LLVMBuildSelect(g->b, cond, LLVMConstInt(g->i64, mask, 0), cg_i64(g, 0), "");
+	LLVMBuildStore(g->b, LLVMBuildOr(g->b, load64(g, g->ev), bits, ""), g->ev);
+}
+
+/* node at local step s with length L: the value into g->res, the enter and
+   restart events into g->ev, the primary channel's phase and cycle. */
+static void eval_node(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef L, LLVMValueRef cycle,
+                      LLVMValueRef step, int top)
+{
+	switch (n->kind) {
+	case SC_LEAF: {
+		CgFrame f = { .t = s, .T = L, .step = step, .cycle = cycle };
+		LLVMBuildStore(g->b, cg_expr(g, n->leaf, &f), g->res);
+		return;
+	}
+	case SC_SEQ: {
+		LLVMBasicBlockRef *to = phase_blocks(g, n, s);
+		LLVMBasicBlockRef done = block(g, "seq.done");
+		for (int i = 0; i < n->nphase; i++) {
+			const Phase *ph = &n->phase[i];
+			LLVMPositionBuilderAtEnd(g->b, to[i]);
+			LLVMValueRef local = LLVMBuildSub(g->b, s, cg_i64(g, ph->start), "local");
+			if (ph->enter_mask)
+				or_event(g, LLVMBuildICmp(g->b, LLVMIntEQ, local, cg_i64(g, 0), ""), ph->enter_mask);
+			if (top && g->primary)
+				LLVMBuildStore(g->b, LLVMConstInt(g->i32, (unsigned)i, 0), g->phase);
+			eval_node(g, ph->body, local, phase_len(g, ph, L), cycle, step, 0);
+			LLVMBuildBr(g->b, done);
+		}
+		free(to);
+		LLVMPositionBuilderAtEnd(g->b, done);
+		return;
+	}
+	case SC_RESTARTS: {
+		CgCycle c;
+		cg_cycle(g, n, s, &c);
+		LLVMValueRef local = LLVMBuildSub(g->b, s, c.start, "local");
+		if (g->primary) {
+			if (g->s->restart_mask) {
+				LLVMValueRef later = LLVMBuildICmp(g->b, LLVMIntSGE, c.k, cg_i64(g, 1), "");
+				LLVMValueRef first = LLVMBuildICmp(g->b, LLVMIntEQ, local, cg_i64(g, 0), "");
+				or_event(g, LLVMBuildAnd(g->b, later, first, ""), g->s->restart_mask);
+			}
+			LLVMBuildStore(g->b, c.k, g->cyc);
+		}
+		eval_node(g, n->body, local, c.len, c.k, step, 0);
+		return;
+	}
+	}
+	UNREACHABLE();
+}
+
+static LLVMValueRef add_function(Cg *g, const char *suffix, LLVMTypeRef ty)
+{
+	char name[strlen(g->sym) + 8];
+	snprintf(name, sizeof name, "%s%s", g->sym, suffix);
+	LLVMValueRef fn = LLVMAddFunction(g->mod, name, ty);
+	unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
+	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(g->ctx, nounwind, 0));
+	return fn;
+}
+
+static void mark_noalias(Cg *g, LLVMValueRef fn, unsigned argno)
+{
+	unsigned noalias = LLVMGetEnumAttributeKindForName("noalias", 7);
+	LLVMAddAttributeAtIndex(fn, argno + 1, LLVMCreateEnumAttribute(g->ctx, noalias, 0));
+}
+
+static LLVMValueRef field(Cg *g, LLVMValueRef out, unsigned i, unsigned j, int has_j)
+{
+	LLVMValueRef idx[3] = { LLVMConstInt(g->i32, 0, 0), LLVMConstInt(g->i32, i, 0), cg_i64(g, j) };
+	return LLVMBuildInBoundsGEP2(g->b, g->point, out, idx, has_j ? 3 : 2, "");
+}
+
+/* NAME_eval(step, params, out): interp_eval's walk, one channel after the
+   other, with every branch decided by integer compares. */
+LLVMValueRef cg_eval_fn(Cg *g)
+{
+	const LSchedule *s = g->s;
+	LLVMValueRef fn = add_function(g, "_eval", g->eval_ty);
+	mark_noalias(g, fn, 2);
+	LLVMValueRef step = LLVMGetParam(fn, 0), out = LLVMGetParam(fn, 2);
+	cg_begin(g, fn, LLVMGetParam(fn, 1));
+	g->ev = cg_alloca(g, g->i64, "events");
+	g->cyc = cg_alloca(g, g->i64, "cycle");
+	g->phase = cg_alloca(g, g->i32, "phase");
+	g->res = cg_alloca(g, g->f64, "value");
+	LLVMBuildStore(g->b, cg_i64(g, 0), g->ev);
+	LLVMBuildStore(g->b, cg_i64(g, -1), g->cyc);
+	LLVMBuildStore(g->b, LLVMConstInt(g->i32, 0, 0), g->phase);
+
+	uint32_t defined = 0;
+	for (int c = 0; c < s->nchannel; c++)
+		defined |= UINT32_C(1) << s->channel[c].slot;
+	for (unsigned slot = 0; slot < ANNEAL_MAX_CHANNELS; slot++)
+		if (!(defined & (UINT32_C(1) << slot)))
+			LLVMBuildStore(g->b, cg_f64(g, NAN), field(g, out, 0, slot, 1));
+	for (int c = 0; c < s->nchannel; c++) {
+		g->primary = c == s->primary;
+		eval_node(g, s->channel[c].sched, step, cg_i64(g, -1), NULL, step, 1);
+		LLVMValueRef v = LLVMBuildLoad2(g->b, g->f64, g->res, s->channel[c].name);
+		LLVMBuildStore(g->b, v, field(g, out, 0, (unsigned)s->channel[c].slot, 1));
+	}
+	g->primary = 0;
+	for (int h = 0; h < s->nhook; h++) {
+		const LHook *hk = &s->hook[h];
+		LLVMValueRef hit;
+		if (hk->event == ANNEAL_EV_EVERY) {
+			LLVMValueRef rem = LLVMBuildSRem(g->b, step, cg_i64(g, hk->arg), "");
+			hit = LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, step, cg_i64(g, 0), ""),
+			                   LLVMBuildICmp(g->b, LLVMIntEQ, rem, cg_i64(g, 0), ""), "");
+		} else if (hk->event == ANNEAL_EV_AT) {
+			hit = LLVMBuildICmp(g->b, LLVMIntEQ, step, cg_i64(g, hk->arg), "");
+		} else {
+			continue;
+		}
+		or_event(g, hit, UINT64_C(1) << h);
+	}
+	LLVMBuildStore(g->b, load64(g, g->ev), field(g, out, 1, 0, 0));
+	LLVMBuildStore(g->b, load64(g, g->cyc), field(g, out, 2, 0, 0));
+	LLVMBuildStore(g->b, LLVMBuildLoad2(g->b, g->i32, g->phase, ""), field(g, out, 3, 0, 0));
+	LLVMBuildStore(g->b, LLVMConstInt(g->i32, 0, 0), field(g, out, 4, 0, 0));
+	LLVMBuildRetVoid(g->b);
+	cg_end(g);
+	return fn;
+}
+
+/* The loop state of one SEQ or RESTARTS level of a fill: the local step
+   reached, the steps left and the offset into out. */
+typedef struct Seg {
+	LLVMValueRef s, left, pos;
+	LLVMBasicBlockRef head, done;
+} Seg;
+
+static void fill_node(Cg *g, const Sched *n, LLVMValueRef s0, LLVMValueRef cnt, LLVMValueRef L,
+                      LLVMValueRef step0, LLVMValueRef out, LLVMValueRef cycle);
+
+/* while (left > 0) { s = the local step reached; ... } */
+static LLVMValueRef seg_open(Cg *g, Seg *q, LLVMValueRef s0, LLVMValueRef cnt)
+{
+	q->s = cg_alloca(g, g->i64, "seg.s");
+	q->left = cg_alloca(g, g->i64, "seg.left");
+	q->pos = cg_alloca(g, g->i64, "seg.pos");
+	LLVMBuildStore(g->b, s0, q->s);
+	LLVMBuildStore(g->b, cnt, q->left);
+	LLVMBuildStore(g->b, cg_i64(g, 0), q->pos);
+	q->head = block(g, "seg.head");
+	q->done = block(g, "seg.done");
+	LLVMBasicBlockRef body = block(g, "seg.body");
+	LLVMBuildBr(g->b, q->head);
+	LLVMPositionBuilderAtEnd(g->b, q->head);
+	LLVMValueRef more = LLVMBuildICmp(g->b, LLVMIntSGT, load64(g, q->left), cg_i64(g, 0), "");
+	LLVMBuildCondBr(g->b, more, body, q->done);
+	LLVMPositionBuilderAtEnd(g->b, body);
+	return load64(g, q->s);
+}
+
+/* One segment of n steps through body at local step local with length L. */
+static void seg_run(Cg *g, Seg *q, const Sched *body, LLVMValueRef local, LLVMValueRef n, LLVMValueRef L,
+                    LLVMValueRef step0, LLVMValueRef out, LLVMValueRef cycle)
+{
+	LLVMValueRef pos = load64(g, q->pos);
+	LLVMValueRef at = LLVMBuildInBoundsGEP2(g->b, g->f64, out, &pos, 1, "");
+	fill_node(g, body, local, n, L, LLVMBuildNSWAdd(g->b, step0, pos, ""), at, cycle);
+	LLVMBuildStore(g->b, LLVMBuildNSWAdd(g->b, load64(g, q->s), n, ""), q->s);
+	LLVMBuildStore(g->b, LLVMBuildNSWSub(g->b, load64(g, q->left), n, ""), q->left);
+	LLVMBuildStore(g->b, LLVMBuildNSWAdd(g->b, load64(g, q->pos), n, ""), q->pos);
+	LLVMBuildBr(g->b, q->head);
+}
+
+/* A leaf over a segment is one counted loop with no calls but math, so
+   LLVM's loop vectoriser widens it (vector math through libmvec). */
+static void fill_leaf(Cg *g, const Expr *e, LLVMValueRef s0, LLVMValueRef cnt, LLVMValueRef L,
+                      LLVMValueRef step0, LLVMValueRef out, LLVMValueRef cycle)
+{
+	LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
+	LLVMBasicBlockRef loop = block(g, "leaf"), done = block(g, "leaf.done");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, cnt, cg_i64(g, 0), ""), loop, done);
+	LLVMPositionBuilderAtEnd(g->b, loop);
+	LLVMValueRef i = LLVMBuildPhi(g->b, g->i64, "i");
+	CgFrame f = { .t = LLVMBuildNSWAdd(g->b, s0, i, "t"), .T = L, .step = LLVMBuildNSWAdd(g->b, step0, i, "step"),
+		      .cycle = cycle };
+	LLVMValueRef v = cg_expr(g, e, &f);
+	LLVMBuildStore(g->b, v, LLVMBuildInBoundsGEP2(g->b, g->f64, out, &i, 1, ""));
+	LLVMValueRef next = LLVMBuildNSWAdd(g->b, i, cg_i64(g, 1), "");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, next, cnt, ""), loop, done);
+	LLVMValueRef in_v[2] = { cg_i64(g, 0), next };
+	LLVMBasicBlockRef in_b[2] = { pre, loop };
+	LLVMAddIncoming(i, in_v, in_b, 2);
+	LLVMPositionBuilderAtEnd(g->b, done);
+}
+
+/* node over local steps s0 .. s0+cnt-1 into out[0 .. cnt-1]: split at phase
+   and cycle boundaries, each segment filled by its leaf's loop. */
+static void fill_node(Cg *g, const Sched *n, LLVMValueRef s0, LLVMValueRef cnt, LLVMValueRef L,
+                      LLVMValueRef step0, LLVMValueRef out, LLVMValueRef cycle)
+{
+	Seg q;
+	switch (n->kind) {
+	case SC_LEAF:
+		fill_leaf(g, n->leaf, s0, cnt, L, step0, out, cycle);
+		return;
+	case SC_SEQ: {
+		LLVMValueRef s = seg_open(g, &q, s0, cnt);
+		LLVMBasicBlockRef *to = phase_blocks(g, n, s);
+		for (int i = 0; i < n->nphase; i++) {
+			const Phase *ph = &n->phase[i];
+			LLVMPositionBuilderAtEnd(g->b, to[i]);
+			LLVMValueRef left = load64(g, q.left);
+			LLVMValueRef len = left;
+			if (i + 1 < n->nphase)
+				len = cg_smin(g, left, LLVMBuildSub(g->b, cg_i64(g, n->phase[i + 1].start), s, ""));
+			LLVMValueRef local = LLVMBuildSub(g->b, s, cg_i64(g, ph->start), "local");
+			seg_run(g, &q, ph->body, local, len, phase_len(g, ph, L), step0, out, cycle);
+		}
+		free(to);
+		break;
+	}
+	case SC_RESTARTS: {
+		LLVMValueRef s = seg_open(g, &q, s0, cnt);
+		CgCycle c;
+		cg_cycle(g, n, s, &c);
+		LLVMValueRef len = cg_smin(g, load64(g, q.left), LLVMBuildSub(g->b, c.next, s, ""));
+		LLVMValueRef local = LLVMBuildSub(g->b, s, c.start, "local");
+		seg_run(g, &q, n->body, local, len, c.len, step0, out, c.k);
+		break;
+	}
+	}
+	LLVMPositionBuilderAtEnd(g->b, q.done);
+}
+
+/* NAME_fill(first, count, params, channel, out): a switch on the channel
+   slot; an undefined slot fills NaN, as NAME_eval reports it. */
+LLVMValueRef cg_fill_fn(Cg *g)
+{
+	const LSchedule *s = g->s;
+	LLVMValueRef fn = add_function(g, "_fill", g->fill_ty);
+	mark_noalias(g, fn, 4);
+	LLVMValueRef first = LLVMGetParam(fn, 0), count = LLVMGetParam(fn, 1);
+	LLVMValueRef channel = LLVMGetParam(fn, 3), out = LLVMGetParam(fn, 4);
+	cg_begin(g, fn, LLVMGetParam(fn, 2));
+	LLVMBasicBlockRef undefined = block(g, "undefined");
+	LLVMValueRef sw = LLVMBuildSwitch(g->b, channel, undefined, (unsigned)s->nchannel);
+	for (int c = 0; c < s->nchannel; c++) {
+		LLVMBasicBlockRef bb = block(g, s->channel[c].name);
+		LLVMAddCase(sw, LLVMConstInt(g->i32, (unsigned)s->channel[c].slot, 0), bb);
+		LLVMPositionBuilderAtEnd(g->b, bb);
+		fill_node(g, s->channel[c].sched, first, count, cg_i64(g, -1), first, out, NULL);
+		LLVMBuildRetVoid(g->b);
+	}
+	LLVMPositionBuilderAtEnd(g->b, undefined);
+	Expr nan = { .kind = EX_NUM, .num = NAN };
+	fill_leaf(g, &nan, first, count, cg_i64(g, -1), first, out, NULL);
+	LLVMBuildRetVoid(g->b);
+	cg_end(g);
+	return fn;
+}

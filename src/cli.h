@@ -1,0 +1,30 @@
+/* cli.h: the annealc command line -- subcommands share loading, params and exit codes. */
+#ifndef ANNEALC_CLI_H
+#define ANNEALC_CLI_H
+
+#include "anneal/annealc.h"
+
+/* Exit codes, listed in the README. */
+enum {
+	EXIT_OK = 0,
+	EXIT_DIAGNOSTICS = 1, /* the schedule file has errors */
+	EXIT_USAGE = 2        /* bad command line, unreadable file, failed output */
+};
+
+/* --param K=V, collected before the file is loaded. */
+typedef struct CliParams {
+	int n;
+	const char *name[64];
+	double value[64];
+} CliParams;
+
+int cli_add_param(CliParams *ps, const char *arg);
+/* Loads path, finds the schedule (NULL: the first) and applies params;
+   on failure prints why and returns NULL with *status set. */
+annealc_program *cli_load(const char *path, const char *schedule, const CliParams *ps, int *index, int *status);
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int cli_eval(int argc, char **argv);
+int cli_compile(int argc, char **argv);
+
+#endif

@@ -1,0 +1,193 @@
+/* cli_eval.c: `annealc eval` -- a schedule's channels, phase, cycle and events per step, as CSV or JSON. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char eval_help[] =
+	"usage: annealc eval FILE [options]\n"
+	"Print one row per step: step, every channel the schedule defines, phase, cycle, events.\n"
+	"\n"
+	"  --schedule NAME   the schedule to run (default: the first in FILE)\n"
+	"  --steps N         steps 0 .. N-1 (default: the schedule's horizon, else 100)\n"
+	"  --range A:B       steps A .. B-1\n"
+	"  --param K=V       override param K (repeatable)\n"
+	"  --format csv|json output format (default csv)\n"
+	"  --interp          use the reference interpreter instead of the JIT\n"
+	"  -O LEVEL          JIT optimisation level 0..3 (default 2)\n";
+
+static int parse_int64(const char *s, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno == ERANGE || v < 0)
+		return 0;
+	*out = v;
+	return 1;
+}
+
+/* The hook's name in the events column: restart, every:N, at:N, enter:LABEL. */
+static void print_hook(FILE *out, const anneal_hook *h)
+{
+	switch (h->event) {
+	case ANNEAL_EV_RESTART: fputs("restart", out); break;
+	case ANNEAL_EV_EVERY: fprintf(out, "every:%" PRId64, h->arg); break;
+	case ANNEAL_EV_AT: fprintf(out, "at:%" PRId64, h->arg); break;
+	default: fprintf(out, "enter:%s", h->phase); break;
+	}
+}
+
+static void print_value(FILE *out, double v, int json)
+{
+	if (json && !isfinite(v))
+		fputs("null", out);
+	else
+		fprintf(out, "%.17g", v);
+}
+
+static void print_row(FILE *out, const anneal_desc *d, int64_t step, const anneal_point *pt, int json, int first)
+{
+	if (json) {
+		fprintf(out, "%s\n  {\"step\": %" PRId64, first ? "" : ",", step);
+		for (int c = 0; c < ANNEAL_MAX_CHANNELS; c++)
+			if (d->channels & (1u << c)) {
+				fprintf(out, ", \"%s\": ", d->channel_name[c]);
+				print_value(out, pt->value[c], 1);
+			}
+		fprintf(out, ", \"phase\": %d, \"cycle\": %" PRId64 ", \"events\": [", pt->phase, pt->cycle);
+		for (int h = 0, n = 0; h < d->nhook; h++)
+			if (pt->events & (UINT64_C(1) << h)) {
+				fputs(n++ ? ", \"" : "\"", out);
+				print_hook(out, &d->hook[h]);
+				fputc('"', out);
+			}
+		fputs("]}", out);
+		return;
+	}
+	fprintf(out, "%" PRId64, step);
+	for (int c = 0; c < ANNEAL_MAX_CHANNELS; c++)
+		if (d->channels & (1u << c)) {
+			fputc(',', out);
+			print_value(out, pt->value[c], 0);
+		}
+	fprintf(out, ",%d,%" PRId64 ",", pt->phase, pt->cycle);
+	for (int h = 0, n = 0; h < d->nhook; h++)
+		if (pt->events & (UINT64_C(1) << h)) {
+			if (n++)
+				fputc('+', out);
+			print_hook(out, &d->hook[h]);
+		}
+	fputc('\n', out);
+}
+
+int cli_eval(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "schedule", required_argument, NULL, 's' }, { "steps", required_argument, NULL, 'n' },
+		{ "range", required_argument, NULL, 'r' },    { "param", required_argument, NULL, 'p' },
+		{ "format", required_argument, NULL, 'f' },   { "interp", no_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
+	};
+	const char *schedule = NULL, *format = "csv";
+	int64_t first = 0, count = -1;
+	int interp = 0, opt_level = 2, c;
+	CliParams ps = { 0 };
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "hO:", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': schedule = optarg; break;
+		case 'n':
+			if (!parse_int64(optarg, &count))
+				return cli_usage_error("eval", "--steps expects a count >= 0, got '%s'", optarg);
+			first = 0;
+			break;
+		case 'r': {
+			const char *colon = strchr(optarg, ':');
+			int64_t a, b;
+			char left[32];
+			if (!colon || (size_t)(colon - optarg) >= sizeof left)
+				return cli_usage_error("eval", "--range expects A:B, got '%s'", optarg);
+			memcpy(left, optarg, (size_t)(colon - optarg));
+			left[colon - optarg] = '\0';
+			if (!parse_int64(left, &a) || !parse_int64(colon + 1, &b) || b < a)
+				return cli_usage_error("eval", "--range expects A:B with 0 <= A <= B, got '%s'", optarg);
+			first = a;
+			count = b - a;
+			break;
+		}
+		case 'p':
+			if (cli_add_param(&ps, optarg) != EXIT_OK)
+				return EXIT_USAGE;
+			break;
+		case 'f':
+			if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "json") != 0)
+				return cli_usage_error("eval", "--format expects csv or json, got '%s'", optarg);
+			format = optarg;
+			break;
+		case 'i': interp = 1; break;
+		case 'O':
+			if (optarg[0] < '0' || optarg[0] > '3' || optarg[1] != '\0')
+				return cli_usage_error("eval", "-O expects 0, 1, 2 or 3, got '%s'", optarg);
+			opt_level = optarg[0] - '0';
+			break;
+		case 'h': fputs(eval_help, stdout); return EXIT_OK;
+		default: return cli_usage_error("eval", "bad option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("eval", optind >= argc ? "no input file" : "more than one input file");
+
+	int status, index;
+	annealc_program *p = cli_load(argv[optind], schedule, &ps, &index, &status);
+	if (!p)
+		return status;
+	annealc_jit *jit = NULL;
+	const anneal_desc *d = annealc_describe(p, index);
+	if (!interp) {
+		annealc_options o = { .opt_level = opt_level };
+		jit = annealc_jit_new(stderr);
+		d = jit ? annealc_jit_compile(jit, p, index, &o, stderr) : NULL;
+		if (!d) {
+			annealc_jit_free(jit);
+			annealc_free(p);
+			return EXIT_USAGE;
+		}
+	}
+	if (count < 0)
+		count = d->horizon > 0 ? d->horizon : 100;
+
+	int json = strcmp(format, "json") == 0;
+	if (json) {
+		fputc('[', stdout);
+	} else {
+		fputs("step", stdout);
+		for (int ch = 0; ch < ANNEAL_MAX_CHANNELS; ch++)
+			if (d->channels & (1u << ch))
+				printf(",%s", d->channel_name[ch]);
+		fputs(",phase,cycle,events\n", stdout);
+	}
+	for (int64_t i = 0; i < count; i++) {
+		anneal_point pt;
+		if (interp)
+			annealc_interp_eval(p, index, first + i, NULL, &pt);
+		else
+			d->eval(first + i, NULL, &pt);
+		print_row(stdout, d, first + i, &pt, json, i == 0);
+	}
+	if (json)
+		fputs("\n]\n", stdout);
+	if (jit)
+		annealc_jit_free(jit);
+	annealc_free(p);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "annealc eval: error: writing the output failed\n");
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}

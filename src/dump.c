@@ -1,0 +1,104 @@
+/* dump.c: the canonical text of a lowered schedule -- for tests, `--emit lowered` and the digest. */
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "annealc_int.h"
+
+const int expr_arity[EX_COUNT] = {
+#define X(kind, arity, name) [kind] = arity,
+#include "ops.def"
+#undef X
+};
+
+const char *const expr_name[EX_COUNT] = {
+#define X(kind, arity, name) [kind] = name,
+#include "ops.def"
+#undef X
+};
+
+static void dump_expr(FILE *out, const Expr *e)
+{
+	switch (e->kind) {
+	case EX_NUM: fprintf(out, "%a", e->num); return;
+	case EX_PARAM: fprintf(out, "$%d", e->param); return;
+	default: break;
+	}
+	if (expr_arity[e->kind] == 0) {
+		fputs(expr_name[e->kind], out);
+		return;
+	}
+	fprintf(out, "(%s", expr_name[e->kind]);
+	const Expr *op[3] = { e->a, e->b, e->c };
+	for (int i = 0; i < expr_arity[e->kind]; i++) {
+		fputc(' ', out);
+		dump_expr(out, op[i]);
+	}
+	fputc(')', out);
+}
+
+static void dump_sched(FILE *out, const Sched *n, int depth)
+{
+	fprintf(out, "%*s", 2 * depth, "");
+	switch (n->kind) {
+	case SC_LEAF:
+		dump_expr(out, n->leaf);
+		fputc('\n', out);
+		return;
+	case SC_SEQ:
+		fprintf(out, "seq %d\n", n->nphase);
+		for (int i = 0; i < n->nphase; i++) {
+			const Phase *ph = &n->phase[i];
+			fprintf(out, "%*sphase %" PRId64 " %" PRId64 " enter=%#" PRIx64 "\n", 2 * depth + 2, "",
+			        ph->start, ph->len, ph->enter_mask);
+			dump_sched(out, ph->body, depth + 2);
+		}
+		return;
+	case SC_RESTARTS:
+		fprintf(out, "restarts period=%" PRId64 " mult=%" PRId64 " count=%" PRId64 " table=%d\n", n->period,
+		        n->mult, n->count, n->ntable);
+		dump_sched(out, n->body, depth + 1);
+		return;
+	}
+	UNREACHABLE();
+}
+
+void dump_schedule(FILE *out, const LSchedule *s)
+{
+	fprintf(out, "schedule %s primary=%d horizon=%" PRId64 " restart=%#" PRIx64 "\n", s->name, s->primary,
+	        s->horizon, s->restart_mask);
+	for (int i = 0; i < s->nparam; i++)
+		fprintf(out, "param $%d %s = %a%s\n", i, s->param[i].name, s->param[i].value,
+		        s->param[i].structural ? " structural" : "");
+	for (int h = 0; h < s->nhook; h++) {
+		const LHook *hk = &s->hook[h];
+		fprintf(out, "hook %d event=%d arg=%" PRId64 " phase=%s:", h, hk->event, hk->arg,
+		        hk->phase ? hk->phase : "-");
+		for (int a = 0; a < hk->naction; a++)
+			fprintf(out, " %d%s%s", hk->action[a].kind, hk->action[a].name ? "=" : "",
+			        hk->action[a].name ? hk->action[a].name : "");
+		fputc('\n', out);
+	}
+	for (int c = 0; c < s->nchannel; c++) {
+		fprintf(out, "channel %s slot=%d\n", s->channel[c].name, s->channel[c].slot);
+		dump_sched(out, s->channel[c].sched, 1);
+	}
+}
+
+/* FNV-1a over the canonical dump: equal digests mean equal schedules. */
+uint64_t digest_schedule(const LSchedule *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	if (!mem)
+		die("open_memstream failed");
+	dump_schedule(mem, s);
+	fclose(mem);
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)buf[i];
+		h *= UINT64_C(0x100000001b3);
+	}
+	free(buf);
+	return h;
+}

@@ -1,0 +1,176 @@
+/* interp.c: the reference interpreter over the lowered form -- the oracle every compiled path must match. */
+#include <math.h>
+
+#include "annealc_int.h"
+
+/* What evaluating one channel at one step found out besides its value. */
+typedef struct Walk {
+	const double *params;
+	int64_t step;
+	int64_t cycle;   /* innermost restarts cycle, -1 outside */
+	int32_t phase;   /* top-level phase index */
+	int restart;     /* a restarts node on the path is at the first step of cycle >= 1 */
+	uint64_t events; /* enter hooks met */
+} Walk;
+
+typedef struct Frame {
+	double t, T;
+} Frame;
+
+static double eval_expr(const Expr *e, const Frame *f, const Walk *w)
+{
+	if (e->kind == EX_IF)
+		return eval_expr(e->a, f, w) != 0 ? eval_expr(e->b, f, w) : eval_expr(e->c, f, w);
+	double a = 0, b = 0;
+	int arity = expr_arity[e->kind];
+	if (arity >= 1)
+		a = eval_expr(e->a, f, w);
+	if (arity >= 2)
+		b = eval_expr(e->b, f, w);
+	switch (e->kind) {
+	case EX_NUM: return e->num;
+	case EX_PARAM: return w->params[e->param];
+	case EX_T: return f->t;
+	case EX_TLEN: return f->T;
+	case EX_STEP: return (double)w->step;
+	case EX_CYCLE: return (double)w->cycle;
+	case EX_NEG: return -a;
+	case EX_NOT: return a == 0;
+	case EX_ABS: return fabs(a);
+	case EX_SQRT: return sqrt(a);
+	case EX_EXP: return exp(a);
+	case EX_LOG: return log(a);
+	case EX_COS: return cos(a);
+	case EX_SIN: return sin(a);
+	case EX_FLOOR: return floor(a);
+	case EX_CEIL: return ceil(a);
+	case EX_ADD: return a + b;
+	case EX_SUB: return a - b;
+	case EX_MUL: return a * b;
+	case EX_DIV: return a / b;
+	case EX_POW: return pow(a, b);
+	/* fmin/fmax semantics differ from a compare-and-select on NaN and
+	   -0.0; the compiled code uses the same select form. */
+	case EX_MIN: return a < b ? a : b;
+	case EX_MAX: return a > b ? a : b;
+	case EX_LT: return a < b;
+	case EX_LE: return a <= b;
+	case EX_GT: return a > b;
+	case EX_GE: return a >= b;
+	case EX_EQ: return a == b;
+	case EX_NE: return a != b;
+	case EX_AND: return a != 0 && b != 0;
+	case EX_OR: return a != 0 || b != 0;
+	case EX_IF:
+	case EX_COUNT: break;
+	}
+	UNREACHABLE();
+}
+
+/* The cycle of local step s: the last k with start(k) <= s, by binary
+   search over the integer table (the compiled code estimates with a
+   logarithm and corrects; the two must agree). */
+int64_t sched_cycle_of(const Sched *r, int64_t s)
+{
+	int64_t k;
+	if (r->mult == 1) {
+		k = s / r->period;
+	} else {
+		int lo = 0, hi = r->ntable - 1;
+		while (lo < hi) {
+			int mid = lo + (hi - lo + 1) / 2;
+			if (r->cycle_start[mid] <= s)
+				lo = mid;
+			else
+				hi = mid - 1;
+		}
+		k = lo;
+	}
+	if (r->count > 0 && k > r->count - 1)
+		k = r->count - 1;
+	return k;
+}
+
+int64_t sched_cycle_start(const Sched *r, int64_t k)
+{
+	return r->mult == 1 ? k * r->period : r->cycle_start[k];
+}
+
+static int64_t cycle_length(const Sched *r, int64_t k)
+{
+	return r->mult == 1 ? r->period : r->cycle_len[k];
+}
+
+static double eval_sched(const Sched *n, int64_t s, int64_t len, Walk *w, int top)
+{
+	switch (n->kind) {
+	case SC_LEAF: {
+		Frame f = { (double)s, (double)len };
+		return eval_expr(n->leaf, &f, w);
+	}
+	case SC_SEQ: {
+		int i = n->nphase - 1;
+		while (i > 0 && n->phase[i].start > s)
+			i--;
+		const Phase *ph = &n->phase[i];
+		int64_t local = s - ph->start;
+		int64_t plen = ph->len >= 0 ? ph->len : len >= 0 ? len - ph->start : -1;
+		if (local == 0)
+			w->events |= ph->enter_mask;
+		if (top)
+			w->phase = i;
+		return eval_sched(ph->body, local, plen, w, 0);
+	}
+	case SC_RESTARTS: {
+		int64_t k = sched_cycle_of(n, s);
+		int64_t local = s - sched_cycle_start(n, k);
+		if (k >= 1 && local == 0)
+			w->restart = 1;
+		w->cycle = k;
+		return eval_sched(n->body, local, cycle_length(n, k), w, 0);
+	}
+	}
+	UNREACHABLE();
+}
+
+static const double *param_values(const LSchedule *s, const double *params, double *buf)
+{
+	for (int i = 0; i < s->nparam; i++)
+		buf[i] = params && !s->param[i].structural ? params[i] : s->param[i].value;
+	return buf;
+}
+
+double interp_channel(const LSchedule *s, int ch, int64_t step, const double *params)
+{
+	double buf[s->nparam + 1];
+	Walk w = { param_values(s, params, buf), step, -1, 0, 0, 0 };
+	return eval_sched(s->channel[ch].sched, step, -1, &w, 1);
+}
+
+void interp_eval(const LSchedule *s, int64_t step, const double *params, anneal_point *out)
+{
+	double buf[s->nparam + 1];
+	const double *pv = param_values(s, params, buf);
+	uint64_t events = 0;
+	for (int c = 0; c < ANNEAL_MAX_CHANNELS; c++)
+		out->value[c] = NAN;
+	for (int c = 0; c < s->nchannel; c++) {
+		Walk w = { pv, step, -1, 0, 0, 0 };
+		out->value[s->channel[c].slot] = eval_sched(s->channel[c].sched, step, -1, &w, 1);
+		events |= w.events;
+		if (c == s->primary) {
+			out->cycle = w.cycle;
+			out->phase = w.phase;
+			if (w.restart)
+				events |= s->restart_mask;
+		}
+	}
+	for (int h = 0; h < s->nhook; h++) {
+		const LHook *hk = &s->hook[h];
+		if ((hk->event == ANNEAL_EV_EVERY && step > 0 && step % hk->arg == 0) ||
+		    (hk->event == ANNEAL_EV_AT && step == hk->arg))
+			events |= UINT64_C(1) << h;
+	}
+	out->events = events;
+	out->reserved = 0;
+}

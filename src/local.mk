@@ -1,0 +1,51 @@
+# src/local.mk: libannealc (parse, check, interpret, JIT, emit) and annealc.
+GRAMMAR_CPPFLAGS = -I$(top_builddir)/grammar -I$(top_srcdir)/grammar -I$(top_srcdir)/src
+
+# The code generator, JIT and AOT back end (LLVM-C).
+CG_SOURCES = \
+	src/cg.h \
+	src/cg_expr.c \
+	src/cg_sched.c \
+	src/cg_desc.c \
+	src/cg_module.c \
+	src/jit.c \
+	src/aot.c
+
+FRONT_SOURCES = \
+	src/annealc_int.h \
+	src/node.def \
+	src/ops.def \
+	src/arena.c \
+	src/diag.c \
+	src/ast.c \
+	src/check.c \
+	src/lower.c \
+	src/shapes.c \
+	src/interp.c \
+	src/dump.c \
+	src/program.c \
+	grammar/parser.c \
+	grammar/parser.h \
+	grammar/lexer.c
+
+noinst_LTLIBRARIES += libannealc_core.la
+libannealc_core_la_SOURCES = $(FRONT_SOURCES) $(CG_SOURCES)
+libannealc_core_la_CPPFLAGS = $(AM_CPPFLAGS) $(GRAMMAR_CPPFLAGS) $(LLVM_CPPFLAGS)
+libannealc_core_la_LIBADD = $(LLVM_LDFLAGS) $(LLVM_LIBS) $(LLVM_SYSLIBS) -lm
+
+# Only annealc_* is exported; everything else is internal.
+lib_LTLIBRARIES += libannealc.la
+libannealc_la_SOURCES =
+libannealc_la_LIBADD = libannealc_core.la
+libannealc_la_LDFLAGS = -export-symbols-regex '^annealc_' -version-info 0:0:0
+
+pkginclude_HEADERS += include/anneal/annealc.h include/anneal/schedule.h
+
+bin_PROGRAMS += annealc
+annealc_SOURCES = \
+	src/cli.h \
+	src/cli_main.c \
+	src/cli_eval.c \
+	src/cli_compile.c
+annealc_CPPFLAGS = $(AM_CPPFLAGS) $(GRAMMAR_CPPFLAGS) $(LLVM_CPPFLAGS)
+annealc_LDADD = libannealc_core.la

@@ -1,0 +1,476 @@
+/* lower.c: checks and lowers expressions, durations, sequences and restarts into the lowered form. */
+#include <math.h>
+#include <string.h>
+
+#include "annealc_int.h"
+
+/* Durations and cycle starts stay below 2^62 so sums of two never overflow. */
+#define MAX_STEPS (INT64_C(1) << 62)
+
+Expr *ex_num(Checker *c, double v)
+{
+	Expr *e = arena_alloc(c->arena, sizeof *e);
+	e->kind = EX_NUM;
+	e->num = v;
+	return e;
+}
+
+Expr *ex_op(Checker *c, ExprKind k, Expr *a, Expr *b, Expr *cc)
+{
+	if ((expr_arity[k] >= 1 && !a) || (expr_arity[k] >= 2 && !b) || (expr_arity[k] >= 3 && !cc))
+		return NULL;
+	Expr *e = arena_alloc(c->arena, sizeof *e);
+	e->kind = k;
+	e->a = a;
+	e->b = b;
+	e->c = cc;
+	return e;
+}
+
+int lookup_param(Checker *c, const char *name)
+{
+	for (int i = 0; i < c->nparam; i++)
+		if (strcmp(c->param[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int lookup_let(Checker *c, const char *name)
+{
+	for (int i = 0; i < c->nlet; i++)
+		if (strcmp(c->let_node[i]->name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* A let whose sequence is one unlabelled, unbounded expression phase is a
+   value; anything else is a sub-schedule, usable only as a phase. */
+static Node *let_value(Node *let)
+{
+	Node *ph = let->lhs->args;
+	if (ph->next || ph->rhs || ph->name || ph->lhs->kind == ND_RESTARTS)
+		return NULL;
+	return ph->lhs;
+}
+
+static Expr *lower_ident(Checker *c, Node *n, const Ctx *ctx)
+{
+	const char *s = n->name;
+	static const char *const phase_vars[] = { "t", "T", "p", "step", "cycle" };
+	for (size_t i = 0; i < sizeof phase_vars / sizeof phase_vars[0]; i++)
+		if (ctx->constant && strcmp(s, phase_vars[i]) == 0) {
+			diag_error(c->diag, n->loc, "%s must be a constant, but it uses '%s'", ctx->constant, s);
+			return NULL;
+		}
+	if (strcmp(s, "t") == 0)
+		return ex_op(c, EX_T, NULL, NULL, NULL);
+	if (strcmp(s, "step") == 0)
+		return ex_op(c, EX_STEP, NULL, NULL, NULL);
+	if (strcmp(s, "T") == 0 || strcmp(s, "p") == 0) {
+		if (!ctx->T_known) {
+			diag_error(c->diag, n->loc, "'%s' needs the length of its phase, but %s", s,
+			           ctx->open_why ? ctx->open_why : "this phase is open-ended");
+			return NULL;
+		}
+		Expr *T = ex_op(c, EX_TLEN, NULL, NULL, NULL);
+		return s[0] == 'T' ? T : ex_op(c, EX_DIV, ex_op(c, EX_T, NULL, NULL, NULL), T, NULL);
+	}
+	if (strcmp(s, "cycle") == 0) {
+		if (!ctx->in_restarts) {
+			diag_error(c->diag, n->loc, "'cycle' is only defined inside restarts(...) { ... }");
+			return NULL;
+		}
+		return ex_op(c, EX_CYCLE, NULL, NULL, NULL);
+	}
+	if (strcmp(s, "pi") == 0)
+		return ex_num(c, M_PI);
+	if (strcmp(s, "true") == 0)
+		return ex_num(c, 1);
+	if (strcmp(s, "false") == 0)
+		return ex_num(c, 0);
+	int i = lookup_param(c, s);
+	if (i >= 0) {
+		if (ctx->constant) {
+			/* A compile-time position: the param shapes the schedule. */
+			c->param[i].structural = 1;
+			return ex_num(c, c->param[i].value);
+		}
+		Expr *e = ex_op(c, EX_PARAM, NULL, NULL, NULL);
+		e->param = i;
+		return e;
+	}
+	i = lookup_let(c, s);
+	if (i >= 0) {
+		Node *value = let_value(c->let_node[i]);
+		if (!value) {
+			diag_error(c->diag, n->loc, "'%s' is a schedule with phases; use it as a phase, not inside an expression",
+			           s);
+			diag_note(c->diag, c->let_node[i]->loc, "'%s' is defined here", s);
+			return NULL;
+		}
+		if (c->let_busy[i]) {
+			diag_error(c->diag, n->loc, "let '%s' refers to itself", s);
+			return NULL;
+		}
+		c->let_busy[i] = 1;
+		Expr *e = lower_expr(c, value, ctx);
+		c->let_busy[i] = 0;
+		return e;
+	}
+	diag_error(c->diag, n->loc, "unknown name '%s'", s);
+	return NULL;
+}
+
+Expr *lower_expr(Checker *c, Node *n, const Ctx *ctx)
+{
+	static const ExprKind ops[ND_COUNT] = {
+		[ND_NEG] = EX_NEG, [ND_NOT] = EX_NOT, [ND_ADD] = EX_ADD, [ND_SUB] = EX_SUB, [ND_MUL] = EX_MUL,
+		[ND_DIV] = EX_DIV, [ND_POW] = EX_POW, [ND_LT] = EX_LT,   [ND_LE] = EX_LE,   [ND_GT] = EX_GT,
+		[ND_GE] = EX_GE,   [ND_EQ] = EX_EQ,   [ND_NE] = EX_NE,   [ND_AND] = EX_AND, [ND_OR] = EX_OR,
+	};
+	switch (n->kind) {
+	case ND_NUM: return ex_num(c, n->num);
+	case ND_IDENT: return lower_ident(c, n, ctx);
+	case ND_CALL: return lower_call(c, n, ctx);
+	case ND_LIST:
+		diag_error(c->diag, n->loc, "a list is only allowed as multistep's milestones");
+		return NULL;
+	case ND_NEG:
+	case ND_NOT: return ex_op(c, ops[n->kind], lower_expr(c, n->lhs, ctx), NULL, NULL);
+	case ND_ADD: case ND_SUB: case ND_MUL: case ND_DIV: case ND_POW: case ND_LT: case ND_LE:
+	case ND_GT: case ND_GE: case ND_EQ: case ND_NE: case ND_AND: case ND_OR: {
+		/* Both sides, so every error in the expression is reported. */
+		Expr *a = lower_expr(c, n->lhs, ctx);
+		Expr *b = lower_expr(c, n->rhs, ctx);
+		return ex_op(c, ops[n->kind], a, b, NULL);
+	}
+	default: break;
+	}
+	UNREACHABLE();
+}
+
+static double const_value(const Expr *e)
+{
+	double a = expr_arity[e->kind] >= 1 ? const_value(e->a) : 0;
+	double b = expr_arity[e->kind] >= 2 ? const_value(e->b) : 0;
+	switch (e->kind) {
+	case EX_NUM: return e->num;
+	case EX_NEG: return -a;
+	case EX_NOT: return a == 0;
+	case EX_ABS: return fabs(a);
+	case EX_SQRT: return sqrt(a);
+	case EX_EXP: return exp(a);
+	case EX_LOG: return log(a);
+	case EX_COS: return cos(a);
+	case EX_SIN: return sin(a);
+	case EX_FLOOR: return floor(a);
+	case EX_CEIL: return ceil(a);
+	case EX_ADD: return a + b;
+	case EX_SUB: return a - b;
+	case EX_MUL: return a * b;
+	case EX_DIV: return a / b;
+	case EX_POW: return pow(a, b);
+	case EX_MIN: return a < b ? a : b;
+	case EX_MAX: return a > b ? a : b;
+	case EX_LT: return a < b;
+	case EX_LE: return a <= b;
+	case EX_GT: return a > b;
+	case EX_GE: return a >= b;
+	case EX_EQ: return a == b;
+	case EX_NE: return a != b;
+	case EX_AND: return a != 0 && b != 0;
+	case EX_OR: return a != 0 || b != 0;
+	case EX_IF: return const_value(e->a) != 0 ? const_value(e->b) : const_value(e->c);
+	default: break;
+	}
+	UNREACHABLE();
+}
+
+int const_eval(Checker *c, Node *n, const char *what, double *out)
+{
+	Ctx ctx = { .constant = what };
+	Expr *e = lower_expr(c, n, &ctx);
+	if (!e)
+		return 0;
+	*out = const_value(e);
+	if (!isfinite(*out)) {
+		diag_error(c->diag, n->loc, "%s is not a finite number (%g)", what, *out);
+		return 0;
+	}
+	return 1;
+}
+
+/* A value that is a whole number to within rounding: 0.05 * 10000 is 500. */
+static int whole(double v, int64_t *out)
+{
+	double r = nearbyint(v);
+	if (fabs(v - r) > 1e-9 * fmax(1.0, fabs(v)))
+		return 0;
+	*out = (int64_t)r;
+	return 1;
+}
+
+int const_int(Checker *c, Node *n, const char *what, int64_t lo, int64_t *out)
+{
+	double v;
+	if (!const_eval(c, n, what, &v))
+		return 0;
+	if (v < (double)lo) {
+		diag_error(c->diag, n->loc, "%s must be at least %lld, got %g", what, (long long)lo, v);
+		return 0;
+	}
+	if (v >= (double)MAX_STEPS) {
+		diag_error(c->diag, n->loc, "%s of %g does not fit in 62 bits", what, v);
+		return 0;
+	}
+	if (!whole(v, out)) {
+		diag_error(c->diag, n->loc, "%s must be a whole number, got %.17g", what, v);
+		return 0;
+	}
+	return 1;
+}
+
+/* duration = expr ['steps' | 'epochs' | '%'] */
+static int lower_duration(Checker *c, Node *d, int64_t *out)
+{
+	double v;
+	if (!const_eval(c, d->lhs, "a duration", &v))
+		return 0;
+	if (d->unit != DUR_STEPS) {
+		const char *pname = d->unit == DUR_EPOCHS ? "steps_per_epoch" : "total";
+		int i = lookup_param(c, pname);
+		if (i < 0) {
+			diag_error(c->diag, d->loc, "a duration in %s needs 'param %s = N;', which is never defined",
+			           d->unit == DUR_EPOCHS ? "epochs" : "percent of total", pname);
+			return 0;
+		}
+		c->param[i].structural = 1;
+		v = d->unit == DUR_EPOCHS ? v * c->param[i].value : v * c->param[i].value / 100;
+	}
+	if (v == 0) {
+		diag_error(c->diag, d->loc, "duration is zero steps; a phase lasts at least one step");
+		return 0;
+	}
+	if (v < 0) {
+		diag_error(c->diag, d->loc, "duration is negative (%g steps)", v);
+		return 0;
+	}
+	if (v >= (double)MAX_STEPS) {
+		diag_error(c->diag, d->loc, "duration of %g steps does not fit in 62 bits", v);
+		return 0;
+	}
+	if (!whole(v, out)) {
+		diag_error(c->diag, d->loc, "duration of %.17g steps is not a whole number of steps", v);
+		return 0;
+	}
+	return 1;
+}
+
+static Sched *leaf_sched(Checker *c, Expr *e)
+{
+	if (!e)
+		return NULL;
+	Sched *s = arena_alloc(c->arena, sizeof *s);
+	s->kind = SC_LEAF;
+	s->leaf = e;
+	return s;
+}
+
+/* restarts = 'restarts' '(' period [, mult [, count]] ')' '{' seq '}' */
+static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
+{
+	static const char *const names[] = { "period", "mult", "count", NULL };
+	Node *arg[3] = { 0 };
+	*len = -1;
+	if (!bind_args(c, n, "restarts", names, 1, arg))
+		return NULL;
+	int64_t period = 1, mult = 1, count = 0;
+	int ok = const_int(c, arg[0], "restarts period", 1, &period);
+	if (arg[1])
+		ok &= const_int(c, arg[1], "restarts mult", 1, &mult);
+	if (arg[2])
+		ok &= const_int(c, arg[2], "restarts count", 1, &count);
+
+	Node *last = n->body->args;
+	int64_t fixed = 0;
+	for (; last->next; last = last->next)
+		if (last->rhs) {
+			int64_t d;
+			if (lower_duration(c, last->rhs, &d))
+				fixed += d;
+		}
+	if (last->rhs) {
+		diag_error(c->diag, last->rhs->loc,
+		           "the last phase of a restarts body fills the rest of each cycle; remove its 'for'");
+		ok = 0;
+	}
+	if (ok && fixed >= period) {
+		diag_error(c->diag, n->loc,
+		           "the fixed phases of this restarts body take %lld steps, leaving nothing of a %lld-step period",
+		           (long long)fixed, (long long)period);
+		ok = 0;
+	}
+	Ctx body_ctx = *ctx;
+	body_ctx.in_restarts = 1;
+	body_ctx.T_known = 1;
+	body_ctx.min_T = period; /* the first cycle is the shortest */
+	body_ctx.open_why = NULL;
+	int64_t body_len;
+	Sched *body = lower_seq(c, n->body, &body_ctx, period, &body_len);
+	if (!ok || !body)
+		return NULL;
+
+	Sched *r = arena_alloc(c->arena, sizeof *r);
+	r->kind = SC_RESTARTS;
+	r->period = period;
+	r->mult = mult;
+	r->count = count;
+	r->body = body;
+	if (mult > 1) {
+		/* Every cycle whose start fits: at most 62 of them for mult >= 2. */
+		int cap = 64;
+		r->cycle_start = arena_alloc(c->arena, sizeof(int64_t) * (size_t)cap);
+		r->cycle_len = arena_alloc(c->arena, sizeof(int64_t) * (size_t)cap);
+		int64_t start = 0, clen = period;
+		int k = 0;
+		while (k < cap && (count == 0 || k < count)) {
+			r->cycle_start[k] = start;
+			r->cycle_len[k] = clen;
+			k++;
+			if (clen >= MAX_STEPS - start)
+				break;
+			start += clen;
+			clen = clen > INT64_MAX / mult ? INT64_MAX : clen * mult;
+		}
+		r->ntable = k;
+	}
+	if (count > 0) {
+		int64_t total;
+		if (mult == 1) {
+			if (period > MAX_STEPS / count) {
+				diag_error(c->diag, n->loc, "%lld restarts of %lld steps do not fit in 62 bits",
+				           (long long)count, (long long)period);
+				return NULL;
+			}
+			total = period * count;
+		} else {
+			if (r->ntable < count || r->cycle_len[count - 1] >= MAX_STEPS - r->cycle_start[count - 1]) {
+				diag_error(c->diag, n->loc, "%lld restarts growing by %lld do not fit in 62 bits",
+				           (long long)count, (long long)mult);
+				return NULL;
+			}
+			total = r->cycle_start[count - 1] + r->cycle_len[count - 1];
+		}
+		*len = total;
+	}
+	return r;
+}
+
+/* body = restarts | LET naming a sub-schedule | expr */
+static Sched *lower_body(Checker *c, Node *body, const Ctx *ctx, int64_t enclosing, int64_t *len)
+{
+	*len = -1;
+	if (body->kind == ND_RESTARTS)
+		return lower_restarts(c, body, ctx, len);
+	if (body->kind == ND_IDENT) {
+		int i = lookup_let(c, body->name);
+		if (i >= 0 && !let_value(c->let_node[i])) {
+			if (c->let_busy[i]) {
+				diag_error(c->diag, body->loc, "let '%s' refers to itself", body->name);
+				return NULL;
+			}
+			c->let_busy[i] = 1;
+			Sched *s = lower_seq(c, c->let_node[i]->lhs, ctx, enclosing, len);
+			c->let_busy[i] = 0;
+			return s;
+		}
+	}
+	return leaf_sched(c, lower_expr(c, body, ctx));
+}
+
+static void add_label(Checker *c, Node *ph, Phase *phase)
+{
+	for (int i = 0; i < c->nlabel; i++)
+		if (strcmp(c->label[i].name, ph->name) == 0) {
+			/* The same let used twice labels two phases: both fire. */
+			if (c->label[i].loc.line == ph->loc.line && c->label[i].loc.col == ph->loc.col)
+				break;
+			diag_error(c->diag, ph->loc, "phase label '%s' is used twice", ph->name);
+			diag_note(c->diag, c->label[i].loc, "first used here");
+			return;
+		}
+	if (c->nlabel == MAX_LABELS) {
+		diag_error(c->diag, ph->loc, "too many phase labels (the limit is %d)", MAX_LABELS);
+		return;
+	}
+	c->label[c->nlabel].name = ph->name;
+	c->label[c->nlabel].loc = ph->loc;
+	c->label[c->nlabel].phase = phase;
+	c->nlabel++;
+}
+
+/* seq = phase ('then' phase)*  -- phase = [LABEL ':'] body ['for' duration] */
+Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t enclosing, int64_t *len)
+{
+	int n = ast_length(seq->args);
+	Node *first = seq->args;
+	*len = -1;
+	if (n == 1 && !first->rhs && !first->name)
+		return lower_body(c, first->lhs, ctx, enclosing, len);
+
+	Sched *s = arena_alloc(c->arena, sizeof *s);
+	s->kind = SC_SEQ;
+	s->nphase = n;
+	s->phase = arena_alloc(c->arena, sizeof(Phase) * (size_t)n);
+	int64_t start = 0;
+	int ok = 1, i = 0;
+	for (Node *ph = first; ph; ph = ph->next, i++) {
+		int64_t plen = -1;
+		if (ph->rhs && !lower_duration(c, ph->rhs, &plen)) {
+			ok = 0;
+			plen = 1;
+		}
+		Ctx body_ctx = *ctx;
+		int64_t body_enclosing = plen;
+		if (plen >= 0) {
+			body_ctx.T_known = 1;
+			body_ctx.min_T = plen;
+			body_ctx.open_why = NULL;
+		} else if (ctx->T_known == 1) {
+			body_ctx.min_T = ctx->min_T >= 0 ? ctx->min_T - start : -1;
+			body_enclosing = enclosing >= 0 ? enclosing - start : -1;
+		} else {
+			body_ctx.T_known = 0;
+			body_ctx.open_why = "this phase is open-ended (give it a length with 'for N')";
+		}
+		int64_t blen;
+		Sched *body = lower_body(c, ph->lhs, &body_ctx, body_enclosing, &blen);
+		if (!body)
+			ok = 0;
+		if (plen < 0)
+			plen = blen;
+		if (plen < 0 && ph->next) {
+			diag_error(c->diag, ph->loc,
+			           "only the last phase may be open-ended; give this phase a length with 'for N'");
+			ok = 0;
+			plen = 1;
+		}
+		Phase *p = &s->phase[i];
+		p->body = body;
+		p->start = start;
+		p->len = plen;
+		if (ph->name)
+			add_label(c, ph, p);
+		if (plen >= 0) {
+			if (plen >= MAX_STEPS - start) {
+				diag_error(c->diag, ph->loc, "the phases up to here last more than 2^62 steps");
+				return NULL;
+			}
+			start += plen;
+		}
+	}
+	if (!ok)
+		return NULL;
+	*len = s->phase[n - 1].len >= 0 ? start : -1;
+	return s;
+}

@@ -1,0 +1,345 @@
+/* shapes.c: math builtins and schedule shapes (cosine, linear, step, CLR cycles, ...) lowered to expressions. */
+#include <math.h>
+#include <string.h>
+
+#include "annealc_int.h"
+
+typedef Expr *ShapeFn(Checker *c, Node *call, Node **arg, const Ctx *ctx);
+
+typedef struct Shape {
+	const char *name;
+	const char *const *args; /* NULL-ended */
+	int nreq;
+	int needs_T; /* the shape is a function of progress t/T */
+	ShapeFn *lower;
+} Shape;
+
+int bind_args(Checker *c, Node *call, const char *fname, const char *const *names, int nreq, Node **out)
+{
+	int nnames = 0;
+	while (names[nnames])
+		nnames++;
+	int ok = 1, pos = 0;
+	for (Node *a = call->args; a; a = a->next) {
+		int slot = -1;
+		if (a->kind == ND_NAMED) {
+			for (int i = 0; i < nnames; i++)
+				if (strcmp(names[i], a->name) == 0)
+					slot = i;
+			if (slot < 0) {
+				char list[256] = "";
+				for (int i = 0; i < nnames; i++)
+					snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", names[i]);
+				diag_error(c->diag, a->loc, "%s has no argument '%s' (it takes %s)", fname, a->name, list);
+				ok = 0;
+				continue;
+			}
+		} else if (a->kind == ND_POINT) {
+			diag_error(c->diag, a->loc, "'x: y' points are only allowed in piecewise(...)");
+			ok = 0;
+			continue;
+		} else {
+			if (pos >= nnames) {
+				diag_error(c->diag, a->loc, "%s takes at most %d argument%s", fname, nnames, nnames == 1 ? "" : "s");
+				ok = 0;
+				break;
+			}
+			slot = pos++;
+		}
+		if (out[slot]) {
+			diag_error(c->diag, a->loc, "argument '%s' of %s is given twice", names[slot], fname);
+			ok = 0;
+			continue;
+		}
+		out[slot] = a->kind == ND_NAMED ? a->lhs : a;
+	}
+	for (int i = 0; i < nreq && ok; i++)
+		if (!out[i]) {
+			diag_error(c->diag, call->loc, "%s is missing its argument '%s'", fname, names[i]);
+			ok = 0;
+		}
+	return ok;
+}
+
+#define NUM(v) ex_num(c, (v))
+#define OP1(k, a) ex_op(c, (k), (a), NULL, NULL)
+#define OP2(k, a, b) ex_op(c, (k), (a), (b), NULL)
+#define VAR(k) ex_op(c, (k), NULL, NULL, NULL)
+
+/* A flag such as endpoint = true: fixed at compile time, it picks the formula. */
+static int flag(Checker *c, Node *n, const char *what, int *out)
+{
+	double v = 0;
+	if (n && !const_eval(c, n, what, &v))
+		return 0;
+	*out = v != 0;
+	return 1;
+}
+
+/* Progress through the phase, clamped so a shape holds its end value past
+   the end: t/T by default (the end value is reached at the first step after
+   the phase), t/(T-1) with endpoint = true (reached on the last step). */
+static Expr *progress(Checker *c, Node *call, Node *endpoint_arg, const Ctx *ctx)
+{
+	int endpoint;
+	if (!flag(c, endpoint_arg, "endpoint", &endpoint))
+		return NULL;
+	Expr *T = VAR(EX_TLEN);
+	if (endpoint) {
+		if (ctx->min_T == 1) {
+			diag_error(c->diag, call->loc,
+			           "%s with endpoint = true over a single step divides by T - 1 = 0", call->name);
+			return NULL;
+		}
+		T = OP2(EX_SUB, T, NUM(1));
+	}
+	return OP2(EX_MIN, OP2(EX_DIV, VAR(EX_T), T), NUM(1));
+}
+
+/* constant(v) */
+static Expr *shape_constant(Checker *c, Node *call, Node **arg, const Ctx *ctx)
+{
+	return lower_expr(c, arg[0], ctx);
+}
+
+/* linear(a, b, endpoint) = a + (b - a) q */
+static Expr *shape_linear(Checker *c, Node *call, Node **arg, const Ctx *ctx)
+{
+	Expr *a = lower_expr(c, arg[0], ctx), *b = lower_expr(c, arg[1], ctx);
+	Expr *q = progress(c, call, arg[2], ctx);
+	return OP2(EX_ADD, a, OP2(EX_MUL, OP2(EX_SUB, b, a), q));
+}
+
+/* cosine(a, b, exponent, endpoint) = b + (a - b) (0.5 (1 + cos(pi q)))^exponent, Optax's form */
+static Expr *shape_cosine(Checker *c, Node *call, Node **arg, const Ctx *ctx)
+{
+	Expr *a = lower_expr(c, arg[0], ctx), *b = lower_expr(c, arg[1], ctx);
+	Expr *q = progress(c, call, arg[3], ctx);
+	Expr *w = OP2(EX_MUL, NUM(0.5), OP2(EX_ADD, NUM(1), OP1(EX_COS, OP2(EX_MUL, NUM(M_PI), q))));
+	if (arg[2])
+		w = OP2(EX_POW, w, lower_expr(c, arg[2], ctx));
+	return OP2(EX_ADD, b, OP2(EX_MUL, OP2(EX_SUB, a, b), w));
+}
+
+/* poly(a, b, power, endpoint) = b + (a - b) (1 - q)^power */
+static Expr *shape_poly(Checker *c, Node *call, Node **arg, const Ctx *ctx)
+{
+	Expr *a = lower_expr(c, arg[0], ctx), *b = lower_expr(c, arg[1], ctx);
+	Expr *w = OP2(EX_SUB, NUM(1), progress(c, call, arg[3], ctx));
+	if (arg[2])
+		w = OP2(EX_POW, w, lower_expr(c, arg[2], ctx));
+	return OP2(EX_ADD, b, OP2(EX_MUL, OP2(EX_SUB, a, b), w));
+}
+
+/* exponential(a, gamma, every, staircase) = a gamma^(t / every), floored if staircase */
+static Expr *shape_exponential(Checker *c, Node *call, Node **arg, const Ctx *ctx)
+{
+	int staircase;
+	if (!flag(c, arg[3], "staircase", &staircase))
+		return NULL;
+	Expr *x = VAR(EX_T);
+	if (arg[2])
+		x = OP2(EX_DIV, x, lower_expr(c, arg[2], ctx));
+	if (staircase)
+		x = OP1(EX_FLOOR, x);
+	return OP2(EX_MUL, lower_expr(c, arg[0], ctx), OP2(EX_POW, lower_expr(c, arg[1], ctx), x));
+}
+
+/* step(a, gamma, every) = a gamma^floor(t / every), PyTorch's StepLR */
+static Expr *shape_step(Checker *c, Node *call, Node **arg, const Ctx *ctx)
+{
+	Expr *k = OP1(EX_FLOOR, OP2(EX_DIV, VAR(EX_T), lower_expr(c, arg[2], ctx)));
+	return OP2(EX_MUL, lower_expr(c, arg[0], ctx), OP2(EX_POW, lower_expr(c, arg[1], ctx), k));
+}
+
+/* multistep(a, gamma, [m1, m2, ...]) = a gamma^(number of m_i <= t), PyTorch's MultiStepLR */
+static Expr *shape_multistep(Checker *c, Node *call, Node **arg, const Ctx *ctx)
+{
+	if (arg[2]->kind != ND_LIST) {
+		diag_error(c->diag, arg[2]->loc, "multistep's milestones must be a list such as [30, 80]");
+		return NULL;
+	}
+	Expr *k = NUM(0);
+	for (Node *m = arg[2]->args; m; m = m->next)
+		k = OP2(EX_ADD, k, OP2(EX_GE, VAR(EX_T), lower_expr(c, m, ctx)));
+	return OP2(EX_MUL, lower_expr(c, arg[0], ctx), OP2(EX_POW, lower_expr(c, arg[1], ctx), k));
+}
+
+/* The CLR cycle of PyTorch's CyclicLR as a function of t: the scale factor
+   of the current half-cycle, in torch's order of operations. */
+static Expr *clr_factor(Checker *c, Node **arg, const Ctx *ctx, Expr **cycle)
+{
+	Expr *up = lower_expr(c, arg[2], ctx);
+	Expr *down = arg[3] ? lower_expr(c, arg[3], ctx) : lower_expr(c, arg[2], ctx);
+	Expr *total = OP2(EX_ADD, up, down);
+	Expr *ratio = OP2(EX_DIV, up, total);
+	Expr *frac = OP2(EX_DIV, VAR(EX_T), total);
+	*cycle = OP1(EX_FLOOR, OP2(EX_ADD, NUM(1), frac));
+	Expr *x = OP2(EX_SUB, OP2(EX_ADD, NUM(1), frac), *cycle);
+	return ex_op(c, EX_IF, OP2(EX_LE, x, ratio), OP2(EX_DIV, x, ratio),
+	             OP2(EX_DIV, OP2(EX_SUB, x, NUM(1)), OP2(EX_SUB, ratio, NUM(1))));
+}
+
+static Expr *clr(Checker *c, Node **arg, const Ctx *ctx, int mode)
+{
+	Expr *cycle;
+	Expr *sf = clr_factor(c, arg, ctx, &cycle);
+	Expr *lo = lower_expr(c, arg[0], ctx), *hi = lower_expr(c, arg[1], ctx);
+	Expr *height = OP2(EX_MUL, OP2(EX_SUB, hi, lo), sf);
+	if (mode == 2)
+		height = OP2(EX_MUL, height, OP2(EX_DIV, NUM(1), OP2(EX_POW, NUM(2), OP2(EX_SUB, cycle, NUM(1)))));
+	else if (mode == 3)
+		height = OP2(EX_MUL, height, OP2(EX_POW, lower_expr(c, arg[4], ctx), VAR(EX_T)));
+	return OP2(EX_ADD, lo, height);
+}
+
+/* triangular(lo, hi, up, down), triangular2(...), exp_range(lo, hi, up, down, gamma) */
+static Expr *shape_triangular(Checker *c, Node *call, Node **arg, const Ctx *ctx)
+{
+	return clr(c, arg, ctx, 1);
+}
+
+static Expr *shape_triangular2(Checker *c, Node *call, Node **arg, const Ctx *ctx)
+{
+	return clr(c, arg, ctx, 2);
+}
+
+static Expr *shape_exp_range(Checker *c, Node *call, Node **arg, const Ctx *ctx)
+{
+	if (!arg[4]) {
+		diag_error(c->diag, call->loc, "exp_range is missing its argument 'gamma'");
+		return NULL;
+	}
+	return clr(c, arg, ctx, 3);
+}
+
+/* piecewise(x0: v0, x1: v1, ...): linear through the points in t, constant outside */
+static Expr *lower_piecewise(Checker *c, Node *call, const Ctx *ctx)
+{
+	int n = ast_length(call->args);
+	if (n == 0) {
+		diag_error(c->diag, call->loc, "piecewise needs at least one point 'step: value'");
+		return NULL;
+	}
+	double x[n];
+	Expr *v[n];
+	int i = 0, ok = 1;
+	for (Node *a = call->args; a; a = a->next, i++) {
+		if (a->kind != ND_POINT) {
+			diag_error(c->diag, a->loc, "piecewise takes points 'step: value'");
+			return NULL;
+		}
+		if (!const_eval(c, a->lhs, "a piecewise step", &x[i])) {
+			ok = 0;
+			continue;
+		}
+		v[i] = lower_expr(c, a->rhs, ctx);
+		if (!v[i])
+			ok = 0;
+		if (i > 0 && x[i] <= x[i - 1]) {
+			diag_error(c->diag, a->loc, "piecewise steps must increase (%g follows %g)", x[i], x[i - 1]);
+			ok = 0;
+		}
+	}
+	if (!ok)
+		return NULL;
+	Expr *e = v[n - 1];
+	for (i = n - 2; i >= 0; i--) {
+		Expr *slope = OP2(EX_DIV, OP2(EX_SUB, v[i + 1], v[i]), NUM(x[i + 1] - x[i]));
+		Expr *seg = OP2(EX_ADD, v[i], OP2(EX_MUL, slope, OP2(EX_SUB, VAR(EX_T), NUM(x[i]))));
+		e = ex_op(c, EX_IF, OP2(EX_LT, VAR(EX_T), NUM(x[i + 1])), seg, e);
+	}
+	return ex_op(c, EX_IF, OP2(EX_LT, VAR(EX_T), NUM(x[0])), v[0], e);
+}
+
+static const char *const args_v[] = { "v", NULL };
+static const char *const args_lin[] = { "a", "b", "endpoint", NULL };
+static const char *const args_cos[] = { "a", "b", "exponent", "endpoint", NULL };
+static const char *const args_poly[] = { "a", "b", "power", "endpoint", NULL };
+static const char *const args_exp[] = { "a", "gamma", "every", "staircase", NULL };
+static const char *const args_step[] = { "a", "gamma", "every", NULL };
+static const char *const args_ms[] = { "a", "gamma", "milestones", NULL };
+static const char *const args_tri[] = { "lo", "hi", "up", "down", NULL };
+static const char *const args_exr[] = { "lo", "hi", "up", "down", "gamma", NULL };
+
+static const Shape shapes[] = {
+	{ "constant", args_v, 1, 0, shape_constant },
+	{ "linear", args_lin, 2, 1, shape_linear },
+	{ "cosine", args_cos, 2, 1, shape_cosine },
+	{ "poly", args_poly, 2, 1, shape_poly },
+	{ "exponential", args_exp, 2, 0, shape_exponential },
+	{ "step", args_step, 3, 0, shape_step },
+	{ "multistep", args_ms, 3, 0, shape_multistep },
+	{ "triangular", args_tri, 3, 0, shape_triangular },
+	{ "triangular2", args_tri, 3, 0, shape_triangular2 },
+	{ "exp_range", args_exr, 3, 0, shape_exp_range },
+};
+
+/* Math builtins: name, lowered operation, argument count. */
+static const struct {
+	const char *name;
+	ExprKind kind;
+	int nargs;
+} builtins[] = {
+	{ "abs", EX_ABS, 1 },   { "sqrt", EX_SQRT, 1 }, { "exp", EX_EXP, 1 },     { "log", EX_LOG, 1 },
+	{ "cos", EX_COS, 1 },   { "sin", EX_SIN, 1 },   { "floor", EX_FLOOR, 1 }, { "ceil", EX_CEIL, 1 },
+	{ "pow", EX_POW, 2 },   { "min", EX_MIN, 2 },   { "max", EX_MAX, 2 },     { "if", EX_IF, 3 },
+	{ "clamp", EX_COUNT, 3 },
+};
+
+static Expr *lower_builtin(Checker *c, Node *call, int b, const Ctx *ctx)
+{
+	int n = ast_length(call->args);
+	if (n != builtins[b].nargs) {
+		diag_error(c->diag, call->loc, "%s takes %d argument%s, got %d", call->name, builtins[b].nargs,
+		           builtins[b].nargs == 1 ? "" : "s", n);
+		return NULL;
+	}
+	Expr *x[3] = { 0 };
+	int i = 0, ok = 1;
+	for (Node *a = call->args; a; a = a->next, i++) {
+		if (a->kind == ND_NAMED || a->kind == ND_POINT) {
+			diag_error(c->diag, a->loc, "%s takes plain values, not '%s'", call->name,
+			           a->kind == ND_NAMED ? "name = value" : "x: y");
+			ok = 0;
+			continue;
+		}
+		x[i] = lower_expr(c, a, ctx);
+		ok &= x[i] != NULL;
+	}
+	if (!ok)
+		return NULL;
+	if (builtins[b].kind == EX_COUNT) /* clamp(x, lo, hi) = min(max(x, lo), hi) */
+		return OP2(EX_MIN, OP2(EX_MAX, x[0], x[1]), x[2]);
+	return ex_op(c, builtins[b].kind, x[0], x[1], x[2]);
+}
+
+Expr *lower_call(Checker *c, Node *call, const Ctx *ctx)
+{
+	for (size_t b = 0; b < sizeof builtins / sizeof builtins[0]; b++)
+		if (strcmp(builtins[b].name, call->name) == 0)
+			return lower_builtin(c, call, (int)b, ctx);
+	if (strcmp(call->name, "piecewise") == 0)
+		return lower_piecewise(c, call, ctx);
+	for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+		const Shape *sh = &shapes[s];
+		if (strcmp(sh->name, call->name) != 0)
+			continue;
+		if (ctx->constant) {
+			diag_error(c->diag, call->loc, "%s must be a constant, but it uses the shape %s", ctx->constant,
+			           sh->name);
+			return NULL;
+		}
+		if (sh->needs_T && !ctx->T_known) {
+			diag_error(c->diag, call->loc, "%s needs the length of its phase, but %s", sh->name,
+			           ctx->open_why ? ctx->open_why : "this phase is open-ended");
+			return NULL;
+		}
+		Node *arg[5] = { 0 };
+		if (!bind_args(c, call, sh->name, sh->args, sh->nreq, arg))
+			return NULL;
+		return sh->lower(c, call, arg, ctx);
+	}
+	diag_error(c->diag, call->loc, "unknown function '%s'", call->name);
+	return NULL;
+}

@@ -1,0 +1,64 @@
+# tests/local.mk: Check unit suites (one runner), golden language tests, CLI tests.
+# Every test script finds the built annealc and the sources through these.
+AM_TESTS_ENVIRONMENT = ANNEALC=$(abs_top_builddir)/annealc; srcdir=$(abs_top_srcdir); \
+	export ANNEALC srcdir;
+check_PROGRAMS += tests/unit/check_anneal
+tests_unit_check_anneal_SOURCES = \
+	tests/unit/runner.c \
+	tests/unit/suites.def \
+	tests/unit/check_lex.c \
+	tests/unit/check_cycles.c \
+	$(UNIT_RUNTIME_SOURCES)
+tests_unit_check_anneal_CPPFLAGS = $(AM_CPPFLAGS) $(GRAMMAR_CPPFLAGS) $(LLVM_CPPFLAGS)
+tests_unit_check_anneal_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENMP_CFLAGS)
+tests_unit_check_anneal_LDADD = libannealc_core.la libanneal.la $(CHECK_LIBS) $(OPENMP_CFLAGS)
+
+TESTS += tests/unit/check_anneal
+
+# Golden language tests: every diagnostic and boundary value, stated in the file.
+TESTS += tests/golden/run.sh
+EXTRA_DIST += tests/golden/run.sh $(GOLDEN_FILES)
+GOLDEN_FILES = $(wildcard $(srcdir)/tests/golden/*/*.anneal)
+
+# conformance
+# tests/conformance: `annealc eval` (JIT and --interp) against tables PyTorch made.
+# `make conformance-tables` rewrites the tables; it needs python3-torch.
+TESTS += tests/conformance/run.sh
+EXTRA_DIST += \
+	tests/conformance/README.md \
+	tests/conformance/gen_torch.py \
+	tests/conformance/run.sh \
+	tests/conformance/cosine_annealing.anneal \
+	tests/conformance/cosine_annealing.csv \
+	tests/conformance/cyclic_exp_range.anneal \
+	tests/conformance/cyclic_exp_range.csv \
+	tests/conformance/cyclic_triangular.anneal \
+	tests/conformance/cyclic_triangular.csv \
+	tests/conformance/cyclic_triangular2.anneal \
+	tests/conformance/cyclic_triangular2.csv \
+	tests/conformance/exponential.anneal \
+	tests/conformance/exponential.csv \
+	tests/conformance/linear_then_cosine.anneal \
+	tests/conformance/linear_then_cosine.csv \
+	tests/conformance/multistep.anneal \
+	tests/conformance/multistep.csv \
+	tests/conformance/onecycle_cos.anneal \
+	tests/conformance/onecycle_cos.csv \
+	tests/conformance/onecycle_linear.anneal \
+	tests/conformance/onecycle_linear.csv \
+	tests/conformance/polynomial.anneal \
+	tests/conformance/polynomial.csv \
+	tests/conformance/step.anneal \
+	tests/conformance/step.csv \
+	tests/conformance/warm_restarts_mult1.anneal \
+	tests/conformance/warm_restarts_mult1.csv \
+	tests/conformance/warm_restarts_mult2.anneal \
+	tests/conformance/warm_restarts_mult2.csv \
+	tests/conformance/warm_restarts_mult3_t1.anneal \
+	tests/conformance/warm_restarts_mult3_t1.csv \
+	tests/conformance/warm_restarts_mult3_t10.anneal \
+	tests/conformance/warm_restarts_mult3_t10.csv
+
+conformance-tables:
+	$(PYTHON_TORCH) $(srcdir)/tests/conformance/gen_torch.py --outdir $(srcdir)/tests/conformance
+.PHONY: conformance-tables

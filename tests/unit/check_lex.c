@@ -1,0 +1,105 @@
+/* check_lex.c: the lexer and parser -- numbers, comments, locations and the shape of syntax errors. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "annealc_int.h"
+
+/* Loads text; returns the diagnostics (caller frees) and the program. */
+static char *diagnose(const char *text, annealc_program **out)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *diag = open_memstream(&buf, &len);
+	int status;
+	*out = annealc_load_buffer("t.anneal", text, strlen(text), diag, &status);
+	fclose(diag);
+	return buf;
+}
+
+static const struct {
+	const char *expr;
+	double value;
+} numbers[] = {
+	{ "1_000", 1000 },   { "1e-3", 1e-3 },  { ".5", 0.5 },       { "2.", 2 },
+	{ "2 ^ 3 ^ 2", 512 }, { "-2 ^ 2", -4 },  { "1 + 2 * 3", 7 },  { "(1 + 2) * 3", 9 },
+	{ "7 / 2", 3.5 },    { "3 > 2", 1 },    { "1 == 1 && 0", 0 }, { "!0 || 0", 1 },
+	{ "if(2 <= 1, 5, 6)", 6 }, { "clamp(5, 0, 1)", 1 }, { "min(3, max(1, 2))", 2 }, { "pow(2, 10)", 1024 },
+	{ "floor(2.5) + ceil(2.5)", 5 }, { "abs(-3) + sqrt(16)", 7 }, { "true + false", 1 },
+};
+
+START_TEST(number_values)
+{
+	char text[256];
+	snprintf(text, sizeof text, "# comment\nschedule a { /* block\n comment */ lr = %s; }\n", numbers[_i].expr);
+	annealc_program *p;
+	char *msg = diagnose(text, &p);
+	ck_assert_msg(p != NULL, "%s: %s", numbers[_i].expr, msg);
+	anneal_point pt;
+	annealc_interp_eval(p, 0, 0, NULL, &pt);
+	ck_assert_msg(pt.value[ANNEAL_LR] == numbers[_i].value, "%s: expected %.17g, actual %.17g", numbers[_i].expr,
+	              numbers[_i].value, pt.value[ANNEAL_LR]);
+	annealc_free(p);
+	free(msg);
+}
+END_TEST
+
+/* The whole diagnostic, byte for byte: location, message, source line, caret. */
+START_TEST(error_format)
+{
+	annealc_program *p;
+	char *msg = diagnose("schedule sgdr {\n  lr = cosine(0.1, 0) for 100\n  momentum = 0.9;\n}\n", &p);
+	ck_assert_ptr_null(p);
+	ck_assert_str_eq(msg, "t.anneal:2:30: error: expected 'then' or ';' before 'momentum'\n"
+	                      "    2 |   lr = cosine(0.1, 0) for 100\n"
+	                      "      |                              ^\n");
+	free(msg);
+}
+END_TEST
+
+START_TEST(unclosed_brace_note)
+{
+	annealc_program *p;
+	char *msg = diagnose("schedule a {\n  lr = 0.1;\n", &p);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(strstr(msg, "t.anneal:1:12: note: to close '{' opened here\n") != NULL, "%s", msg);
+	free(msg);
+}
+END_TEST
+
+START_TEST(several_errors_reported)
+{
+	annealc_program *p;
+	char *msg = diagnose("schedule a {\n  lr = x;\n  momentum = y;\n  beta2 = cycle;\n}\n", &p);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(strstr(msg, "2:8: error: unknown name 'x'") && strstr(msg, "3:14: error: unknown name 'y'") &&
+	                      strstr(msg, "4:11: error: 'cycle'"),
+	              "%s", msg);
+	free(msg);
+}
+END_TEST
+
+START_TEST(tabs_keep_caret_aligned)
+{
+	annealc_program *p;
+	char *msg = diagnose("schedule a {\n\tlr = q;\n}\n", &p);
+	ck_assert_str_eq(msg, "t.anneal:2:7: error: unknown name 'q'\n"
+	                      "    2 | \tlr = q;\n"
+	                      "      | \t     ^\n");
+	free(msg);
+}
+END_TEST
+
+Suite *suite_lex(void)
+{
+	Suite *s = suite_create("lex");
+	TCase *tc = tcase_create("lex");
+	tcase_add_loop_test(tc, number_values, 0, sizeof numbers / sizeof numbers[0]);
+	tcase_add_test(tc, error_format);
+	tcase_add_test(tc, unclosed_brace_note);
+	tcase_add_test(tc, several_errors_reported);
+	tcase_add_test(tc, tabs_keep_caret_aligned);
+	suite_add_tcase(s, tc);
+	return s;
+}
