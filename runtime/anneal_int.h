@@ -13,6 +13,7 @@ enum kern_variant {
 	KV_SGD_MOM,
 	KV_SGD_NESTEROV,
 	KV_ADAM,         /* Adam and AdamW */
+	KV_ADAM_AMS,     /* the same with AMSGrad's maximum */
 	KV_RMS,
 	KV_RMS_MOM,
 	KV_RMS_CENTERED,
@@ -28,7 +29,7 @@ typedef struct Kern {
 	const float *g;
 	float *m; /* velocity, Adam m */
 	float *v; /* Adam v, RMSProp square average */
-	float *a; /* centered RMSProp gradient average */
+	float *a; /* centered RMSProp gradient average, AMSGrad's maximum of v */
 	float lr;     /* SGD, RMSProp */
 	float wd;     /* weight decay folded into the gradient */
 	float mu;     /* SGD Nesterov and RMSProp momentum */
@@ -64,7 +65,8 @@ typedef struct Plateau {
 	int64_t patience, cooldown;
 	double best;
 	int64_t bad, cooldown_left;
-	double scale;
+	double scale;   /* multiplies the schedule's lr */
+	double last_lr; /* the schedule's lr at the last step, NaN before one */
 } Plateau;
 
 struct anneal_opt {
@@ -84,6 +86,9 @@ struct anneal_opt {
 	int32_t has_swa;
 	anneal_snapshot_fn snap;
 	void *snap_user;
+	int64_t snap_n;      /* snapshots taken */
+	float *snap_keep;    /* snapshot_keep rings of `total` floats, groups back to back */
+	int64_t *snap_meta;  /* step and cycle of each kept copy */
 	int32_t ncall;
 	CallReg *call;
 	Plateau plateau;
@@ -101,6 +106,9 @@ uint64_t kern_mix(uint64_t x);
 /* hooks.c */
 int hook_fire(anneal_opt *o, const anneal_point *pt);
 int hook_swa_needed(const anneal_desc *d);
+
+/* plateau.c */
+double plateau_lr(const Plateau *pl, double sched_lr);
 
 /* optim.c */
 int opt_fail(anneal_opt *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

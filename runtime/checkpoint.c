@@ -16,6 +16,8 @@
  *   the scalar state (Fields below), then per group: i64 n, f64 lr_scale,
  *   f64 wd_scale, u32 mask of the arrays that follow;
  *   then per group the arrays of its mask (p, m, v, a, swa) as float32;
+ *   then the snapshot_keep kept snapshots (float32 copies of every group,
+ *   then an i64 step and cycle for each);
  *   then u64 checksum of every byte before it.
  * The checksum is FNV-1a over 64-bit words: each step is a bijection of the
  * running value, so any change confined to one word always changes it.
@@ -74,13 +76,14 @@ static uint64_t hash_end(Hash *s)
 
 /* The scalar state, in file order. */
 typedef struct Fields {
-	int32_t kind, ngroup, nparam, nesterov, centered, bias;
+	int32_t kind, ngroup, nparam, nesterov, centered, amsgrad, bias, pad;
 	double lr, momentum, beta2, weight_decay, temperature, dampening, eps;
 	uint64_t seed;
 	int64_t step, t_adam, swa_n;
 	double prod1, prod2;
 	int32_t sgd_fresh, has_swa;
 	Plateau plateau;
+	int64_t snap_n, snap_keep;
 } Fields;
 
 typedef struct GroupHead {
@@ -98,6 +101,7 @@ static void get_fields(const anneal_opt *o, Fields *f)
 	f->nparam = o->desc != NULL ? o->desc->nparam : 0;
 	f->nesterov = o->cfg.nesterov;
 	f->centered = o->cfg.centered;
+	f->amsgrad = o->cfg.amsgrad;
 	f->bias = o->cfg.bias;
 	f->lr = o->cfg.lr;
 	f->momentum = o->cfg.momentum;
@@ -115,6 +119,8 @@ static void get_fields(const anneal_opt *o, Fields *f)
 	f->sgd_fresh = o->sgd_fresh;
 	f->has_swa = o->has_swa;
 	f->plateau = o->plateau;
+	f->snap_n = o->snap_n;
+	f->snap_keep = o->cfg.snapshot_keep;
 }
 
 static float *group_array(Group *g, int which)
@@ -132,6 +138,13 @@ static uint32_t group_mask(Group *g)
 	return mask;
 }
 
+/* The kept snapshots (copies, then step and cycle of each) follow the group arrays. */
+static uint64_t snap_bytes(const anneal_opt *o)
+{
+	uint64_t k = (uint64_t)o->cfg.snapshot_keep;
+	return k * (uint64_t)o->total * sizeof(float) + 2 * k * sizeof(int64_t);
+}
+
 /* The size of the file this optimizer writes, and the offset of its arrays. */
 static uint64_t file_size(anneal_opt *o, uint64_t *arrays_at)
 {
@@ -142,7 +155,7 @@ static uint64_t file_size(anneal_opt *o, uint64_t *arrays_at)
 		for (int w = 0; w < 5; w++)
 			if (group_array(&o->grp[i], w) != NULL)
 				size += (uint64_t)o->grp[i].g.n * sizeof(float);
-	return size + 8;
+	return size + snap_bytes(o) + 8;
 }
 
 typedef struct Writer {
@@ -207,6 +220,10 @@ int anneal_save(anneal_opt *o, const char *path)
 		for (int a = 0; a < 5; a++)
 			if (group_array(&o->grp[i], a) != NULL)
 				put(&w, group_array(&o->grp[i], a), (size_t)o->grp[i].g.n * sizeof(float));
+	if (o->cfg.snapshot_keep > 0) {
+		put(&w, o->snap_keep, (size_t)o->cfg.snapshot_keep * (size_t)o->total * sizeof(float));
+		put(&w, o->snap_meta, 2 * (size_t)o->cfg.snapshot_keep * sizeof(int64_t));
+	}
 	uint64_t sum = hash_end(&w.h);
 	if (!w.bad && fwrite(&sum, 8, 1, w.f) != 1)
 		w.bad = errno ? errno : EIO;
@@ -313,6 +330,9 @@ static int check_file(anneal_opt *o, const char *path, int fd, Loaded *L)
 		return opt_fail(o, "%s: holds %s state, this optimizer is %s", path,
 		                L->f.kind >= 0 && L->f.kind < 4 ? kinds[L->f.kind] : "unknown", kinds[o->cfg.kind]);
 	int32_t nparam = o->desc != NULL ? o->desc->nparam : 0;
+	if (L->f.snap_keep != o->cfg.snapshot_keep)
+		return opt_fail(o, "%s: keeps %lld snapshots, this optimizer %d", path, (long long)L->f.snap_keep,
+		                (int)o->cfg.snapshot_keep);
 	if (L->f.ngroup != o->ngroup || L->f.nparam != nparam)
 		return opt_fail(o, "%s: has %d groups and %d schedule params, this optimizer %d and %d", path,
 		                (int)L->f.ngroup, (int)L->f.nparam, (int)o->ngroup, (int)nparam);
@@ -328,7 +348,7 @@ static int check_file(anneal_opt *o, const char *path, int fd, Loaded *L)
 			return opt_fail(o, "%s: group %d has %" PRId64 " elements, this optimizer's has %" PRId64, path, (int)i,
 			                L->gh[i].n, o->grp[i].g.n);
 		if (L->gh[i].mask != group_mask(&o->grp[i]))
-			return opt_fail(o, "%s: group %d keeps other state arrays (options differ: momentum, centered, swa)",
+			return opt_fail(o, "%s: group %d keeps other state arrays (options differ: momentum, centered, amsgrad, swa)",
 			                path, (int)i);
 	}
 	uint64_t arrays_at;
@@ -352,11 +372,16 @@ int anneal_load(anneal_opt *o, const char *path)
 				if (group_array(&o->grp[i], a) != NULL &&
 				    read_full(fd, group_array(&o->grp[i], a), (size_t)o->grp[i].g.n * sizeof(float)) != 0)
 					rc = opt_fail(o, "%s: read error while restoring: the state is now undefined", path);
+		if (rc == 0 && o->cfg.snapshot_keep > 0 &&
+		    (read_full(fd, o->snap_keep, (size_t)o->cfg.snapshot_keep * (size_t)o->total * sizeof(float)) != 0 ||
+		     read_full(fd, o->snap_meta, 2 * (size_t)o->cfg.snapshot_keep * sizeof(int64_t)) != 0))
+			rc = opt_fail(o, "%s: read error while restoring: the state is now undefined", path);
 	}
 	if (rc == 0) {
 		const Fields *f = &L.f;
 		o->cfg.nesterov = f->nesterov;
 		o->cfg.centered = f->centered;
+		o->cfg.amsgrad = f->amsgrad;
 		o->cfg.bias = f->bias;
 		o->cfg.lr = f->lr;
 		o->cfg.momentum = f->momentum;
@@ -373,6 +398,7 @@ int anneal_load(anneal_opt *o, const char *path)
 		o->prod2 = f->prod2;
 		o->sgd_fresh = f->sgd_fresh;
 		o->plateau = f->plateau;
+		o->snap_n = f->snap_n;
 		for (int32_t i = 0; i < f->nparam; i++)
 			o->params[i] = L.params[i];
 		for (int32_t i = 0; i < o->ngroup; i++) {

@@ -36,6 +36,40 @@ void anneal_set_snapshot(anneal_opt *o, anneal_snapshot_fn fn, void *user)
 	o->snap_user = user;
 }
 
+int64_t anneal_snapshot_count(const anneal_opt *o)
+{
+	return o->snap_n;
+}
+
+const float *anneal_snapshot_get(const anneal_opt *o, int32_t i, int32_t group, int64_t *step, int64_t *cycle)
+{
+	int64_t keep = o->cfg.snapshot_keep;
+	int64_t held = o->snap_n < keep ? o->snap_n : keep;
+	if (i < 0 || i >= held || group < 0 || group >= o->ngroup)
+		return NULL;
+	int64_t slot = (o->snap_n - held + i) % keep;
+	if (step != NULL)
+		*step = o->snap_meta[2 * slot];
+	if (cycle != NULL)
+		*cycle = o->snap_meta[2 * slot + 1];
+	return o->snap_keep + slot * o->total + o->grp[group].base;
+}
+
+static void snapshot(anneal_opt *o, const anneal_point *pt)
+{
+	if (o->snap != NULL)
+		o->snap(o->snap_user, o->step, pt->cycle, o->hostgrp, o->ngroup);
+	if (o->cfg.snapshot_keep > 0) {
+		int64_t slot = o->snap_n % o->cfg.snapshot_keep;
+		for (int32_t i = 0; i < o->ngroup; i++)
+			memcpy(o->snap_keep + slot * o->total + o->grp[i].base, o->grp[i].g.param,
+			       (size_t)o->grp[i].g.n * sizeof(float));
+		o->snap_meta[2 * slot] = o->step;
+		o->snap_meta[2 * slot + 1] = pt->cycle;
+	}
+	o->snap_n++;
+}
+
 static void reset_momentum(anneal_opt *o)
 {
 	for (int32_t i = 0; i < o->ngroup; i++)
@@ -64,7 +98,7 @@ static void reset_moments(anneal_opt *o)
    average; the first set is copied. */
 static void swa_fold(anneal_opt *o)
 {
-	float w = (float)(1.0 / (double)(o->swa_n + 1));
+	float w = (float)(o->swa_n + 1);
 	for (int32_t i = 0; i < o->ngroup; i++) {
 		Group *g = &o->grp[i];
 		float *restrict avg = g->swa;
@@ -74,7 +108,7 @@ static void swa_fold(anneal_opt *o)
 			continue;
 		}
 		for (int64_t j = 0; j < g->g.n; j++)
-			avg[j] = avg[j] + (p[j] - avg[j]) * w;
+			avg[j] = avg[j] + (p[j] - avg[j]) / w;
 	}
 	o->swa_n++;
 }
@@ -140,8 +174,7 @@ int hook_fire(anneal_opt *o, const anneal_point *pt)
 				reset_moments(o);
 				break;
 			case ANNEAL_ACT_SNAPSHOT:
-				if (o->snap != NULL)
-					o->snap(o->snap_user, o->step, pt->cycle, o->hostgrp, o->ngroup);
+				snapshot(o, pt);
 				break;
 			case ANNEAL_ACT_SWA:
 				swa_fold(o);

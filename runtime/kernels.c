@@ -69,12 +69,15 @@ ALWAYS_INLINE void sgd_body(const Kern *k, int64_t lo, int64_t hi, const int mom
 	}
 }
 
-ALWAYS_INLINE void adam_body(const Kern *k, int64_t lo, int64_t hi, const int noisy)
+/* unit: sqrt(c2) rounds to 1.0f (after ~17K steps at beta2 = 0.999), and
+   x / 1.0f == x, so the division can go with the result unchanged. */
+ALWAYS_INLINE void adam_body(const Kern *k, int64_t lo, int64_t hi, const int ams, const int unit, const int noisy)
 {
 	float *restrict p = k->p;
 	const float *restrict g = k->g;
 	float *restrict m = k->m;
 	float *restrict v = k->v;
+	float *restrict vmax = k->a;
 	const float wd = k->wd, decay = k->decay, b1 = k->b1, omb1 = k->omb1, b2 = k->b2, omb2 = k->omb2;
 	const float step_neg = k->step_neg, bc2s = k->bc2s, eps = k->eps;
 	for (int64_t i = lo; i < hi; i++) {
@@ -84,7 +87,12 @@ ALWAYS_INLINE void adam_body(const Kern *k, int64_t lo, int64_t hi, const int no
 		float vi = v[i] * b2 + omb2 * gi * gi;
 		m[i] = mi;
 		v[i] = vi;
-		float den = sqrtf(vi) / bc2s + eps;
+		if (ams) {
+			float mx = vmax[i];
+			vi = vi > mx ? vi : mx;
+			vmax[i] = vi;
+		}
+		float den = (unit ? sqrtf(vi) : sqrtf(vi) / bc2s) + eps;
 		p[i] = pi + step_neg * mi / den;
 	}
 }
@@ -127,7 +135,18 @@ CLONES static void run_clean(const Kern *k, int64_t lo, int64_t hi)
 	case KV_SGD: sgd_body(k, lo, hi, 0, 0, 0); break;
 	case KV_SGD_MOM: sgd_body(k, lo, hi, 1, 0, 0); break;
 	case KV_SGD_NESTEROV: sgd_body(k, lo, hi, 1, 1, 0); break;
-	case KV_ADAM: adam_body(k, lo, hi, 0); break;
+	case KV_ADAM:
+		if (k->bc2s == 1.0f)
+			adam_body(k, lo, hi, 0, 1, 0);
+		else
+			adam_body(k, lo, hi, 0, 0, 0);
+		break;
+	case KV_ADAM_AMS:
+		if (k->bc2s == 1.0f)
+			adam_body(k, lo, hi, 1, 1, 0);
+		else
+			adam_body(k, lo, hi, 1, 0, 0);
+		break;
 	case KV_RMS: rms_body(k, lo, hi, 0, 0, 0); break;
 	case KV_RMS_MOM: rms_body(k, lo, hi, 1, 0, 0); break;
 	case KV_RMS_CENTERED: rms_body(k, lo, hi, 0, 1, 0); break;
@@ -143,7 +162,8 @@ static void run_noisy(const Kern *k, int64_t lo, int64_t hi)
 	case KV_SGD: sgd_body(k, lo, hi, 0, 0, 1); break;
 	case KV_SGD_MOM: sgd_body(k, lo, hi, 1, 0, 1); break;
 	case KV_SGD_NESTEROV: sgd_body(k, lo, hi, 1, 1, 1); break;
-	case KV_ADAM: adam_body(k, lo, hi, 1); break;
+	case KV_ADAM: adam_body(k, lo, hi, 0, 0, 1); break;
+	case KV_ADAM_AMS: adam_body(k, lo, hi, 1, 0, 1); break;
 	case KV_RMS: rms_body(k, lo, hi, 0, 0, 1); break;
 	case KV_RMS_MOM: rms_body(k, lo, hi, 1, 0, 1); break;
 	case KV_RMS_CENTERED: rms_body(k, lo, hi, 0, 1, 1); break;

@@ -5,7 +5,9 @@ libanneal_la_SOURCES = \
 	runtime/anneal_int.h \
 	runtime/optim.c \
 	runtime/kernels.c \
-	runtime/hooks.c
+	runtime/hooks.c \
+	runtime/checkpoint.c \
+	runtime/plateau.c
 # -ffp-contract=off: no fused multiply-add, so the vector and scalar paths of
 # a kernel round alike and results do not depend on the thread split.
 # -fvect-cost-model=dynamic: -O2's very-cheap model refuses any loop that
@@ -18,17 +20,13 @@ libanneal_la_LDFLAGS = $(OPENMP_CFLAGS) -export-symbols-regex '^anneal_' -versio
 UNIT_RUNTIME_SOURCES = \
 	tests/unit/check_runtime.h \
 	tests/unit/check_runtime.c \
-	tests/unit/check_runtime_torch.c
+	tests/unit/check_runtime_torch.c \
+	tests/unit/check_runtime_ckpt.c \
+	tests/unit/check_runtime_jit.c
 
-# The torch.optim trajectories the conformance suite replays, and their generator.
-RUNTIME_TABLES = \
-	tests/runtime/sgd_plain.tbl tests/runtime/sgd_wd.tbl tests/runtime/sgd_mom.tbl \
-	tests/runtime/sgd_mom_const.tbl tests/runtime/sgd_damp_wd.tbl tests/runtime/sgd_nesterov_wd.tbl \
-	tests/runtime/adam_sched.tbl tests/runtime/adam_sched_wd.tbl tests/runtime/adam_product.tbl \
-	tests/runtime/adam_product_wd.tbl tests/runtime/adamw_sched.tbl tests/runtime/adamw_product.tbl \
-	tests/runtime/rms_plain.tbl tests/runtime/rms_centered.tbl tests/runtime/rms_mom.tbl \
-	tests/runtime/rms_centered_mom_wd.tbl
-EXTRA_DIST += tests/runtime/gen_torch.py $(RUNTIME_TABLES)
+# The torch.optim trajectories the conformance suite replays (tables.txt lists
+# them), and their generator: the whole directory goes into the tarball.
+EXTRA_DIST += tests/runtime
 
 # Regenerate the tables with Debian's python3-torch (not part of make check).
 runtime-tables:

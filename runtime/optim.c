@@ -22,6 +22,8 @@ void anneal_config_init(anneal_config *c, int32_t kind)
 	c->kind = kind;
 	c->eps = 1e-8;
 	c->bias = ANNEAL_BIAS_PRODUCT;
+	/* 2^18 elements: a one-thread AdamW step there takes ~130 us here, so a
+	   second thread still gains after paying the ~57 us it takes to wake. */
 	c->parallel_min = 1 << 18;
 	c->seed = 0x5eed;
 	switch (kind) {
@@ -77,6 +79,10 @@ static int check_config(const anneal_config *c, const anneal_desc *d, char *err,
 	}
 	if (c->kind == ANNEAL_SGD && c->nesterov && (c->dampening != 0 || (c->momentum <= 0 && !defines(d, ANNEAL_MOMENTUM)))) {
 		snprintf(err, errlen, "Nesterov momentum requires a momentum and zero dampening");
+		return -1;
+	}
+	if (c->snapshot_keep < 0) {
+		snprintf(err, errlen, "snapshot_keep must be >= 0");
 		return -1;
 	}
 	if (c->bias != ANNEAL_BIAS_PRODUCT && c->bias != ANNEAL_BIAS_POWER) {
@@ -152,6 +158,7 @@ anneal_opt *anneal_create(const anneal_config *c, const anneal_group *group, int
 	o->prod1 = o->prod2 = 1;
 	o->sgd_fresh = 1;
 	o->plateau.scale = 1;
+	o->plateau.last_lr = NAN;
 	o->grp = calloc((size_t)ngroup, sizeof *o->grp);
 	o->kern = calloc((size_t)ngroup, sizeof *o->kern);
 	o->hostgrp = malloc((size_t)ngroup * sizeof *o->hostgrp);
@@ -165,11 +172,11 @@ anneal_opt *anneal_create(const anneal_config *c, const anneal_group *group, int
 			o->params[i] = params != NULL ? params[i] : desc->param[i].value;
 	}
 	o->has_swa = hook_swa_needed(desc);
-	int need_m = c->kind != ANNEAL_SGD && c->kind != ANNEAL_RMSPROP;
-	if (c->kind == ANNEAL_SGD || c->kind == ANNEAL_RMSPROP)
-		need_m = c->momentum > 0 || defines(desc, ANNEAL_MOMENTUM);
+	/* SGD and RMSProp keep a velocity only if some step can have momentum. */
+	int adam = c->kind == ANNEAL_ADAM || c->kind == ANNEAL_ADAMW;
+	int need_m = adam || c->momentum > 0 || defines(desc, ANNEAL_MOMENTUM);
 	int need_v = c->kind != ANNEAL_SGD;
-	int need_a = c->kind == ANNEAL_RMSPROP && c->centered;
+	int need_a = (c->kind == ANNEAL_RMSPROP && c->centered) || (adam && c->amsgrad);
 	for (int32_t i = 0; i < ngroup; i++) {
 		Group *g = &o->grp[i];
 		g->g = group[i];
@@ -180,6 +187,12 @@ anneal_opt *anneal_create(const anneal_config *c, const anneal_group *group, int
 		    (need_v && (g->v = state_alloc(o, g->g.n)) == NULL) ||
 		    (need_a && (g->a = state_alloc(o, g->g.n)) == NULL) ||
 		    (o->has_swa && (g->swa = state_alloc(o, g->g.n)) == NULL))
+			goto oom;
+	}
+	if (c->snapshot_keep > 0) {
+		o->snap_keep = malloc(((size_t)c->snapshot_keep * (size_t)o->total + 1) * sizeof(float));
+		o->snap_meta = calloc(2 * (size_t)c->snapshot_keep, sizeof *o->snap_meta);
+		if (o->snap_keep == NULL || o->snap_meta == NULL)
 			goto oom;
 	}
 	return o;
@@ -202,6 +215,8 @@ void anneal_destroy(anneal_opt *o)
 	free(o->grp);
 	free(o->kern);
 	free(o->hostgrp);
+	free(o->snap_keep);
+	free(o->snap_meta);
 	free(o->call);
 	free(o->params);
 	free(o);
@@ -216,16 +231,15 @@ static int resolve(anneal_opt *o, const anneal_point *in, anneal_point *pt)
 	for (int ch = 0; ch < ANNEAL_FIRST_CUSTOM; ch++)
 		if (!defines(o->desc, ch) || isnan(pt->value[ch]))
 			pt->value[ch] = fallback[ch];
-	pt->value[ANNEAL_LR] *= o->plateau.scale;
-	if (o->plateau.on && pt->value[ANNEAL_LR] < o->plateau.min_lr)
-		pt->value[ANNEAL_LR] = o->plateau.min_lr;
+	pt->value[ANNEAL_LR] = plateau_lr(&o->plateau, pt->value[ANNEAL_LR]);
 	double lr = pt->value[ANNEAL_LR], mu = pt->value[ANNEAL_MOMENTUM], b2 = pt->value[ANNEAL_BETA2];
 	double wd = pt->value[ANNEAL_WEIGHT_DECAY], temp = pt->value[ANNEAL_TEMPERATURE];
 	if (!(lr >= 0))
 		return opt_fail(o, "step %lld: lr is %g, it must be >= 0", (long long)o->step, lr);
-	if (!(mu >= 0) || (o->cfg.kind != ANNEAL_SGD && !(mu < 1)))
+	int adam = o->cfg.kind == ANNEAL_ADAM || o->cfg.kind == ANNEAL_ADAMW;
+	if (!(mu >= 0) || (adam && !(mu < 1)))
 		return opt_fail(o, "step %lld: momentum/beta1 is %g, outside %s", (long long)o->step, mu,
-		                o->cfg.kind == ANNEAL_SGD ? "[0, inf)" : "[0, 1)");
+		                adam ? "[0, 1)" : "[0, inf)");
 	if (o->cfg.kind != ANNEAL_SGD && !(b2 >= 0 && b2 < 1))
 		return opt_fail(o, "step %lld: beta2/alpha is %g, outside [0, 1)", (long long)o->step, b2);
 	if (!(wd >= 0))
@@ -293,7 +307,7 @@ static void prepare(anneal_opt *o, const anneal_point *pt)
 			k->wd = 0;
 			/* fall through */
 		case ANNEAL_ADAM:
-			k->variant = KV_ADAM;
+			k->variant = c->amsgrad ? KV_ADAM_AMS : KV_ADAM;
 			k->b1 = (float)mu;
 			k->omb1 = (float)(1 - mu);
 			k->b2 = (float)b2;
@@ -324,6 +338,9 @@ int anneal_step_point(anneal_opt *o, const anneal_point *in)
 		return -1;
 	prepare(o, &pt);
 	kern_run_all(o);
+	o->plateau.last_lr = isnan(in->value[ANNEAL_LR]) || !(o->desc != NULL && (o->desc->channels & 1u << ANNEAL_LR))
+	                         ? o->cfg.lr
+	                         : in->value[ANNEAL_LR];
 	o->last = pt;
 	o->step++;
 	return 0;
@@ -365,7 +382,8 @@ float *anneal_state_array(anneal_opt *o, int32_t group, int32_t which)
 	switch (which) {
 	case ANNEAL_STATE_MOMENTUM: return o->grp[group].m;
 	case ANNEAL_STATE_SQUARE: return o->grp[group].v;
-	case ANNEAL_STATE_GRAD_AVG: return o->grp[group].a;
+	case ANNEAL_STATE_GRAD_AVG: return o->cfg.kind == ANNEAL_RMSPROP ? o->grp[group].a : NULL;
+	case ANNEAL_STATE_MAX_SQUARE: return o->cfg.kind != ANNEAL_RMSPROP ? o->grp[group].a : NULL;
 	case ANNEAL_STATE_SWA: return o->grp[group].swa;
 	}
 	return NULL;

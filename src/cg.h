@@ -37,11 +37,14 @@ typedef struct Cg {
 
 	const LSchedule *s;
 	int bind;        /* params are compile-time constants */
+	int fill_by_eval; /* NAME_fill calls NAME_eval per step (-O0: least code to compile) */
+	const char *fill_suffix; /* of the fill function's name: NULL for "_fill" */
 	const char *sym; /* prefix of the generated symbols: the schedule's name, or a unique one in the JIT */
 
 	LLVMValueRef fn;       /* function being built */
 	LLVMValueRef *pval;    /* value of every param in the current function */
 	LLVMValueRef defaults; /* [nparam x double] of the defaults */
+	LLVMValueRef params_arg; /* NAME_fill's params argument, passed on to its leaf loops */
 
 	/* eval only: the event mask, cycle and phase of the step */
 	LLVMValueRef ev, cyc, phase, res;
@@ -73,7 +76,8 @@ void cg_end(Cg *g);
 
 /* cg_sched.c */
 LLVMValueRef cg_eval_fn(Cg *g);
-LLVMValueRef cg_fill_fn(Cg *g);
+LLVMValueRef cg_fill_fn(Cg *g, LLVMValueRef eval);
+LLVMValueRef cg_fill_stub(Cg *g, uint64_t slot, uint64_t ctx, uint64_t resolve);
 /* The restarts cycle of local step s: index, start and length. */
 typedef struct CgCycle {
 	LLVMValueRef k, start, len, next; /* next: start of cycle k + 1, INT64_MAX when none follows */
@@ -94,6 +98,12 @@ int cg_error(FILE *diag, LLVMErrorRef err, const char *what);
    names are sym[i] (NULL: the schedule's name). */
 LLVMModuleRef cg_module(LLVMContextRef ctx, const char *modname, const LSchedule *const *s,
                         const char *const *sym, int n, const annealc_options *o);
+/* The JIT's split of one schedule: eval_mod holds NAME_eval, NAME_desc and
+   a NAME_fill stub (cg_fill_stub's slot, ctx, resolve); fill_mod holds the
+   real fill as sym_fill_impl, compiled when first called. */
+void cg_module_split(LLVMContextRef ctx, const LSchedule *s, const char *sym, const annealc_options *o,
+                     uint64_t slot, uint64_t lazy_ctx, uint64_t resolve, LLVMModuleRef *eval_mod,
+                     LLVMModuleRef *fill_mod);
 LLVMTargetMachineRef cg_target_machine(const char *triple, int host_cpu, int opt_level, int jit,
                                        FILE *diag);
 /* Verify, then optimise with the new pass manager. Returns 0 or 2. */

@@ -20,15 +20,25 @@ static int vector_math;
    calls. */
 static void init(void)
 {
+	/* Every target LLVM was built with, so --target can cross-compile. */
+	LLVMInitializeAllTargetInfos();
+	LLVMInitializeAllTargets();
+	LLVMInitializeAllTargetMCs();
+	LLVMInitializeAllAsmPrinters();
 	if (LLVMInitializeNativeTarget() || LLVMInitializeNativeAsmPrinter())
 		die("cg: LLVM has no native target");
 	LLVMInitializeNativeAsmParser();
 	char *triple = LLVMGetDefaultTargetTriple();
 	int x86_64 = strncmp(triple, "x86_64", 6) == 0;
 	LLVMDisposeMessage(triple);
+	/* No SLP vectoriser: it pairs independent exp or cos calls of one step
+	   into a libmvec call, and eval must round like the interpreter (libmvec
+	   is within 4 ulp, not correctly rounded); fill's loops still widen.
+	   An option, because LLVM 14's LLVMRunPasses ignores
+	   LLVMPassBuilderOptionsSetSLPVectorization (measured). */
 	if (x86_64 && LLVMLoadLibraryPermanently("libmvec.so.1") == 0) {
-		const char *argv[] = { "annealc", "-vector-library=LIBMVEC-X86" };
-		LLVMParseCommandLineOptions(2, argv, NULL);
+		const char *argv[] = { "annealc", "-vector-library=LIBMVEC-X86", "-vectorize-slp=false" };
+		LLVMParseCommandLineOptions(3, argv, NULL);
 		vector_math = 1;
 	}
 }
@@ -57,7 +67,7 @@ static void build_schedule(Cg *g)
 	g->table = NULL;
 	cg_defaults(g);
 	LLVMValueRef eval = cg_eval_fn(g);
-	LLVMValueRef fill = cg_fill_fn(g);
+	LLVMValueRef fill = cg_fill_fn(g, eval);
 	cg_desc(g, eval, fill);
 	free(g->table);
 	g->table = NULL;
@@ -71,6 +81,7 @@ LLVMModuleRef cg_module(LLVMContextRef ctx, const char *modname, const LSchedule
 	g.mod = LLVMModuleCreateWithNameInContext(modname, ctx);
 	g.b = LLVMCreateBuilderInContext(ctx);
 	g.bind = o && o->bind_params;
+	g.fill_by_eval = o && o->opt_level <= 0;
 	cg_types(&g);
 	for (int i = 0; i < n; i++) {
 		g.s = s[i];
@@ -79,6 +90,34 @@ LLVMModuleRef cg_module(LLVMContextRef ctx, const char *modname, const LSchedule
 	}
 	LLVMDisposeBuilder(g.b);
 	return g.mod; /* ownership passes to the caller */
+}
+
+void cg_module_split(LLVMContextRef ctx, const LSchedule *s, const char *sym, const annealc_options *o,
+                     uint64_t slot, uint64_t lazy_ctx, uint64_t resolve, LLVMModuleRef *eval_mod,
+                     LLVMModuleRef *fill_mod)
+{
+	LLVMValueRef pval[s->nparam + 1];
+	Cg g = { .ctx = ctx, .s = s, .sym = sym, .pval = pval };
+	g.b = LLVMCreateBuilderInContext(ctx);
+	g.bind = o && o->bind_params;
+	cg_types(&g);
+
+	g.mod = LLVMModuleCreateWithNameInContext(s->name, ctx);
+	cg_defaults(&g);
+	LLVMValueRef eval = cg_eval_fn(&g);
+	cg_desc(&g, eval, cg_fill_stub(&g, slot, lazy_ctx, resolve));
+	*eval_mod = g.mod; /* ownership passes to the caller */
+	free(g.table);
+
+	g.mod = LLVMModuleCreateWithNameInContext(s->name, ctx);
+	g.ntable = 0;
+	g.table = NULL;
+	g.fill_suffix = "_fill_impl";
+	cg_defaults(&g);
+	cg_fill_fn(&g, NULL);
+	*fill_mod = g.mod; /* ownership passes to the caller */
+	free(g.table);
+	LLVMDisposeBuilder(g.b);
 }
 
 static LLVMCodeGenOptLevel codegen_level(int opt_level)
@@ -141,11 +180,18 @@ int cg_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, FILE 
 	LLVMDisposeMessage(msg);
 	if (opt_level <= 0)
 		return 0;
-	char passes[16];
-	snprintf(passes, sizeof passes, "default<O%d>", opt_level > 3 ? 3 : opt_level);
+	/* -O1 and -O2: the passes this code needs -- allocas to registers,
+	   folding, invariants hoisted out of the leaf loops, the libmvec
+	   mappings the vectoriser reads from call attributes, the vectoriser --
+	   without default<O2>'s inliner and CGSCC machinery, which costs
+	   most of its time and finds nothing here (every function but the entry
+	   points is noinline). -O3 is LLVM's own pipeline. */
+	const char *passes = opt_level >= 3 ? "default<O3>"
+	                                    : "function(sroa,early-cse,instcombine,simplifycfg,loop-mssa(licm),"
+	                                      "inject-tli-mappings,loop-vectorize,instcombine,simplifycfg)";
 	LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
 	LLVMPassBuilderOptionsSetLoopVectorization(pbo, 1);
-	LLVMPassBuilderOptionsSetSLPVectorization(pbo, 1);
+	LLVMPassBuilderOptionsSetSLPVectorization(pbo, 0); /* see init() */
 	LLVMPassBuilderOptionsSetLoopInterleaving(pbo, 1);
 	LLVMErrorRef err = LLVMRunPasses(mod, passes, tm, pbo);
 	LLVMDisposePassBuilderOptions(pbo);

@@ -201,20 +201,19 @@ static void eval_node(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef L, LLV
 	UNREACHABLE();
 }
 
-static LLVMValueRef add_function(Cg *g, const char *suffix, LLVMTypeRef ty)
+static void add_attr(Cg *g, LLVMValueRef fn, LLVMAttributeIndex at, const char *name)
 {
-	char name[strlen(g->sym) + 8];
-	snprintf(name, sizeof name, "%s%s", g->sym, suffix);
-	LLVMValueRef fn = LLVMAddFunction(g->mod, name, ty);
-	unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
-	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(g->ctx, nounwind, 0));
-	return fn;
+	unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
+	LLVMAddAttributeAtIndex(fn, at, LLVMCreateEnumAttribute(g->ctx, kind, 0));
 }
 
-static void mark_noalias(Cg *g, LLVMValueRef fn, unsigned argno)
+static LLVMValueRef add_function(Cg *g, const char *suffix, LLVMTypeRef ty)
 {
-	unsigned noalias = LLVMGetEnumAttributeKindForName("noalias", 7);
-	LLVMAddAttributeAtIndex(fn, argno + 1, LLVMCreateEnumAttribute(g->ctx, noalias, 0));
+	char name[strlen(g->sym) + strlen(suffix) + 1];
+	snprintf(name, sizeof name, "%s%s", g->sym, suffix);
+	LLVMValueRef fn = LLVMAddFunction(g->mod, name, ty);
+	add_attr(g, fn, LLVMAttributeFunctionIndex, "nounwind");
+	return fn;
 }
 
 static LLVMValueRef field(Cg *g, LLVMValueRef out, unsigned i, unsigned j, int has_j)
@@ -229,7 +228,7 @@ LLVMValueRef cg_eval_fn(Cg *g)
 {
 	const LSchedule *s = g->s;
 	LLVMValueRef fn = add_function(g, "_eval", g->eval_ty);
-	mark_noalias(g, fn, 2);
+	add_attr(g, fn, 3, "noalias");
 	LLVMValueRef step = LLVMGetParam(fn, 0), out = LLVMGetParam(fn, 2);
 	cg_begin(g, fn, LLVMGetParam(fn, 1));
 	g->ev = cg_alloca(g, g->i64, "events");
@@ -320,17 +319,38 @@ static void seg_run(Cg *g, Seg *q, const Sched *body, LLVMValueRef local, LLVMVa
 }
 
 /* A leaf over a segment is one counted loop with no calls but math, so
-   LLVM's loop vectoriser widens it (vector math through libmvec). */
-static void fill_leaf(Cg *g, const Expr *e, LLVMValueRef s0, LLVMValueRef cnt, LLVMValueRef L,
-                      LLVMValueRef step0, LLVMValueRef out, LLVMValueRef cycle)
+   LLVM's loop vectoriser widens it (vector math through libmvec). Each leaf
+   loop is a function of its own: loop passes cost more than linear time in
+   the loops of one function, and a 1,000-phase sequence has 1,000 leaves. */
+static LLVMValueRef leaf_fn(Cg *g, const Expr *e, int has_cycle)
 {
+	LLVMValueRef fn_saved = g->fn;
+	LLVMBuilderRef ab_saved = g->ab;
+	LLVMBasicBlockRef at_saved = LLVMGetInsertBlock(g->b);
+	int np = g->s->nparam;
+	LLVMValueRef pval_saved[np + 1];
+	memcpy(pval_saved, g->pval, (size_t)np * sizeof *pval_saved);
+
+	LLVMTypeRef args[] = { g->i64, g->i64, g->i64, g->i64, g->f64ptr, g->i64, g->f64ptr };
+	LLVMTypeRef ty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), args, 7, 0);
+	char name[strlen(g->sym) + 8];
+	snprintf(name, sizeof name, "%s_leaf", g->sym);
+	LLVMValueRef fn = LLVMAddFunction(g->mod, name, ty);
+	LLVMSetLinkage(fn, LLVMInternalLinkage);
+	add_attr(g, fn, LLVMAttributeFunctionIndex, "nounwind");
+	add_attr(g, fn, LLVMAttributeFunctionIndex, "noinline");
+	add_attr(g, fn, 5, "noalias");
+	cg_begin(g, fn, LLVMGetParam(fn, 6));
+	LLVMValueRef s0 = LLVMGetParam(fn, 0), cnt = LLVMGetParam(fn, 1), out = LLVMGetParam(fn, 4);
 	LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
 	LLVMBasicBlockRef loop = block(g, "leaf"), done = block(g, "leaf.done");
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, cnt, cg_i64(g, 0), ""), loop, done);
 	LLVMPositionBuilderAtEnd(g->b, loop);
 	LLVMValueRef i = LLVMBuildPhi(g->b, g->i64, "i");
-	CgFrame f = { .t = LLVMBuildNSWAdd(g->b, s0, i, "t"), .T = L, .step = LLVMBuildNSWAdd(g->b, step0, i, "step"),
-		      .cycle = cycle };
+	CgFrame f = { .t = LLVMBuildNSWAdd(g->b, s0, i, "t"),
+		      .T = LLVMGetParam(fn, 2),
+		      .step = LLVMBuildNSWAdd(g->b, LLVMGetParam(fn, 3), i, "step"),
+		      .cycle = has_cycle ? LLVMGetParam(fn, 5) : NULL };
 	LLVMValueRef v = cg_expr(g, e, &f);
 	LLVMBuildStore(g->b, v, LLVMBuildInBoundsGEP2(g->b, g->f64, out, &i, 1, ""));
 	LLVMValueRef next = LLVMBuildNSWAdd(g->b, i, cg_i64(g, 1), "");
@@ -339,6 +359,22 @@ static void fill_leaf(Cg *g, const Expr *e, LLVMValueRef s0, LLVMValueRef cnt, L
 	LLVMBasicBlockRef in_b[2] = { pre, loop };
 	LLVMAddIncoming(i, in_v, in_b, 2);
 	LLVMPositionBuilderAtEnd(g->b, done);
+	LLVMBuildRetVoid(g->b);
+	cg_end(g);
+
+	g->fn = fn_saved;
+	g->ab = ab_saved;
+	LLVMPositionBuilderAtEnd(g->b, at_saved);
+	memcpy(g->pval, pval_saved, (size_t)np * sizeof *pval_saved);
+	return fn;
+}
+
+static void fill_leaf(Cg *g, const Expr *e, LLVMValueRef s0, LLVMValueRef cnt, LLVMValueRef L,
+                      LLVMValueRef step0, LLVMValueRef out, LLVMValueRef cycle)
+{
+	LLVMValueRef fn = leaf_fn(g, e, cycle != NULL);
+	LLVMValueRef args[] = { s0, cnt, L, step0, out, cycle ? cycle : cg_i64(g, 0), g->params_arg };
+	LLVMBuildCall2(g->b, LLVMGlobalGetValueType(fn), fn, args, 7, "");
 }
 
 /* node over local steps s0 .. s0+cnt-1 into out[0 .. cnt-1]: split at phase
@@ -380,23 +416,142 @@ static void fill_node(Cg *g, const Sched *n, LLVMValueRef s0, LLVMValueRef cnt, 
 	LLVMPositionBuilderAtEnd(g->b, q.done);
 }
 
-/* NAME_fill(first, count, params, channel, out): a switch on the channel
-   slot; an undefined slot fills NaN, as NAME_eval reports it. */
-LLVMValueRef cg_fill_fn(Cg *g)
+/* Past this many leaves a channel's fill is one scalar loop over the eval
+   tree: a loop per leaf would make compile time grow faster than the
+   schedule, and the segments of so many phases are short anyway. */
+enum { FILL_MAX_LEAVES = 32 };
+
+static int leaves(const Sched *n)
 {
-	const LSchedule *s = g->s;
+	switch (n->kind) {
+	case SC_LEAF: return 1;
+	case SC_RESTARTS: return leaves(n->body);
+	case SC_SEQ: {
+		int k = 0;
+		for (int i = 0; i < n->nphase; i++)
+			k += leaves(n->phase[i].body);
+		return k;
+	}
+	}
+	UNREACHABLE();
+}
+
+/* double NAME_chan(step, params): one channel at one step through
+   eval_node, its events into a scratch mask nobody reads. A function of its
+   own, so the loop calling it stays small for the loop passes. */
+static LLVMValueRef channel_fn(Cg *g, const Sched *n)
+{
+	LLVMValueRef fn_saved = g->fn;
+	LLVMBuilderRef ab_saved = g->ab;
+	LLVMBasicBlockRef at_saved = LLVMGetInsertBlock(g->b);
+	int np = g->s->nparam;
+	LLVMValueRef pval_saved[np + 1];
+	memcpy(pval_saved, g->pval, (size_t)np * sizeof *pval_saved);
+
+	LLVMTypeRef args[] = { g->i64, g->f64ptr };
+	LLVMTypeRef ty = LLVMFunctionType(g->f64, args, 2, 0);
+	char name[strlen(g->sym) + 8];
+	snprintf(name, sizeof name, "%s_chan", g->sym);
+	LLVMValueRef fn = LLVMAddFunction(g->mod, name, ty);
+	LLVMSetLinkage(fn, LLVMInternalLinkage);
+	add_attr(g, fn, LLVMAttributeFunctionIndex, "nounwind");
+	add_attr(g, fn, LLVMAttributeFunctionIndex, "noinline");
+	cg_begin(g, fn, LLVMGetParam(fn, 1));
+	g->ev = cg_alloca(g, g->i64, "events");
+	g->res = cg_alloca(g, g->f64, "value");
+	g->primary = 0;
+	LLVMBuildStore(g->b, cg_i64(g, 0), g->ev);
+	LLVMValueRef step = LLVMGetParam(fn, 0);
+	eval_node(g, n, step, cg_i64(g, -1), NULL, step, 1);
+	LLVMBuildRet(g->b, LLVMBuildLoad2(g->b, g->f64, g->res, ""));
+	cg_end(g);
+
+	g->fn = fn_saved;
+	g->ab = ab_saved;
+	LLVMPositionBuilderAtEnd(g->b, at_saved);
+	memcpy(g->pval, pval_saved, (size_t)np * sizeof *pval_saved);
+	return fn;
+}
+
+/* for (i = 0; i < count; i++) out[i] = NAME_chan(first + i, params) */
+static void fill_scalar(Cg *g, const Sched *n, LLVMValueRef first, LLVMValueRef count, LLVMValueRef out)
+{
+	LLVMValueRef fn = channel_fn(g, n);
+	LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
+	LLVMBasicBlockRef loop = block(g, "scalar"), done = block(g, "scalar.done");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, count, cg_i64(g, 0), ""), loop, done);
+	LLVMPositionBuilderAtEnd(g->b, loop);
+	LLVMValueRef i = LLVMBuildPhi(g->b, g->i64, "i");
+	LLVMValueRef args[2] = { LLVMBuildNSWAdd(g->b, first, i, "step"), g->params_arg };
+	LLVMValueRef v = LLVMBuildCall2(g->b, LLVMGlobalGetValueType(fn), fn, args, 2, "");
+	LLVMBuildStore(g->b, v, LLVMBuildInBoundsGEP2(g->b, g->f64, out, &i, 1, ""));
+	LLVMValueRef next = LLVMBuildNSWAdd(g->b, i, cg_i64(g, 1), "");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, next, count, ""), loop, done);
+	LLVMValueRef in_v[2] = { cg_i64(g, 0), next };
+	LLVMBasicBlockRef in_b[2] = { pre, loop };
+	LLVMAddIncoming(i, in_v, in_b, 2);
+	LLVMPositionBuilderAtEnd(g->b, done);
+}
+
+/* NAME_fill at -O0, where compile time is what counts: NAME_eval per step
+   into a scratch point, the requested slot copied out (NaN where undefined). */
+static LLVMValueRef fill_by_eval(Cg *g, LLVMValueRef eval)
+{
 	LLVMValueRef fn = add_function(g, "_fill", g->fill_ty);
-	mark_noalias(g, fn, 4);
+	add_attr(g, fn, 5, "noalias");
 	LLVMValueRef first = LLVMGetParam(fn, 0), count = LLVMGetParam(fn, 1);
 	LLVMValueRef channel = LLVMGetParam(fn, 3), out = LLVMGetParam(fn, 4);
-	cg_begin(g, fn, LLVMGetParam(fn, 2));
+	g->fn = fn;
+	LLVMBasicBlockRef entry = block(g, "entry");
+	LLVMBasicBlockRef loop = block(g, "loop"), done = block(g, "done");
+	LLVMPositionBuilderAtEnd(g->b, entry);
+	LLVMValueRef pt = LLVMBuildAlloca(g->b, g->point, "point");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, count, cg_i64(g, 0), ""), loop, done);
+	LLVMPositionBuilderAtEnd(g->b, loop);
+	LLVMValueRef i = LLVMBuildPhi(g->b, g->i64, "i");
+	LLVMValueRef args[3] = { LLVMBuildNSWAdd(g->b, first, i, "step"), LLVMGetParam(fn, 2), pt };
+	LLVMBuildCall2(g->b, g->eval_ty, eval, args, 3, "");
+	LLVMValueRef idx[3] = { LLVMConstInt(g->i32, 0, 0), LLVMConstInt(g->i32, 0, 0),
+		                LLVMBuildZExt(g->b, channel, g->i64, "") };
+	LLVMValueRef in_range = LLVMBuildICmp(g->b, LLVMIntULT, channel, LLVMConstInt(g->i32, ANNEAL_MAX_CHANNELS, 0), "");
+	idx[2] = LLVMBuildSelect(g->b, in_range, idx[2], cg_i64(g, 0), "");
+	LLVMValueRef v = LLVMBuildLoad2(g->b, g->f64, LLVMBuildInBoundsGEP2(g->b, g->point, pt, idx, 3, ""), "");
+	v = LLVMBuildSelect(g->b, in_range, v, cg_f64(g, NAN), "");
+	LLVMBuildStore(g->b, v, LLVMBuildInBoundsGEP2(g->b, g->f64, out, &i, 1, ""));
+	LLVMValueRef next = LLVMBuildNSWAdd(g->b, i, cg_i64(g, 1), "");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, next, count, ""), loop, done);
+	LLVMValueRef in_v[2] = { cg_i64(g, 0), next };
+	LLVMBasicBlockRef in_b[2] = { entry, loop };
+	LLVMAddIncoming(i, in_v, in_b, 2);
+	LLVMPositionBuilderAtEnd(g->b, done);
+	LLVMBuildRetVoid(g->b);
+	g->fn = NULL;
+	return fn;
+}
+
+/* NAME_fill(first, count, params, channel, out): a switch on the channel
+   slot; an undefined slot fills NaN, as NAME_eval reports it. */
+LLVMValueRef cg_fill_fn(Cg *g, LLVMValueRef eval)
+{
+	const LSchedule *s = g->s;
+	if (g->fill_by_eval)
+		return fill_by_eval(g, eval);
+	LLVMValueRef fn = add_function(g, g->fill_suffix ? g->fill_suffix : "_fill", g->fill_ty);
+	add_attr(g, fn, 5, "noalias");
+	LLVMValueRef first = LLVMGetParam(fn, 0), count = LLVMGetParam(fn, 1);
+	LLVMValueRef channel = LLVMGetParam(fn, 3), out = LLVMGetParam(fn, 4);
+	g->params_arg = LLVMGetParam(fn, 2);
+	cg_begin(g, fn, g->params_arg);
 	LLVMBasicBlockRef undefined = block(g, "undefined");
 	LLVMValueRef sw = LLVMBuildSwitch(g->b, channel, undefined, (unsigned)s->nchannel);
 	for (int c = 0; c < s->nchannel; c++) {
 		LLVMBasicBlockRef bb = block(g, s->channel[c].name);
 		LLVMAddCase(sw, LLVMConstInt(g->i32, (unsigned)s->channel[c].slot, 0), bb);
 		LLVMPositionBuilderAtEnd(g->b, bb);
-		fill_node(g, s->channel[c].sched, first, count, cg_i64(g, -1), first, out, NULL);
+		if (leaves(s->channel[c].sched) <= FILL_MAX_LEAVES)
+			fill_node(g, s->channel[c].sched, first, count, cg_i64(g, -1), first, out, NULL);
+		else
+			fill_scalar(g, s->channel[c].sched, first, count, out);
 		LLVMBuildRetVoid(g->b);
 	}
 	LLVMPositionBuilderAtEnd(g->b, undefined);
@@ -404,5 +559,37 @@ LLVMValueRef cg_fill_fn(Cg *g)
 	fill_leaf(g, &nan, first, count, cg_i64(g, -1), first, out, NULL);
 	LLVMBuildRetVoid(g->b);
 	cg_end(g);
+	return fn;
+}
+
+/* NAME_fill in the JIT when the real one is compiled on first use (jit.c):
+   call *slot when it is set, else resolve(ctx, ...), which compiles it and
+   sets *slot. slot, ctx and resolve are addresses in this process. */
+LLVMValueRef cg_fill_stub(Cg *g, uint64_t slot, uint64_t ctx, uint64_t resolve)
+{
+	LLVMValueRef fn = add_function(g, "_fill", g->fill_ty);
+	g->fn = fn;
+	LLVMBasicBlockRef entry = block(g, "entry"), fast = block(g, "compiled"), slow = block(g, "first");
+	LLVMPositionBuilderAtEnd(g->b, entry);
+	LLVMTypeRef fill_ptr = LLVMPointerType(g->fill_ty, 0);
+	LLVMValueRef at = LLVMConstIntToPtr(LLVMConstInt(g->i64, slot, 0), LLVMPointerType(fill_ptr, 0));
+	LLVMValueRef target = LLVMBuildLoad2(g->b, fill_ptr, at, "impl");
+	LLVMSetOrdering(target, LLVMAtomicOrderingAcquire);
+	LLVMSetAlignment(target, sizeof(void *));
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, target, LLVMConstNull(fill_ptr), ""), slow, fast);
+	LLVMValueRef args[6];
+	for (unsigned i = 0; i < 5; i++)
+		args[i + 1] = LLVMGetParam(fn, i);
+	LLVMPositionBuilderAtEnd(g->b, fast);
+	LLVMBuildCall2(g->b, g->fill_ty, target, args + 1, 5, "");
+	LLVMBuildRetVoid(g->b);
+	LLVMPositionBuilderAtEnd(g->b, slow);
+	LLVMTypeRef rargs[] = { g->ptr, g->i64, g->i64, g->f64ptr, g->i32, g->f64ptr };
+	LLVMTypeRef rty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), rargs, 6, 0);
+	LLVMValueRef rfn = LLVMConstIntToPtr(LLVMConstInt(g->i64, resolve, 0), LLVMPointerType(rty, 0));
+	args[0] = LLVMConstIntToPtr(LLVMConstInt(g->i64, ctx, 0), g->ptr);
+	LLVMBuildCall2(g->b, rty, rfn, args, 6, "");
+	LLVMBuildRetVoid(g->b);
+	g->fn = NULL;
 	return fn;
 }

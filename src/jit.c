@@ -1,4 +1,6 @@
 /* jit.c: annealc_jit -- ORC LLJIT, one per handle, with a cache keyed by the schedule's digest and the options. */
+#include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +14,21 @@ typedef struct JitEntry {
 	const anneal_desc *desc;
 } JitEntry;
 
+/* A schedule's NAME_fill, compiled on its first call: most hosts only ever
+   call NAME_eval, and the vectorised fill is most of the compile time. */
+typedef struct LazyFill {
+	anneal_fill_fn fn; /* set once compiled; read by the stub with acquire */
+	annealc_jit *jit;
+	LLVMModuleRef mod; /* until compiled */
+	int level;
+	int failed;
+	char *impl; /* the real fill's symbol */
+	struct LazyFill *next;
+} LazyFill;
+
 struct annealc_jit {
+	pthread_mutex_t lock; /* compiles, lazy fills and the context, from any thread */
+	LazyFill *lazy;
 	LLVMOrcLLJITRef lljit;
 	LLVMContextRef ctx;             /* the modules' context; each module is disposed once emitted */
 	LLVMTargetMachineRef tm[4];     /* per opt level, made on first use */
@@ -47,6 +63,7 @@ annealc_jit *annealc_jit_new(FILE *diag)
 	}
 	LLVMOrcJITDylibAddGenerator(LLVMOrcLLJITGetMainJITDylib(j->lljit), gen); /* the JITDylib owns gen */
 	j->ctx = LLVMContextCreate();
+	pthread_mutex_init(&j->lock, NULL);
 	return j;
 
 fail_gen:
@@ -62,6 +79,13 @@ void annealc_jit_free(annealc_jit *j)
 {
 	if (!j)
 		return;
+	for (LazyFill *lf = j->lazy, *next; lf; lf = next) {
+		next = lf->next;
+		if (lf->mod)
+			LLVMDisposeModule(lf->mod);
+		free(lf->impl);
+		free(lf);
+	}
 	free(j->cache);
 	for (int i = 3; i >= 0; i--)
 		if (j->tm[i])
@@ -71,24 +95,87 @@ void annealc_jit_free(annealc_jit *j)
 	if (err)
 		cg_error(stderr, err, "disposing the JIT");
 	LLVMContextDispose(j->ctx);
+	pthread_mutex_destroy(&j->lock);
 	free(j);
 }
 
+/* FNV-1a over 64-bit words: a cache hit must cost well under a microsecond,
+   and hashing the canonical dump (dump.c's digest_schedule prints it first)
+   costs several. The words are the fields that dump prints, so equal keys
+   mean what equal digests mean. */
 static uint64_t mix(uint64_t h, uint64_t v)
 {
-	for (int i = 0; i < 8; i++) {
-		h ^= (v >> (8 * i)) & 0xff;
-		h *= UINT64_C(0x100000001b3);
-	}
+	return (h ^ v) * UINT64_C(0x100000001b3);
+}
+
+static uint64_t mix_f(uint64_t h, double v)
+{
+	uint64_t bits;
+	memcpy(&bits, &v, sizeof bits);
+	return mix(h, bits);
+}
+
+static uint64_t mix_s(uint64_t h, const char *s)
+{
+	if (!s)
+		return mix(h, 0x5a5a);
+	for (; *s; s++)
+		h = mix(h, (unsigned char)*s);
+	return mix(h, 0);
+}
+
+static uint64_t hash_expr(uint64_t h, const Expr *e)
+{
+	h = mix(h, (uint64_t)e->kind);
+	if (e->kind == EX_NUM)
+		return mix_f(h, e->num);
+	if (e->kind == EX_PARAM)
+		return mix(h, (uint64_t)e->param);
+	const Expr *op[3] = { e->a, e->b, e->c };
+	for (int i = 0; i < expr_arity[e->kind]; i++)
+		h = hash_expr(h, op[i]);
 	return h;
 }
 
-/* The canonical dump holds every name, number, param value and table, so
-   its digest plus the options decides what the compiled code is. */
+static uint64_t hash_sched(uint64_t h, const Sched *n)
+{
+	h = mix(h, (uint64_t)n->kind);
+	switch (n->kind) {
+	case SC_LEAF: return hash_expr(h, n->leaf);
+	case SC_SEQ:
+		h = mix(h, (uint64_t)n->nphase);
+		for (int i = 0; i < n->nphase; i++) {
+			const Phase *ph = &n->phase[i];
+			h = mix(mix(mix(h, (uint64_t)ph->start), (uint64_t)ph->len), ph->enter_mask);
+			h = hash_sched(h, ph->body);
+		}
+		return h;
+	case SC_RESTARTS:
+		h = mix(mix(mix(mix(h, (uint64_t)n->period), (uint64_t)n->mult), (uint64_t)n->count), (uint64_t)n->ntable);
+		return hash_sched(h, n->body);
+	}
+	UNREACHABLE();
+}
+
+/* The schedule plus the options decide the compiled code. The restart
+   tables follow from period, mult and count. */
 static uint64_t cache_key(const LSchedule *s, int level, int bind)
 {
-	uint64_t h = mix(digest_schedule(s), (uint64_t)level);
-	h = mix(h, (uint64_t)bind);
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	h = mix(mix(h, (uint64_t)level), (uint64_t)bind);
+	h = mix_s(h, s->name);
+	h = mix(mix(mix(h, (uint64_t)s->primary), (uint64_t)s->horizon), s->restart_mask);
+	h = mix(h, s->digest);
+	for (int i = 0; i < s->nparam; i++)
+		h = mix(mix_f(mix_s(h, s->param[i].name), s->param[i].value), (uint64_t)s->param[i].structural);
+	for (int i = 0; i < s->nhook; i++) {
+		const LHook *k = &s->hook[i];
+		h = mix_s(mix(mix(h, (uint64_t)k->event), (uint64_t)k->arg), k->phase);
+		for (int a = 0; a < k->naction; a++)
+			h = mix_s(mix(h, (uint64_t)k->action[a].kind), k->action[a].name);
+	}
+	for (int c = 0; c < s->nchannel; c++)
+		h = hash_sched(mix(mix_s(h, s->channel[c].name), (uint64_t)s->channel[c].slot), s->channel[c].sched);
 	return h ? h : 1;
 }
 
@@ -123,8 +210,105 @@ static int cache_put(annealc_jit *j, uint64_t key, const anneal_desc *desc)
 	return 0;
 }
 
-/* Build, verify, optimise, emit an object in memory and hand it to the JIT;
-   the object is linked at the first lookup. */
+static LLVMTargetMachineRef target_machine(annealc_jit *j, int level, FILE *diag)
+{
+	if (!j->tm[level])
+		j->tm[level] = cg_target_machine(NULL, 1, level, 1, diag);
+	return j->tm[level];
+}
+
+/* Verify, optimise, emit an object in memory and hand it to the JIT; the
+   object is linked at the first lookup of one of its symbols. */
+static int add_module(annealc_jit *j, LLVMModuleRef mod, int level, FILE *diag)
+{
+	LLVMTargetMachineRef tm = target_machine(j, level, diag);
+	if (!tm || cg_optimize(mod, tm, level, diag))
+		return 2;
+	char *msg = NULL;
+	LLVMMemoryBufferRef obj;
+	if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, &obj)) {
+		if (diag)
+			fprintf(diag, "annealc: code generation: %s\n", msg);
+		LLVMDisposeMessage(msg);
+		return 2;
+	}
+	/* The JIT owns obj from here, whether adding it succeeds or not. */
+	LLVMErrorRef err = LLVMOrcLLJITAddObjectFile(j->lljit, LLVMOrcLLJITGetMainJITDylib(j->lljit), obj);
+	return err ? cg_error(diag, err, "adding the object to the JIT") : 0;
+}
+
+static void *lookup(annealc_jit *j, const char *name, FILE *diag)
+{
+	LLVMOrcExecutorAddress addr = 0;
+	LLVMErrorRef err = LLVMOrcLLJITLookup(j->lljit, &addr, name);
+	if (err) {
+		cg_error(diag, err, "linking the compiled schedule");
+		return NULL;
+	}
+	return (void *)(uintptr_t)addr;
+}
+
+/* Called by a NAME_fill stub until the real fill exists: compile it (once,
+   under the lock), publish it for the stub, run it. If it cannot be
+   compiled the range is NaN and the reason went to stderr. */
+static void lazy_fill(LazyFill *lf, int64_t first, int64_t count, const double *params, int32_t channel,
+                      double *out)
+{
+	annealc_jit *j = lf->jit;
+	pthread_mutex_lock(&j->lock);
+	if (!lf->fn && !lf->failed) {
+		anneal_fill_fn fn = NULL;
+		if (add_module(j, lf->mod, lf->level, stderr) == 0)
+			fn = (anneal_fill_fn)lookup(j, lf->impl, stderr);
+		LLVMDisposeModule(lf->mod);
+		lf->mod = NULL;
+		lf->failed = !fn;
+		__atomic_store_n(&lf->fn, fn, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&j->lock);
+	anneal_fill_fn fn = __atomic_load_n(&lf->fn, __ATOMIC_ACQUIRE);
+	if (fn) {
+		fn(first, count, params, channel, out);
+		return;
+	}
+	for (int64_t i = 0; i < count; i++)
+		out[i] = NAN;
+}
+
+static const anneal_desc *compile(annealc_jit *j, const LSchedule *s, const annealc_options *o, int level,
+                                  FILE *diag)
+{
+	char sym[strlen(s->name) + 32], name[strlen(s->name) + 48];
+	snprintf(sym, sizeof sym, "%s__jit%u", s->name, j->serial++);
+	snprintf(name, sizeof name, "%s_desc", sym);
+	LLVMModuleRef mod, fill_mod = NULL;
+	LazyFill *lf = NULL;
+	if (level == 0) {
+		/* NAME_fill is a loop over NAME_eval at -O0: nothing to defer. */
+		const char *syms[1] = { sym };
+		mod = cg_module(j->ctx, s->name, &s, syms, 1, o);
+	} else {
+		lf = calloc(1, sizeof *lf);
+		if (!lf || !(lf->impl = malloc(sizeof name))) {
+			free(lf);
+			if (diag)
+				fprintf(diag, "annealc: out of memory\n");
+			return NULL;
+		}
+		snprintf(lf->impl, sizeof name, "%s_fill_impl", sym);
+		lf->jit = j;
+		lf->level = level;
+		cg_module_split(j->ctx, s, sym, o, (uint64_t)(uintptr_t)&lf->fn, (uint64_t)(uintptr_t)lf,
+		                (uint64_t)(uintptr_t)lazy_fill, &mod, &fill_mod);
+		lf->mod = fill_mod; /* lf owns it now */
+		lf->next = j->lazy;
+		j->lazy = lf;
+	}
+	int rc = add_module(j, mod, level, diag);
+	LLVMDisposeModule(mod);
+	return rc ? NULL : lookup(j, name, diag);
+}
+
 const anneal_desc *annealc_jit_compile(annealc_jit *j, annealc_program *p, int schedule,
                                        const annealc_options *o, FILE *diag)
 {
@@ -139,47 +323,17 @@ const anneal_desc *annealc_jit_compile(annealc_jit *j, annealc_program *p, int s
 	int level = o->opt_level < 0 ? 0 : o->opt_level > 3 ? 3 : o->opt_level;
 	const LSchedule *s = &p->schedule[schedule];
 	uint64_t key = cache_key(s, level, o->bind_params != 0);
+	pthread_mutex_lock(&j->lock);
 	JitEntry *hit = cache_slot(j, key);
-	if (hit && hit->key == key)
-		return hit->desc;
-
-	if (!j->tm[level] && !(j->tm[level] = cg_target_machine(NULL, 1, level, 1, diag)))
-		return NULL;
-	char sym[strlen(s->name) + 32], name[strlen(s->name) + 40];
-	snprintf(sym, sizeof sym, "%s__jit%u", s->name, j->serial++);
-	snprintf(name, sizeof name, "%s_desc", sym);
-	const char *syms[1] = { sym };
-	const anneal_desc *desc = NULL;
-	LLVMModuleRef mod = cg_module(j->ctx, s->name, &s, syms, 1, o);
-	if (cg_optimize(mod, j->tm[level], level, diag))
-		goto out_mod;
-	char *msg = NULL;
-	LLVMMemoryBufferRef obj;
-	if (LLVMTargetMachineEmitToMemoryBuffer(j->tm[level], mod, LLVMObjectFile, &msg, &obj)) {
-		if (diag)
-			fprintf(diag, "annealc: code generation: %s\n", msg);
-		LLVMDisposeMessage(msg);
-		goto out_mod;
+	const anneal_desc *desc = hit && hit->key == key ? hit->desc : NULL;
+	if (!desc) {
+		desc = compile(j, s, o, level, diag);
+		if (desc && cache_put(j, key, desc)) {
+			if (diag)
+				fprintf(diag, "annealc: out of memory\n");
+			desc = NULL;
+		}
 	}
-	/* The JIT owns obj from here, whether adding it succeeds or not. */
-	LLVMErrorRef err = LLVMOrcLLJITAddObjectFile(j->lljit, LLVMOrcLLJITGetMainJITDylib(j->lljit), obj);
-	if (err) {
-		cg_error(diag, err, "adding the object to the JIT");
-		goto out_mod;
-	}
-	LLVMOrcExecutorAddress addr = 0;
-	err = LLVMOrcLLJITLookup(j->lljit, &addr, name);
-	if (err) {
-		cg_error(diag, err, "linking the compiled schedule");
-		goto out_mod;
-	}
-	desc = (const anneal_desc *)(uintptr_t)addr;
-	if (cache_put(j, key, desc)) {
-		if (diag)
-			fprintf(diag, "annealc: out of memory\n");
-		desc = NULL;
-	}
-out_mod:
-	LLVMDisposeModule(mod);
+	pthread_mutex_unlock(&j->lock);
 	return desc;
 }

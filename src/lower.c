@@ -426,7 +426,10 @@ Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t enclosing, int64
 	int ok = 1, i = 0;
 	for (Node *ph = first; ph; ph = ph->next, i++) {
 		int64_t plen = -1;
-		if (ph->rhs && !lower_duration(c, ph->rhs, &plen)) {
+		int bad_duration = ph->rhs && !lower_duration(c, ph->rhs, &plen);
+		if (bad_duration) {
+			/* Go on checking the body, with a length known to exist
+			   but of no value, so its own errors are not invented. */
 			ok = 0;
 			plen = 1;
 		}
@@ -434,7 +437,7 @@ Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t enclosing, int64
 		int64_t body_enclosing = plen;
 		if (plen >= 0) {
 			body_ctx.T_known = 1;
-			body_ctx.min_T = plen;
+			body_ctx.min_T = bad_duration ? -1 : plen;
 			body_ctx.open_why = NULL;
 		} else if (ctx->T_known == 1) {
 			body_ctx.min_T = ctx->min_T >= 0 ? ctx->min_T - start : -1;

@@ -8,6 +8,10 @@ tests_unit_check_anneal_SOURCES = \
 	tests/unit/suites.def \
 	tests/unit/check_lex.c \
 	tests/unit/check_cycles.c \
+	tests/unit/check_random.c \
+	tests/unit/gen_program.h \
+	tests/unit/gen_program.c \
+	tests/unit/check_codegen.c \
 	$(UNIT_RUNTIME_SOURCES)
 tests_unit_check_anneal_CPPFLAGS = $(AM_CPPFLAGS) $(GRAMMAR_CPPFLAGS) $(LLVM_CPPFLAGS)
 tests_unit_check_anneal_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENMP_CFLAGS)
@@ -50,6 +54,8 @@ EXTRA_DIST += \
 	tests/conformance/polynomial.csv \
 	tests/conformance/step.anneal \
 	tests/conformance/step.csv \
+	tests/conformance/warm_restarts_far.anneal \
+	tests/conformance/warm_restarts_far.csv \
 	tests/conformance/warm_restarts_mult1.anneal \
 	tests/conformance/warm_restarts_mult1.csv \
 	tests/conformance/warm_restarts_mult2.anneal \
@@ -62,3 +68,14 @@ EXTRA_DIST += \
 conformance-tables:
 	$(PYTHON_TORCH) $(srcdir)/tests/conformance/gen_torch.py --outdir $(srcdir)/tests/conformance
 .PHONY: conformance-tables
+
+# aot
+# tests/aot: `annealc compile` to an object and header, linked into a C host with no LLVM library,
+# against `annealc eval --interp` on every channel, phase, cycle and event.
+TESTS += tests/aot/run.sh
+EXTRA_DIST += tests/aot/run.sh tests/aot/host.c tests/aot/aot_host.h tests/aot/aot.anneal
+AM_TESTS_ENVIRONMENT += CC='$(CC)'; export CC;
+
+# The command line: every command, flag and exit status.
+TESTS += tests/cli.sh
+EXTRA_DIST += tests/cli.sh

@@ -24,6 +24,8 @@ extern "C" {
  *                 Defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight_decay 0.
  * ANNEAL_ADAMW    as Adam, but p *= 1 - lr*wd first and g is not decayed.
  *                 Defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight_decay 1e-2.
+ *                 amsgrad (Adam and AdamW, default off): vmax = max(vmax, v) and
+ *                 sqrt(vmax) in place of sqrt(v).
  * ANNEAL_RMSPROP  g += wd*p;  v = a*v + (1-a)*g*g;  centered: m = a*m + (1-a)*g, s = sqrt(v - m*m),
  *                 else s = sqrt(v);  s += eps;  mu > 0: b = mu*b + g/s, p -= lr*b;  else p -= lr*g/s.
  *                 Defaults: lr 1e-2, alpha 0.99 (the beta2 channel), eps 1e-8, weight_decay 0,
@@ -48,7 +50,22 @@ extern "C" {
  * moment and restarts both products; snapshot calls the host; swa folds the
  * parameters into a running average; call NAME calls the host callback
  * registered under NAME (a firing hook with no callback is an error and the
- * step changes nothing).
+ * step changes nothing).  A snapshot calls the handler if one is set and,
+ * with snapshot_keep = K > 0, copies the parameters into a ring of the last K
+ * snapshots (allocated at setup, part of the checkpoint).
+ *
+ * The noise thermostat: with a temperature K > 0 (channel or config), every
+ * gradient element gets sigma * N(0,1) added before the update, sigma =
+ * sqrt(K / N) / lr_group with N the elements over all groups, so plain SGD's
+ * noise step has E|dtheta|^2 = K; momentum and Adam's scaling reshape it.
+ * The normals come from a counter-based generator keyed by (seed, step,
+ * element), so they do not depend on the thread count and a resumed run
+ * draws the same ones.  The noisy path is scalar code.
+ *
+ * Threads: groups of at least parallel_min elements (default 2^18) are split
+ * across `threads` OpenMP threads; smaller ones run on the calling thread, as
+ * waking sleeping threads costs more than their whole update.  Results are
+ * bit-identical for any thread count.
  */
 
 enum anneal_kind {
@@ -75,7 +92,9 @@ typedef struct anneal_config {
 	double eps;
 	int32_t nesterov;
 	int32_t centered;
+	int32_t amsgrad;
 	int32_t bias; /* enum anneal_bias */
+	int32_t snapshot_keep; /* keep copies of the last K snapshots (allocated at setup); 0: none */
 	int32_t threads;      /* OpenMP threads for large groups; 0 = OpenMP's default */
 	int64_t parallel_min; /* groups smaller than this run on the calling thread */
 	uint64_t seed;        /* of the noise generator */
@@ -95,7 +114,8 @@ enum anneal_state {
 	ANNEAL_STATE_MOMENTUM, /* SGD/RMSProp velocity, Adam m */
 	ANNEAL_STATE_SQUARE,   /* Adam v, RMSProp square average */
 	ANNEAL_STATE_GRAD_AVG, /* centered RMSProp mean gradient */
-	ANNEAL_STATE_SWA       /* the running average of the parameters */
+	ANNEAL_STATE_SWA,      /* the running average of the parameters */
+	ANNEAL_STATE_MAX_SQUARE /* AMSGrad's running maximum of v */
 };
 
 typedef struct anneal_opt anneal_opt;
@@ -135,6 +155,11 @@ const char *anneal_errmsg(const anneal_opt *o);
 float *anneal_state_array(anneal_opt *o, int32_t group, int32_t which);
 
 void anneal_set_snapshot(anneal_opt *o, anneal_snapshot_fn fn, void *user);
+/* Snapshots taken so far, and kept copy i (0 = the oldest still kept, up to
+   min(count, snapshot_keep) - 1) of a group with its step and cycle; NULL if
+   there is no such copy. */
+int64_t anneal_snapshot_count(const anneal_opt *o);
+const float *anneal_snapshot_get(const anneal_opt *o, int32_t i, int32_t group, int64_t *step, int64_t *cycle);
 /* Register the callback for `call NAME`; returns -1 if the schedule has no such call. */
 int anneal_set_callback(anneal_opt *o, const char *name, anneal_callback_fn fn, void *user);
 
@@ -144,10 +169,40 @@ int64_t anneal_swa_count(const anneal_opt *o);
 int anneal_swa_swap(anneal_opt *o);
 
 /*
+ * The plateau controller, torch.optim.lr_scheduler.ReduceLROnPlateau's rule
+ * over a scale of the schedule's lr: the host reports a metric (say once an
+ * epoch); after more than `patience` reports without an improvement beyond
+ * `threshold` (relative: better than best*(1 -/+ threshold); absolute:
+ * best -/+ threshold) the scale is multiplied by `factor`, then `cooldown`
+ * reports pass before bad reports count again.  A reduction never takes the
+ * lr below min_lr (the schedule itself may), and one that would change the
+ * lr by eps or less is skipped.  Its state is part of the checkpoint.
+ */
+typedef struct anneal_plateau_config {
+	int32_t mode_max; /* 0: lower metric is better ('min'), 1: higher ('max') */
+	int32_t rel;      /* 1: threshold_mode 'rel' (torch's default), 0: 'abs' */
+	double factor;    /* 0.1 */
+	int64_t patience; /* 10 */
+	double threshold; /* 1e-4 */
+	int64_t cooldown; /* 0 */
+	double min_lr;    /* 0 */
+	double eps;       /* 1e-8 */
+} anneal_plateau_config;
+
+void anneal_plateau_config_init(anneal_plateau_config *c);
+int anneal_plateau_enable(anneal_opt *o, const anneal_plateau_config *c);
+/* Report a metric; returns the lr scale now in force, or -1 (plateau not enabled). */
+double anneal_plateau_report(anneal_opt *o, double metric);
+
+/*
  * Checkpoints: the whole state (step, config, parameters, moments, products,
  * SWA, plateau, noise counter, the schedule's digest) in one versioned,
  * checksummed file written to PATH.tmp, fsynced and renamed over PATH.
- * anneal_load checks everything before it changes anything: on any error it
+ * The host's parameter arrays are part of it: anneal_load overwrites them,
+ * and restores the config's channel fallbacks and the group scales; threads
+ * and parallel_min stay as set.  anneal_load checks everything (size,
+ * checksum, version, byte order, the schedule's digest, the optimizer's kind,
+ * groups and state arrays) before it changes anything: on any error it
  * returns -1 with anneal_errmsg() set and the optimizer as it was.
  */
 int anneal_save(anneal_opt *o, const char *path);

@@ -6,10 +6,12 @@ Run with Debian's /usr/bin/python3 (python3-torch 1.13):
 
 Each case builds an optimizer and a torch.optim.lr_scheduler exactly as a training
 loop would, then calls optimizer.step() and scheduler.step() once per step and reads
-param_groups[0]['lr'] (and 'momentum', or betas[0] for Adam) after each call. Row
+param_groups[0]['lr'] (and 'momentum', or betas[0] for Adam) after each call;
+CosineAnnealingWarmRestarts cases also record where the scheduler restarted
+(its T_cur back to 0) as columns restart (0/1) and cycle (restarts so far). Row
 `step` holds the value the optimizer would use at 0-based training step `step`:
 row 0 is the value right after construction, row k the value after k calls.
-Floats are written with repr(), which round-trips exactly.
+Floats are written with repr(), which round-trips exactly; integer columns as integers.
 
 For each case the script also prints how far PyTorch's value lies from the closed
 form of the same schedule (evaluated here in double), relative to the column's
@@ -35,20 +37,42 @@ def sgd(lr, momentum=0.0):
     return torch.optim.SGD(_param(), lr=lr, momentum=momentum)
 
 
-def drive(opt, sched, steps, momentum=None):
-    """Rows (step, lr[, momentum]) over `steps` steps; momentum: None, 'momentum' or 'beta1'."""
+def drive(opt, sched, steps, momentum=None, first=0, extra=None):
+    """Rows (step, lr[, momentum][, extra...]) for steps first .. steps-1.
+
+    momentum: None, 'momentum' or 'beta1'. extra(sched, step) returns more values
+    for the row; it is called at every step, those before `first` included."""
+    for s in range(first):  # a window far out: only the scheduler needs to advance
+        if extra:
+            extra(sched, s)
+        sched.step()
     rows = []
-    for s in range(steps):
+    for s in range(first, steps):
         g = opt.param_groups[0]
         row = [s, g["lr"]]
         if momentum == "momentum":
             row.append(g["momentum"])
         elif momentum == "beta1":
             row.append(g["betas"][0])
+        if extra:
+            row += extra(sched, s)
         rows.append(row)
         opt.step()
         sched.step()
     return rows
+
+
+class Restarts:
+    """Columns restart and cycle, read off CosineAnnealingWarmRestarts' own state:
+    it restarted at a step (after step 0) when its T_cur is back to 0 there."""
+
+    def __init__(self):
+        self.cycle = 0
+
+    def __call__(self, sched, s):
+        restart = int(s > 0 and sched.T_cur == 0)
+        self.cycle += restart
+        return [restart, self.cycle]
 
 
 def cos_half(x):
@@ -65,17 +89,24 @@ def cosine_annealing():
     return ["lr"], drive(opt, s, 450), [closed]
 
 
-def _warm_restarts(lr, T_0, T_mult, eta_min, steps):
+def _warm_restarts(lr, T_0, T_mult, eta_min, steps, first=0):
     opt = sgd(lr)
     s = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(
         opt, T_0=T_0, T_mult=T_mult, eta_min=eta_min)
 
-    def closed(k):
-        start, length = 0, T_0
+    def cycle_of(k):
+        start, length, cycle = 0, T_0, 0
         while k >= start + length:
-            start, length = start + length, length * T_mult
+            start, length, cycle = start + length, length * T_mult, cycle + 1
+        return start, length, cycle
+
+    def closed(k):
+        start, length, _ = cycle_of(k)
         return eta_min + (lr - eta_min) * cos_half((k - start) / length)
-    return ["lr"], drive(opt, s, steps), [closed]
+    closed_restart = lambda k: int(k > 0 and cycle_of(k)[0] == k)
+    closed_cycle = lambda k: cycle_of(k)[2]
+    rows = drive(opt, s, steps, first=first, extra=Restarts())
+    return ["lr", "restart", "cycle"], rows, [closed, closed_restart, closed_cycle]
 
 
 def warm_restarts_mult1():
@@ -92,6 +123,11 @@ def warm_restarts_mult3_t1():
 
 def warm_restarts_mult3_t10():
     return _warm_restarts(0.1, 10, 3, 0.0, 1500)
+
+
+def warm_restarts_far():
+    """A window around the restart at step 295240 (cycle 10 of T_0=10, T_mult=3)."""
+    return _warm_restarts(0.1, 10, 3, 0.0, 295340, first=295140)
 
 
 def linear_then_cosine():
@@ -194,7 +230,7 @@ def multistep():
 
 CASES = [
     cosine_annealing, warm_restarts_mult1, warm_restarts_mult2, warm_restarts_mult3_t1,
-    warm_restarts_mult3_t10, linear_then_cosine, onecycle_cos, onecycle_linear,
+    warm_restarts_mult3_t10, warm_restarts_far, linear_then_cosine, onecycle_cos, onecycle_linear,
     cyclic_triangular, cyclic_triangular2, cyclic_exp_range, polynomial, exponential,
     step, multistep,
 ]
@@ -215,14 +251,16 @@ def main():
         with open(os.path.join(args.outdir, name + ".csv"), "w") as out:
             out.write(",".join(["step"] + cols) + "\n")
             for r in rows:
-                out.write(",".join([str(r[0])] + [repr(float(v)) for v in r[1:]]) + "\n")
+                cells = [str(v) if isinstance(v, int) else repr(float(v)) for v in r]
+                out.write(",".join(cells) + "\n")
         drift = []
         for j, (col, f) in enumerate(zip(cols, closed)):
-            peak = max(abs(r[j + 1]) for r in rows)
-            worst = max(range(len(rows)), key=lambda i: abs(rows[i][j + 1] - f(i)))
-            err = abs(rows[worst][j + 1] - f(worst)) / peak
-            drift.append("%s %.2e (step %d)" % (col, err, worst))
-        print("%-24s %5d rows  closed form vs torch / peak: %s" % (name, len(rows), ", ".join(drift)))
+            peak = max(abs(r[j + 1]) for r in rows) or 1
+            worst = max(rows, key=lambda r: abs(r[j + 1] - f(r[0])))
+            err = abs(worst[j + 1] - f(worst[0])) / peak
+            drift.append("%s %.2e (step %d)" % (col, err, worst[0]))
+        print("%-24s %5d rows  closed form vs torch / peak: %s"
+              % (name, len(rows), ", ".join(drift)))
 
 
 if __name__ == "__main__":

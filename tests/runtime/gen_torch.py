@@ -50,33 +50,46 @@ def init(i):
     return ((i * 37) % 11 - 5) / 4.0
 
 
-# name, kind, options, scheduled channels, restart action, bias mode
-TABLES = [
-    ("sgd_plain", "sgd", dict(peak=0.1), [], "none", "product"),
-    ("sgd_wd", "sgd", dict(peak=0.1, weight_decay=1e-2), [], "none", "product"),
-    ("sgd_mom", "sgd", dict(peak=0.1), ["momentum"], "reset_momentum", "product"),
-    ("sgd_mom_const", "sgd", dict(peak=0.1, momentum=0.9), [], "none", "product"),
-    ("sgd_damp_wd", "sgd", dict(peak=0.1, dampening=0.1, weight_decay=1e-2), ["momentum"], "reset_momentum",
-     "product"),
-    ("sgd_nesterov_wd", "sgd", dict(peak=0.1, nesterov=1, weight_decay=1e-2), ["momentum"], "reset_momentum",
-     "product"),
-    ("adam_sched", "adam", dict(peak=1e-2), ["momentum"], "reset_moments", "power"),
-    ("adam_sched_wd", "adam", dict(peak=1e-2, weight_decay=1e-2), ["momentum", "beta2"], "reset_momentum",
-     "power"),
-    ("adam_product", "adam", dict(peak=1e-2, momentum=0.9, beta2=0.999), [], "reset_moments", "product"),
-    ("adam_product_wd", "adam", dict(peak=1e-2, momentum=0.9, beta2=0.99, weight_decay=0.1), [], "none",
-     "product"),
-    ("adamw_sched", "adamw", dict(peak=1e-2, weight_decay=1e-2), ["momentum"], "reset_moments", "power"),
-    ("adamw_product", "adamw", dict(peak=1e-2, momentum=0.9, beta2=0.999, weight_decay=0.1), [],
-     "reset_moments", "product"),
-    ("rms_plain", "rmsprop", dict(peak=1e-2, beta2=0.99), [], "none", "product"),
-    ("rms_centered", "rmsprop", dict(peak=1e-2, beta2=0.99, centered=1), [], "reset_moments", "product"),
-    ("rms_mom", "rmsprop", dict(peak=1e-2, beta2=0.99), ["momentum"], "reset_momentum", "product"),
-    ("rms_centered_mom_wd", "rmsprop", dict(peak=1e-2, centered=1, weight_decay=1e-2), ["momentum", "beta2"],
-     "reset_moments", "product"),
-]
+# Every option combination: (name, kind, options, scheduled channels, restart action, bias mode).
+# The restart action is what the schedule's `on restart` does at steps 120 and 220.
+def tables():
+    out = []
+    for mom in (0, 1):
+        for damp, nest in ([(0, 0)] if not mom else [(0, 0), (0.1, 0), (0, 1)]):
+            for wd in (0, 1e-2):
+                name = "sgd" + "_mom" * mom + "_damp" * (damp > 0) + "_nesterov" * nest + "_wd" * (wd > 0)
+                out.append((name, "sgd", dict(peak=0.1, dampening=damp, nesterov=nest, weight_decay=wd),
+                            ["momentum"] if mom else [], "reset_momentum" if mom else "none", "product"))
+    out.append(("sgd_mom_const", "sgd", dict(peak=0.1, momentum=0.9), [], "none", "product"))
+    for kind, wds in (("adam", (0, 1e-2)), ("adamw", (1e-2, 0.1))):
+        for bias in ("power", "product"):
+            for wd in wds:
+                for ams in (0, 1):
+                    name = "%s_%s%s%s" % (kind, bias, "_wd%g" % wd if wd else "", "_amsgrad" * ams)
+                    opts = dict(peak=1e-2, weight_decay=wd, amsgrad=ams)
+                    if bias == "power":
+                        # torch.optim's 1 - beta^t under scheduled betas; reset momentum
+                        # zeroes m and leaves t, as torch would
+                        sched = ["momentum", "beta2"] if ams else ["momentum"]
+                        action = "reset_moments" if wd == wds[0] else "reset_momentum"
+                    else:
+                        # constant betas, where prod beta = beta^t and both formulas agree
+                        opts.update(momentum=0.9, beta2=0.99 if ams else 0.999)
+                        sched, action = [], "reset_moments" if wd == wds[0] else "none"
+                    out.append((name, kind, opts, sched, action, bias))
+    for centered in (0, 1):
+        for mom in (0, 1):
+            for wd in (0, 1e-2):
+                name = "rms" + "_centered" * centered + "_mom" * mom + "_wd" * (wd > 0)
+                sched = (["momentum"] if mom else []) + (["beta2"] if wd else [])
+                action = "reset_moments" if centered else "reset_momentum" if mom else "none"
+                out.append((name, "rmsprop", dict(peak=1e-2, centered=centered, weight_decay=wd, beta2=0.99),
+                            sched, action, "product"))
+    return out
 
-DEFAULTS = dict(momentum=0.0, beta2=0.0, weight_decay=0.0, dampening=0.0, nesterov=0, centered=0, eps=1e-8)
+
+DEFAULTS = dict(momentum=0.0, beta2=0.0, weight_decay=0.0, dampening=0.0, nesterov=0, centered=0, amsgrad=0,
+                eps=1e-8)
 
 
 def make(kind, groups, o):
@@ -86,7 +99,7 @@ def make(kind, groups, o):
                                weight_decay=0)
     if kind in ("adam", "adamw"):
         cls = torch.optim.Adam if kind == "adam" else torch.optim.AdamW
-        return cls(groups, lr=o["peak"], betas=(0.9, 0.999), eps=o["eps"])
+        return cls(groups, lr=o["peak"], betas=(0.9, 0.999), eps=o["eps"], amsgrad=bool(o["amsgrad"]))
     return torch.optim.RMSprop(groups, lr=o["peak"], alpha=0.99, eps=o["eps"], centered=bool(o["centered"]),
                                momentum=0.5 if "momentum" in o["sched"] else o["momentum"])
 
@@ -136,7 +149,7 @@ def run(name, kind, opts, sched_ch, action, bias, outdir):
                     if st.get(key) is not None:
                         st[key].zero_()
                 if action == "reset_moments":
-                    for key in ("exp_avg_sq", "square_avg", "grad_avg"):
+                    for key in ("exp_avg_sq", "max_exp_avg_sq", "square_avg", "grad_avg"):
                         if st.get(key) is not None:
                             st[key].zero_()
                     if "step" in st and torch.is_tensor(st["step"]):
@@ -147,7 +160,8 @@ def run(name, kind, opts, sched_ch, action, bias, outdir):
     with open(os.path.join(outdir, name + ".tbl"), "w") as f:
         f.write("# %s: torch %s, written by gen_torch.py; do not edit\n" % (name, torch.__version__))
         f.write("kind %s\nbias %s\nrestart %s\nchannels %s\n" % (kind, bias, action, " ".join(["lr"] + sched_ch)))
-        for key in ("peak", "momentum", "beta2", "weight_decay", "dampening", "nesterov", "centered", "eps"):
+        for key in ("peak", "momentum", "beta2", "weight_decay", "dampening", "nesterov", "centered", "amsgrad",
+                    "eps"):
             f.write("%s %.17g\n" % (key, o[key]))
         f.write("steps %d\nelements %d\ndata\n" % (STEPS, sum(n for n, _, _ in GROUPS)))
         f.write("\n".join(rows) + "\n")
@@ -156,9 +170,12 @@ def run(name, kind, opts, sched_ch, action, bias, outdir):
 def main():
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     torch.set_num_threads(1)
-    for t in TABLES:
+    all_tables = tables()
+    for t in all_tables:
         run(*t, outdir)
-    print("wrote %d tables to %s" % (len(TABLES), outdir))
+    with open(os.path.join(outdir, "tables.txt"), "w") as f:
+        f.write("".join(t[0] + "\n" for t in all_tables))
+    print("wrote %d tables and tables.txt to %s" % (len(all_tables), outdir))
 
 
 if __name__ == "__main__":

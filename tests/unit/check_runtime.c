@@ -290,6 +290,7 @@ START_TEST(test_hooks)
 	anneal_config c;
 	anneal_config_init(&c, ANNEAL_SGD);
 	c.dampening = 0.5;
+	c.snapshot_keep = 3;
 	anneal_opt *o = make(&c, &gr, 1, &rt_sgdr10);
 	Log snaps = {0}, saves = {0}, restarts = {0};
 	anneal_set_snapshot(o, log_snapshot, &snaps);
@@ -337,11 +338,19 @@ START_TEST(test_hooks)
 	ck_assert(snaps.step[0] == 10 && snaps.cycle[0] == 1 && snaps.step[1] == 20 && snaps.cycle[1] == 2);
 	ck_assert(saves.n == 1 && saves.step[0] == 7);
 	ck_assert(restarts.n == 2 && restarts.step[0] == 10 && restarts.step[1] == 20);
+	/* the kept copies are the parameters the handler saw */
+	ck_assert_int_eq(anneal_snapshot_count(o), 2);
+	for (int k = 0; k < 2; k++) {
+		int64_t step, cycle;
+		const float *copy = anneal_snapshot_get(o, k, 0, &step, &cycle);
+		ck_assert_ptr_nonnull(copy);
+		ck_assert(step == snaps.step[k] && cycle == snaps.cycle[k] && copy[0] == snaps.p0[k]);
+	}
+	ck_assert_ptr_null(anneal_snapshot_get(o, 2, 0, NULL, NULL));
 	ck_assert_int_eq(anneal_swa_count(o), 7); /* steps 4, 8, ..., 28 */
 	const float *swa = anneal_state_array(o, 0, ANNEAL_STATE_SWA);
 	for (int i = 0; i < N; i++)
-		ck_assert_msg(fabsf(swa[i] - avg[i]) <= 1e-6f * (1 + fabsf(avg[i])), "swa[%d] %g, expected %g", i, swa[i],
-		              avg[i]);
+		ck_assert_msg(swa[i] == avg[i], "swa[%d] %.9g, expected %.9g", i, swa[i], avg[i]);
 	float avg_copy[N];
 	memcpy(keep, p, sizeof p);
 	memcpy(avg_copy, swa, sizeof avg_copy);
@@ -377,13 +386,14 @@ START_TEST(test_reset_moments_adam)
 }
 END_TEST
 
-/* Every kind and variant gives bit-identical results on 1 and 2 threads,
-   including groups that are not a multiple of the vector width. */
+/* Every kind and variant (momentum, Nesterov, AMSGrad, centered, noise)
+   gives bit-identical results on 1 and 2 threads, including groups that are
+   not a multiple of the vector width. */
 START_TEST(test_threads_identical)
 {
 	static const int kinds[][3] = {
 		{ANNEAL_SGD, 0, 0}, {ANNEAL_SGD, 1, 0}, {ANNEAL_SGD, 1, 1}, {ANNEAL_ADAM, 0, 0},
-		{ANNEAL_ADAMW, 0, 0}, {ANNEAL_RMSPROP, 0, 0}, {ANNEAL_RMSPROP, 1, 1},
+		{ANNEAL_ADAMW, 0, 0}, {ANNEAL_ADAMW, 0, 1}, {ANNEAL_RMSPROP, 0, 0}, {ANNEAL_RMSPROP, 1, 1},
 	};
 	enum { A = 100003, B = 777 };
 	float *p[2], *g = malloc((A + B) * sizeof *g);
@@ -400,6 +410,7 @@ START_TEST(test_threads_identical)
 			c.momentum = kinds[k][1] ? 0.9 : c.momentum;
 			c.nesterov = kinds[k][0] == ANNEAL_SGD && kinds[k][2];
 			c.centered = kinds[k][0] == ANNEAL_RMSPROP && kinds[k][2];
+			c.amsgrad = kinds[k][0] == ANNEAL_ADAMW && kinds[k][2];
 			c.weight_decay = 1e-2;
 			c.threads = t + 1;
 			c.parallel_min = 512;
@@ -425,6 +436,136 @@ START_TEST(test_threads_identical)
 }
 END_TEST
 
+/* The controller against torch.optim.lr_scheduler.ReduceLROnPlateau 1.13:
+   lr=1, factor=0.5, patience=2, threshold=0.1, cooldown=1, min_lr=0.2; the
+   expected lrs are what torch printed for these metrics. */
+START_TEST(test_plateau)
+{
+	static const double min_metric[] = {10, 9, 9.5, 9.2, 9.1, 9.0, 5, 5, 5, 5, 5, 4.4, 4.5, 4.6, 4.7};
+	static const double min_lr[] = {1, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.25, 0.25, 0.2};
+	static const double max_metric[] = {1, 2, 2.05, 2.1, 2.2, 3, 3, 3, 3, 3, 3, 3};
+	static const double max_lr[] = {1, 1, 1, 1, 1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5};
+	for (int mode = 0; mode < 2; mode++) {
+		float p[1] = {0}, g[1] = {0};
+		anneal_group gr = {p, g, 1, 1, 1};
+		anneal_config c;
+		anneal_config_init(&c, ANNEAL_SGD);
+		c.lr = 1;
+		anneal_opt *o = make(&c, &gr, 1, NULL);
+		ck_assert_double_eq(anneal_plateau_report(o, 1), -1);
+		anneal_plateau_config pc;
+		anneal_plateau_config_init(&pc);
+		pc.mode_max = mode;
+		pc.rel = mode == 0;
+		pc.factor = 0.5;
+		pc.patience = 2;
+		pc.threshold = 0.1;
+		pc.cooldown = 1;
+		pc.min_lr = 0.2;
+		ck_assert_int_eq(anneal_plateau_enable(o, &pc), 0);
+		int n = mode ? 12 : 15;
+		for (int i = 0; i < n; i++) {
+			ck_assert_int_eq(anneal_step(o), 0);
+			anneal_plateau_report(o, mode ? max_metric[i] : min_metric[i]);
+			ck_assert_int_eq(anneal_step(o), 0);
+			double want = mode ? max_lr[i] : min_lr[i];
+			ck_assert_msg(anneal_last_point(o)->value[ANNEAL_LR] == want, "mode %d report %d: lr %g, torch %g", mode,
+			              i, anneal_last_point(o)->value[ANNEAL_LR], want);
+		}
+		pc.factor = 1;
+		ck_assert_int_eq(anneal_plateau_enable(o, &pc), -1);
+		anneal_destroy(o);
+	}
+}
+END_TEST
+
+/* With the temperature K and plain SGD on a zero gradient the noise makes
+   |dtheta|^2 = K on average: over 200000 elements the sum is within 3% (its
+   relative standard deviation is sqrt(2/n) = 0.3%), the mean near 0, and two
+   runs with one seed agree bit for bit. */
+START_TEST(test_noise_thermostat)
+{
+	enum { N = 200000 };
+	float *p = calloc(N, sizeof *p), *g = calloc(N, sizeof *g), *q = calloc(N, sizeof *q);
+	anneal_config c;
+	anneal_config_init(&c, ANNEAL_SGD);
+	c.lr = 0.05;
+	c.temperature = 1e-3;
+	anneal_group gr = {p, g, N, 1, 1};
+	anneal_opt *o = make(&c, &gr, 1, NULL);
+	for (int s = 0; s < 3; s++) {
+		memcpy(q, p, N * sizeof *p);
+		ck_assert_int_eq(anneal_step(o), 0);
+		double sq = 0, sum = 0;
+		for (int i = 0; i < N; i++) {
+			double d = (double)p[i] - q[i];
+			sq += d * d;
+			sum += d;
+		}
+		ck_assert_msg(fabs(sq / c.temperature - 1) < 0.03, "step %d: |dtheta|^2 = %g, K = %g", s, sq, c.temperature);
+		ck_assert_msg(fabs(sum / N) < 4 * sqrt(c.temperature / N / N), "step %d: mean step %g", s, sum / N);
+	}
+	anneal_destroy(o);
+	memset(q, 0, N * sizeof *q);
+	gr.param = q;
+	o = make(&c, &gr, 1, NULL);
+	for (int s = 0; s < 3; s++)
+		ck_assert_int_eq(anneal_step(o), 0);
+	ck_assert(memcmp(p, q, N * sizeof *p) == 0);
+	anneal_destroy(o);
+	c.seed++;
+	memset(q, 0, N * sizeof *q);
+	o = make(&c, &gr, 1, NULL);
+	ck_assert_int_eq(anneal_step(o), 0);
+	ck_assert(memcmp(p, q, N * sizeof *p) != 0);
+	anneal_destroy(o);
+	free(p);
+	free(g);
+	free(q);
+}
+END_TEST
+
+/* Adam's update written out once, scalar and plainly, in torch's order:
+   the oracle for the kernel's shortcut once sqrt(c2) rounds to 1.0f. */
+__attribute__((optimize("fp-contract=off"))) static void adam_ref(float *p, float g, float *m, float *v, double lr,
+                                                                   double b1, double b2, double c1, double c2)
+{
+	*m = *m * (float)b1 + (float)(1 - b1) * g;
+	*v = *v * (float)b2 + (float)(1 - b2) * g * g;
+	float den = sqrtf(*v) / (float)sqrt(c2) + (float)1e-8;
+	*p = *p + (float)-(lr / c1) * *m / den;
+}
+
+/* beta2 = 0.5 makes sqrt(1 - 0.5^t) round to 1.0f from t = 25 on, where the
+   kernel drops the division: the result stays bit-equal to the full formula. */
+START_TEST(test_adam_unit_correction)
+{
+	enum { N = 67 };
+	float p[N], g[N], rp[N], rm[N] = {0}, rv[N] = {0};
+	for (int i = 0; i < N; i++)
+		p[i] = rp[i] = (float)(i % 13 - 6) / 4.0f;
+	anneal_group gr = {p, g, N, 1, 1};
+	anneal_config c;
+	anneal_config_init(&c, ANNEAL_ADAM);
+	c.beta2 = 0.5;
+	anneal_opt *o = make(&c, &gr, 1, NULL);
+	double prod1 = 1, prod2 = 1;
+	for (int s = 0; s < 60; s++) {
+		prod1 *= c.momentum;
+		prod2 *= c.beta2;
+		for (int i = 0; i < N; i++) {
+			g[i] = rt_grad(s, i, p[i]);
+			adam_ref(&rp[i], g[i], &rm[i], &rv[i], c.lr, c.momentum, c.beta2, 1 - prod1, 1 - prod2);
+		}
+		ck_assert_int_eq(anneal_step(o), 0);
+		for (int i = 0; i < N; i++)
+			ck_assert_msg(p[i] == rp[i], "step %d element %d: kernel %.9g, formula %.9g", s, i, p[i], rp[i]);
+	}
+	ck_assert_float_eq((float)sqrt(1 - prod2), 1.0f);
+	anneal_destroy(o);
+}
+END_TEST
+
 Suite *suite_runtime(void)
 {
 	Suite *s = suite_create("runtime");
@@ -436,11 +577,16 @@ Suite *suite_runtime(void)
 	tcase_add_test(tc, test_sgd_first_step);
 	tcase_add_test(tc, test_group_scales);
 	tcase_add_test(tc, test_bias_product_vs_power);
+	tcase_add_test(tc, test_adam_unit_correction);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("hooks");
 	tcase_add_test(tc, test_hooks);
 	tcase_add_loop_test(tc, test_reset_moments_adam, 1, 2);
 	tcase_add_loop_test(tc, test_reset_moments_adam, 4, 5);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("plateau_noise");
+	tcase_add_test(tc, test_plateau);
+	tcase_add_test(tc, test_noise_thermostat);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("threads");
 	tcase_set_timeout(tc, 60);

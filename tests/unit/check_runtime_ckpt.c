@@ -29,8 +29,9 @@ static const int kinds[][2] = {
 	{ANNEAL_SGD, 0}, {ANNEAL_SGD, 1}, {ANNEAL_ADAM, 0}, {ANNEAL_ADAMW, 1}, {ANNEAL_RMSPROP, 1},
 };
 
-/* A fresh run of kind row k: the sgdr10 schedule, SWA, callbacks, and the
-   noise thermostat on, so every piece of state matters. */
+/* A fresh run of kind row k: the sgdr10 schedule, SWA, callbacks, the
+   plateau controller and the noise thermostat on, so every piece of state
+   matters. */
 static void start(Run *r, int k, const anneal_desc *d)
 {
 	for (int i = 0; i < NA + NB; i++)
@@ -39,13 +40,20 @@ static void start(Run *r, int k, const anneal_desc *d)
 	anneal_config c;
 	anneal_config_init(&c, kinds[k][0]);
 	c.centered = kinds[k][0] == ANNEAL_RMSPROP;
+	c.amsgrad = kinds[k][0] == ANNEAL_ADAMW;
 	c.weight_decay = 1e-3;
 	c.temperature = kinds[k][1] ? 1e-6 : 0;
 	c.parallel_min = 128;
+	c.snapshot_keep = 2; /* the copy taken at 10 must survive a stop at 11 or 17 */
 	char err[ANNEAL_ERRLEN];
 	r->o = anneal_create(&c, gr, 2, d, NULL, err, sizeof err);
 	ck_assert_msg(r->o != NULL, "%s", err);
 	r->nsnap = r->ncall = 0;
+	anneal_plateau_config pc;
+	anneal_plateau_config_init(&pc);
+	pc.patience = 1;
+	pc.factor = 0.5;
+	ck_assert_int_eq(anneal_plateau_enable(r->o, &pc), 0);
 	anneal_set_snapshot(r->o, on_snap, r);
 	ck_assert_int_eq(anneal_set_callback(r->o, "save_best", on_call, r), 0);
 	ck_assert_int_eq(anneal_set_callback(r->o, "restarted", on_call, r), 0);
@@ -55,8 +63,13 @@ static void advance(Run *r, int64_t until)
 {
 	while (anneal_get_step(r->o) < until) {
 		int64_t s = anneal_get_step(r->o);
-		for (int i = 0; i < NA + NB; i++)
+		double loss = 0;
+		for (int i = 0; i < NA + NB; i++) {
 			r->g[i] = rt_grad(s, i, r->p[i]);
+			loss += (double)r->p[i] * r->p[i];
+		}
+		if (s % 3 == 2)
+			anneal_plateau_report(r->o, loss);
 		ck_assert_msg(anneal_step(r->o) == 0, "step %lld: %s", (long long)s, anneal_errmsg(r->o));
 	}
 }
@@ -71,7 +84,16 @@ static int same_state(anneal_opt *a, anneal_opt *b, const float *pa, const float
 	if (memcmp(pa, pb, (NA + NB) * sizeof(float)) != 0 || anneal_get_step(a) != anneal_get_step(b) ||
 	    anneal_swa_count(a) != anneal_swa_count(b))
 		return 0;
+	if (anneal_snapshot_count(a) != anneal_snapshot_count(b))
+		return 0;
 	for (int grp = 0; grp < 2; grp++) {
+		for (int k = 0; k < 2; k++) {
+			int64_t sa = -1, sb = -1;
+			const float *ka = anneal_snapshot_get(a, k, grp, &sa, NULL), *kb = anneal_snapshot_get(b, k, grp, &sb, NULL);
+			if ((ka == NULL) != (kb == NULL) || sa != sb ||
+			    (ka != NULL && memcmp(ka, kb, (grp ? NB : NA) * sizeof(float)) != 0))
+				return 0;
+		}
 		for (int w = ANNEAL_STATE_MOMENTUM; w <= ANNEAL_STATE_SWA; w++) {
 			float *x = anneal_state_array(a, grp, w), *y = anneal_state_array(b, grp, w);
 			if ((x == NULL) != (y == NULL))

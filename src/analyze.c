@@ -1,0 +1,391 @@
+/* analyze.c: reads a lowered schedule's structure -- phase joins, restart steps, horizon, and the tail's asymptotic form. */
+#include <math.h>
+#include <string.h>
+
+#include "analyze.h"
+
+typedef struct Walker {
+	int64_t first, end;
+	Mark *out;
+	int max, n;
+	Node *labels; /* the channel's top-level phases in the AST, for their labels */
+	int nlabels;
+} Walker;
+
+static void add_mark(Walker *w, Mark m)
+{
+	if (w->n < w->max) {
+		/* Nested structure can be met out of order: keep the list sorted. */
+		int i = w->n;
+		while (i > 0 && w->out[i - 1].step > m.step)
+			i--;
+		memmove(&w->out[i + 1], &w->out[i], sizeof *w->out * (size_t)(w->n - i));
+		w->out[i] = m;
+	}
+	w->n++;
+}
+
+static int64_t cycle_len(const Sched *r, int64_t k)
+{
+	return r->mult == 1 ? r->period : r->cycle_len[k];
+}
+
+/* A node evaluated from global step off with allotted length len (-1 unbounded). */
+static void walk(Walker *w, const Sched *s, int64_t off, int64_t len, int depth)
+{
+	if (w->n > w->max || off >= w->end)
+		return;
+	if (s->kind == SC_SEQ) {
+		for (int i = 0; i < s->nphase; i++) {
+			const Phase *ph = &s->phase[i];
+			int64_t start = off + ph->start;
+			if (start >= w->end || (len >= 0 && ph->start >= len))
+				break;
+			if (i > 0 && start >= w->first) {
+				const char *label = NULL;
+				if (depth == 0 && w->nlabels == s->nphase) {
+					Node *n = w->labels;
+					for (int j = 0; j < i; j++)
+						n = n->next;
+					label = n->name;
+				}
+				add_mark(w, (Mark){ .step = start, .kind = MARK_PHASE, .depth = depth, .label = label, .index = i });
+			}
+			int64_t plen = ph->len >= 0 ? ph->len : len >= 0 ? len - ph->start : -1;
+			if (plen >= 0 && i + 1 < s->nphase && start + plen <= w->first)
+				continue;
+			walk(w, ph->body, start, i + 1 == s->nphase ? (len >= 0 ? len - ph->start : -1) : plen, depth + 1);
+		}
+	} else if (s->kind == SC_RESTARTS) {
+		int64_t k = w->first > off ? sched_cycle_of(s, w->first - off) : 0;
+		for (;; k++) {
+			int64_t local = sched_cycle_start(s, k);
+			int64_t start = off + local;
+			if (start >= w->end || (len >= 0 && local >= len) || w->n > w->max)
+				break;
+			int last = (s->count > 0 && k == s->count - 1) || (s->mult > 1 && k == s->ntable - 1);
+			if (k >= 1 && start >= w->first)
+				add_mark(w, (Mark){ .step = start, .kind = MARK_RESTART, .depth = depth, .cycle = k,
+				                    .cycle_len = last ? -1 : cycle_len(s, k) });
+			walk(w, s->body, start, cycle_len(s, k), depth + 1);
+			if (last)
+				break;
+		}
+	}
+}
+
+static Node *ast_phases(const annealc_program *p, const char *sched, const char *channel)
+{
+	for (Node *s = p->ast; s; s = s->next)
+		if (strcmp(s->name, sched) == 0)
+			for (Node *it = s->args; it; it = it->next)
+				if ((it->kind == ND_CHANNEL || it->kind == ND_CUSTOM) && strcmp(it->name, channel) == 0)
+					return it->lhs ? it->lhs->args : NULL;
+	return NULL;
+}
+
+int analyze_marks(const annealc_program *p, int sched, int ch, int64_t first, int64_t end, Mark *out, int max)
+{
+	const LSchedule *s = &p->schedule[sched];
+	Walker w = { first, end, out, max, 0, ast_phases(p, s->name, s->channel[ch].name), 0 };
+	w.nlabels = ast_length(w.labels);
+	walk(&w, s->channel[ch].sched, 0, -1, 0);
+	return w.n > max ? max + 1 : w.n;
+}
+
+const Sched *analyze_tail(const LSchedule *s, int ch, int64_t *start)
+{
+	const Sched *n = s->channel[ch].sched;
+	*start = 0;
+	while (n->kind == SC_SEQ) {
+		const Phase *last = &n->phase[n->nphase - 1];
+		if (last->len >= 0)
+			return NULL;
+		*start += last->start;
+		n = last->body;
+	}
+	if (n->kind == SC_RESTARTS && n->count > 0)
+		return NULL;
+	return n;
+}
+
+int64_t analyze_default_steps(const annealc_program *p, int sched)
+{
+	const LSchedule *s = &p->schedule[sched];
+	if (s->horizon > 0)
+		return s->horizon;
+	for (int i = 0; i < s->nparam; i++)
+		if (strcmp(s->param[i].name, "total") == 0 && s->param[i].value >= 1 && s->param[i].value < 1e15)
+			return (int64_t)s->param[i].value;
+	int64_t start;
+	const Sched *tail = analyze_tail(s, s->primary, &start);
+	if (tail && tail->kind == SC_RESTARTS) {
+		int64_t k = tail->mult > 1 && tail->ntable < 4 ? tail->ntable - 1 : 3;
+		return start + sched_cycle_start(tail, k);
+	}
+	if (!tail) {
+		/* Bounded, but not on lr: the longest channel and as long again. */
+		int64_t longest = 0;
+		for (int c = 0; c < s->nchannel; c++)
+			if (!analyze_tail(s, c, &start) && s->channel[c].sched->kind == SC_SEQ) {
+				const Sched *q = s->channel[c].sched;
+				const Phase *ph = &q->phase[q->nphase - 1];
+				if (ph->start + ph->len > longest)
+					longest = ph->start + ph->len;
+			}
+		start = longest;
+	}
+	return start > 0 ? 2 * start : 1000;
+}
+
+/* ---- the tail's asymptotic form: value ~ c t^a r^t as t -> infinity ---- */
+
+typedef enum { AS_FORM, AS_PERIODIC, AS_UNKNOWN } AsKind;
+
+typedef struct Asym {
+	AsKind kind;
+	double c, a, r;
+	const char *why; /* AS_UNKNOWN: what stopped the analysis */
+} Asym;
+
+static Asym as_const(double v) { return (Asym){ AS_FORM, v, 0, 1, NULL }; }
+static Asym as_unknown(const char *why) { return (Asym){ AS_UNKNOWN, 0, 0, 1, why }; }
+static int as_is_const(Asym x) { return x.kind == AS_FORM && (x.c == 0 || (x.a == 0 && x.r == 1)); }
+
+/* Which of two forms grows faster: 1, -1, or 0 when they are the same up to c. */
+static int as_order(Asym x, Asym y)
+{
+	if (x.c == 0 || y.c == 0)
+		return x.c == 0 && y.c == 0 ? 0 : x.c == 0 ? -1 : 1;
+	if (x.r != y.r)
+		return x.r > y.r ? 1 : -1;
+	if (x.a != y.a)
+		return x.a > y.a ? 1 : -1;
+	return 0;
+}
+
+static Asym as_merge(Asym x, Asym y)
+{
+	if (x.kind == AS_UNKNOWN)
+		return x;
+	if (y.kind == AS_UNKNOWN)
+		return y;
+	return as_unknown(NULL);
+}
+
+static Asym asym(const Expr *e, const double *params);
+
+/* x < y for all large t, as 1 or 0; -1 when the forms cannot tell. */
+static int as_less(Asym x, Asym y)
+{
+	if (x.kind != AS_FORM || y.kind != AS_FORM)
+		return -1;
+	if (as_is_const(x) && as_is_const(y))
+		return x.c < y.c;
+	int o = as_order(x, y);
+	if (o == 0)
+		return x.c == y.c ? -1 : x.c < y.c;
+	/* The faster form decides the sign of x - y. */
+	return o > 0 ? x.c < 0 : y.c > 0;
+}
+
+static Asym as_compare(ExprKind k, Asym x, Asym y)
+{
+	int lt = as_less(x, y), gt = as_less(y, x);
+	if (lt < 0 || gt < 0)
+		return as_unknown("a comparison whose outcome the forms cannot decide");
+	switch (k) {
+	case EX_LT: return as_const(lt);
+	case EX_LE: return as_const(!gt);
+	case EX_GT: return as_const(gt);
+	case EX_GE: return as_const(!lt);
+	case EX_EQ: return as_const(!lt && !gt);
+	default: return as_const(lt || gt);
+	}
+}
+
+static Asym asym(const Expr *e, const double *params)
+{
+	Asym x = { 0 }, y = { 0 };
+	if (expr_arity[e->kind] >= 1)
+		x = asym(e->a, params);
+	if (expr_arity[e->kind] >= 2 && e->kind != EX_IF)
+		y = asym(e->b, params);
+	switch (e->kind) {
+	case EX_NUM: return as_const(e->num);
+	case EX_PARAM: return as_const(params[e->param]);
+	case EX_T:
+	case EX_STEP: return (Asym){ AS_FORM, 1, 1, 1, NULL };
+	case EX_TLEN: return as_unknown("it uses T");
+	case EX_CYCLE: return as_unknown("it uses cycle");
+	default: break;
+	}
+	if (e->kind == EX_IF) {
+		if (x.kind == AS_FORM && as_is_const(x))
+			return asym(x.c != 0 ? e->b : e->c, params);
+		return x.kind == AS_UNKNOWN ? x : as_unknown("if(...) on a condition that changes with t");
+	}
+	if (e->kind == EX_COS || e->kind == EX_SIN) {
+		if (x.kind == AS_FORM && as_is_const(x))
+			return as_const(e->kind == EX_COS ? cos(x.c) : sin(x.c));
+		return x.kind == AS_UNKNOWN ? x : (Asym){ AS_PERIODIC, 1, 0, 1, NULL };
+	}
+	if (x.kind == AS_PERIODIC || y.kind == AS_PERIODIC) {
+		/* A periodic factor times a decaying form is beyond these rules. */
+		Asym other = x.kind == AS_PERIODIC ? y : x;
+		if ((e->kind == EX_ADD || e->kind == EX_SUB || e->kind == EX_MUL) && other.kind != AS_UNKNOWN &&
+		    (expr_arity[e->kind] < 2 || as_is_const(other)))
+			return (Asym){ AS_PERIODIC, 1, 0, 1, NULL };
+		if (expr_arity[e->kind] == 1 && e->kind != EX_LOG)
+			return x;
+		return as_unknown("a periodic term combined with a varying one");
+	}
+	if (x.kind == AS_UNKNOWN || (expr_arity[e->kind] >= 2 && y.kind == AS_UNKNOWN))
+		return as_merge(x, y);
+	switch (e->kind) {
+	case EX_NEG: x.c = -x.c; return x;
+	case EX_NOT: return as_is_const(x) ? as_const(x.c == 0) : as_const(0);
+	case EX_ABS: x.c = fabs(x.c); return x;
+	case EX_SQRT:
+		if (x.c < 0)
+			return as_unknown("sqrt of a negative value");
+		return (Asym){ AS_FORM, sqrt(x.c), x.a / 2, sqrt(x.r), NULL };
+	case EX_EXP:
+		if (as_is_const(x))
+			return as_const(exp(x.c));
+		if (x.a == 1 && x.r == 1)
+			return (Asym){ AS_FORM, 1, 0, exp(x.c), NULL };
+		return as_unknown("exp of a form that is not linear in t");
+	case EX_LOG:
+		if (as_is_const(x))
+			return as_const(log(x.c));
+		return as_unknown("log of a varying value");
+	case EX_FLOOR:
+	case EX_CEIL:
+		if (as_is_const(x))
+			return as_const(e->kind == EX_FLOOR ? floor(x.c) : ceil(x.c));
+		if (x.r > 1 || (x.r == 1 && x.a > 0))
+			return x; /* within one of x, which grows */
+		return as_unknown("floor or ceil of a decaying value");
+	case EX_ADD:
+	case EX_SUB: {
+		if (e->kind == EX_SUB)
+			y.c = -y.c;
+		if (as_is_const(x) && as_is_const(y))
+			return as_const(x.c + y.c);
+		int o = as_order(x, y);
+		if (o != 0)
+			return o > 0 ? x : y;
+		if (x.c + y.c == 0)
+			return as_unknown("two terms that cancel");
+		x.c += y.c;
+		return x;
+	}
+	case EX_MUL:
+		if (x.c == 0 || y.c == 0)
+			return as_const(0);
+		return (Asym){ AS_FORM, x.c * y.c, x.a + y.a, x.r * y.r, NULL };
+	case EX_DIV:
+		if (y.c == 0)
+			return as_unknown("a division by zero");
+		return (Asym){ AS_FORM, x.c / y.c, x.a - y.a, x.r / y.r, NULL };
+	case EX_POW:
+		if (as_is_const(y)) {
+			if (x.c < 0 && y.c != floor(y.c))
+				return as_unknown("a fractional power of a negative value");
+			return (Asym){ AS_FORM, pow(x.c, y.c), x.a * y.c, pow(x.r, y.c), NULL };
+		}
+		if (as_is_const(x) && x.c > 0 && y.a == 1 && y.r == 1)
+			return (Asym){ AS_FORM, 1, 0, pow(x.c, y.c), NULL };
+		return as_unknown("a power whose exponent is not linear in t");
+	case EX_MIN:
+	case EX_MAX: {
+		int lt = as_less(x, y);
+		if (lt < 0)
+			return as_unknown("min or max of two forms that cross for ever");
+		return (e->kind == EX_MIN) == (lt == 1) ? x : y;
+	}
+	case EX_LT: case EX_LE: case EX_GT: case EX_GE: case EX_EQ: case EX_NE:
+		return as_compare(e->kind, x, y);
+	case EX_AND: return as_const(x.c != 0 && y.c != 0);
+	case EX_OR: return as_const(x.c != 0 || y.c != 0);
+	default: break;
+	}
+	return as_unknown("an operation these rules do not cover");
+}
+
+static int uses_cycle(const Expr *e)
+{
+	if (!e)
+		return 0;
+	return e->kind == EX_CYCLE || e->kind == EX_STEP || uses_cycle(e->a) || uses_cycle(e->b) || uses_cycle(e->c);
+}
+
+static int sched_uses_cycle(const Sched *n)
+{
+	if (n->kind == SC_LEAF)
+		return uses_cycle(n->leaf);
+	if (n->kind == SC_RESTARTS)
+		return sched_uses_cycle(n->body);
+	for (int i = 0; i < n->nphase; i++)
+		if (sched_uses_cycle(n->phase[i].body))
+			return 1;
+	return 0;
+}
+
+void analyze_robbins_monro(const LSchedule *s, int ch, const double *params, int *verdict, char *why, size_t n)
+{
+	int64_t start;
+	const Sched *tail = analyze_tail(s, ch, &start);
+	*verdict = 0;
+	if (!tail) {
+		double v = interp_channel(s, ch, INT64_C(1) << 61, params);
+		if (v == 0)
+			snprintf(why, n, "bounded: it ends at 0, so sum(lr) is finite");
+		else
+			snprintf(why, n, "bounded: past its last phase it holds %g for ever, so sum(lr^2) = inf", v);
+		return;
+	}
+	if (tail->kind == SC_RESTARTS) {
+		if (sched_uses_cycle(tail->body)) {
+			*verdict = -1;
+			snprintf(why, n, "undecided: the restarts tail from step %lld changes with cycle or step",
+			         (long long)start);
+		} else {
+			snprintf(why, n, "periodic: the restarts from step %lld repeat for ever, so sum(lr^2) = inf",
+			         (long long)start);
+		}
+		return;
+	}
+	Asym a = asym(tail->leaf, params);
+	if (a.kind == AS_PERIODIC) {
+		snprintf(why, n, "periodic: the tail from step %lld oscillates for ever, so sum(lr^2) = inf",
+		         (long long)start);
+	} else if (a.kind == AS_UNKNOWN) {
+		*verdict = -1;
+		snprintf(why, n, "undecided: the tail from step %lld has a form analyze cannot classify (%s)",
+		         (long long)start, a.why ? a.why : "an unsupported operation");
+	} else if (a.c == 0) {
+		snprintf(why, n, "the tail from step %lld is 0, so sum(lr) is finite", (long long)start);
+	} else if (a.r < 1) {
+		snprintf(why, n, "exponential: the tail from step %lld decays like %.6g^t, so sum(lr) is finite",
+		         (long long)start, a.r);
+	} else if (a.r > 1 || a.a > 0) {
+		snprintf(why, n, "the tail from step %lld grows without bound, so sum(lr^2) = inf", (long long)start);
+	} else if (a.a == 0) {
+		snprintf(why, n, "constant: the tail from step %lld stays at %g, so sum(lr^2) = inf", (long long)start,
+		         a.c);
+	} else if (a.c < 0) {
+		snprintf(why, n, "the tail from step %lld is negative", (long long)start);
+	} else if (-a.a > 1) {
+		snprintf(why, n, "polynomial: the tail from step %lld decays like t^%g, power %g > 1, so sum(lr) is finite",
+		         (long long)start, a.a, -a.a);
+	} else if (-a.a <= 0.5) {
+		snprintf(why, n, "polynomial: the tail from step %lld decays like t^%g, power %g <= 1/2, so sum(lr^2) = inf",
+		         (long long)start, a.a, -a.a);
+	} else {
+		*verdict = 1;
+		snprintf(why, n, "polynomial: the tail from step %lld decays like t^%g, power %g in (1/2, 1]: sum(lr) = inf, "
+		         "sum(lr^2) < inf", (long long)start, a.a, -a.a);
+	}
+}

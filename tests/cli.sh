@@ -1,0 +1,137 @@
+#!/bin/sh
+# cli.sh: every annealc command, flag and exit status, fed good and bad command lines.
+ANNEALC=${ANNEALC:-./annealc}
+srcdir=${srcdir:-.}
+tmp=${TMPDIR:-/tmp}/cli.$$
+mkdir -p "$tmp" || exit 2
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+sgdr=$srcdir/examples/sgdr.anneal
+
+# expect STATUS PATTERN -- ARGS...: exit status STATUS and PATTERN (grep -E) in stdout+stderr
+# (PATTERN - checks the status alone).
+expect() {
+	want=$1
+	pattern=$2
+	shift 3
+	"$ANNEALC" "$@" >"$tmp/out" 2>&1
+	got=$?
+	if [ "$got" -eq "$want" ] && { [ "$pattern" = - ] || grep -Eq -- "$pattern" "$tmp/out"; }; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL: annealc $*"
+		echo "  expected status $want and /$pattern/, got status $got:"
+		sed 's/^/  | /' "$tmp/out" | head -n 12
+	fi
+}
+
+cat >"$tmp/two.anneal" <<'END'
+schedule first { param total = 100; lr = linear(0, 1) for 10% then 1; }
+schedule second { param peak = 2; lr = peak; momentum = 0.5; }
+END
+cat >"$tmp/bad.anneal" <<'END'
+schedule a { lr = nope; }
+END
+
+# the program
+expect 2 'usage: annealc COMMAND' -- 
+expect 0 'usage: annealc COMMAND' -- --help
+expect 0 '^annealc [0-9]' -- --version
+expect 2 "unknown command 'frobnicate'" -- frobnicate
+
+# check
+expect 0 'usage: annealc check' -- check --help
+expect 2 'no input file' -- check
+expect 0 - -- check "$sgdr"
+expect 1 "bad.anneal:1:19: error: unknown name 'nope'" -- check "$tmp/bad.anneal"
+expect 2 "cannot read '$tmp/missing.anneal': No such file" -- check "$tmp/missing.anneal"
+expect 2 'cannot read' -- check "$sgdr" "$tmp/missing.anneal"
+expect 1 'unknown name' -- check "$sgdr" "$tmp/bad.anneal"
+expect 2 'cannot read' -- check "$tmp"
+
+# eval
+expect 0 'usage: annealc eval' -- eval --help
+expect 2 'no input file' -- eval
+expect 2 'more than one input file' -- eval "$sgdr" "$sgdr"
+expect 0 '^step,lr,momentum,phase,cycle,events$' -- eval "$sgdr" --steps 3
+expect 0 '^2,0.00040' -- eval "$sgdr" --steps 3
+expect 0 '^1500,0.080000000000000016,0.9[0-9]*,1,1,restart$' -- eval "$sgdr" --range 1500:1501
+expect 0 '^1000,.*,every:1000$' -- eval "$sgdr" --range 999:1001 --interp
+expect 0 '^1500,0.080000000000000016' -- eval "$sgdr" --range 1500:1501 -O0
+expect 0 '^1500,0.080000000000000016' -- eval "$sgdr" --range 1500:1501 -O3
+expect 2 '--range expects A:B' -- eval "$sgdr" --range 5
+expect 2 '--range expects A:B with 0 <= A <= B' -- eval "$sgdr" --range 9:3
+expect 2 '--steps expects a count' -- eval "$sgdr" --steps -4
+expect 2 '--steps expects a count' -- eval "$sgdr" --steps many
+expect 0 '^0,0,' -- eval "$sgdr" --param peak=0.2 --steps 1
+expect 0 '^250,0.10000000000000001,' -- eval "$sgdr" --param peak=0.2 --range 250:251
+expect 2 "schedule 'sgdr' has no param 'peek'" -- eval "$sgdr" --param peek=0.2
+expect 2 '--param expects NAME=VALUE' -- eval "$sgdr" --param peak
+expect 2 "'abc' is not a finite number" -- eval "$sgdr" --param peak=abc
+expect 1 'duration of 2.5 steps is not a whole number' -- eval "$tmp/two.anneal" --param total=25
+expect 0 '^4,0.80000000000000004,' -- eval "$tmp/two.anneal" --param total=50 --range 4:5
+expect 0 '^step,lr,momentum,phase,cycle,events$' -- eval "$tmp/two.anneal" --schedule second --steps 1
+expect 0 '^0,2,0.5,0,-1,$' -- eval "$tmp/two.anneal" --schedule second --steps 1 --interp
+expect 2 "has no schedule 'third'" -- eval "$tmp/two.anneal" --schedule third
+expect 0 '"events": \["restart"\]' -- eval "$sgdr" --range 1500:1501 --format json
+expect 2 '--format expects csv or json' -- eval "$sgdr" --format xml
+expect 2 '-O expects 0, 1, 2 or 3' -- eval "$sgdr" -O9
+expect 1 'unknown name' -- eval "$tmp/bad.anneal"
+expect 2 'cannot read' -- eval "$tmp/missing.anneal"
+expect 0 '^99,' -- eval "$tmp/two.anneal" --schedule second
+
+# the JSON parses and holds the rows asked for
+"$ANNEALC" eval "$sgdr" --steps 30 --format json >"$tmp/out.json"
+if python3 -c 'import json,sys; rows=json.load(open(sys.argv[1])); assert len(rows) == 30 and rows[29]["step"] == 29' "$tmp/out.json"; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1))
+	echo "FAIL: annealc eval --format json does not give 30 rows of valid JSON"
+fi
+
+# a full disk is a system error, not a silent truncation
+if [ -w /dev/full ]; then
+	"$ANNEALC" eval "$sgdr" --steps 100000 >/dev/full 2>"$tmp/err"
+	if [ $? -eq 2 ] && grep -q 'writing the output failed' "$tmp/err"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL: eval into /dev/full must exit 2"
+	fi
+fi
+
+# compile
+expect 0 'usage: annealc compile' -- compile --help
+expect 2 'no output file' -- compile "$sgdr"
+expect 2 'no input file' -- compile -o "$tmp/x.o"
+for kind in obj asm llvm bc; do
+	expect 0 - -- compile "$sgdr" -o "$tmp/sgdr.$kind" --emit "$kind"
+done
+expect 0 - -- compile "$sgdr" -o "$tmp/sgdr.o" --header "$tmp/sgdr.h" -O0
+if grep -q 'sgdr_eval' "$tmp/sgdr.h" && grep -q 'define.*@sgdr_eval' "$tmp/sgdr.llvm" && grep -q 'sgdr_eval' "$tmp/sgdr.asm"; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1))
+	echo "FAIL: compile outputs do not define sgdr_eval"
+fi
+expect 2 '--emit expects obj, asm, llvm or bc' -- compile "$sgdr" -o "$tmp/x" --emit exe
+expect 2 '-O expects' -- compile "$sgdr" -o "$tmp/x" -O7
+expect 0 - -- compile "$sgdr" -o "$tmp/arm.o" --target aarch64-linux-gnu
+expect 2 'target' -- compile "$sgdr" -o "$tmp/x.o" --target no-such-cpu-triple
+expect 1 'unknown name' -- compile "$tmp/bad.anneal" -o "$tmp/bad.o"
+expect 0 - -- compile "$tmp/two.anneal" -o "$tmp/two.o" --header "$tmp/two.h" --param total=200 --bind-params
+# a failed compile leaves an existing output untouched
+echo keep >"$tmp/keep.o"
+expect 1 'unknown name' -- compile "$tmp/bad.anneal" -o "$tmp/keep.o"
+expect 2 '.' -- compile "$sgdr" -o "$tmp/no/such/dir/x.o"
+if [ "$(cat "$tmp/keep.o")" = keep ]; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1))
+	echo "FAIL: a failed compile changed the existing output"
+fi
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,236 @@
+/* gen_program.c: random valid programs -- phases, restarts, every shape, expressions, hooks. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gen_program.h"
+
+typedef struct Gen {
+	uint64_t state;
+	char *buf;
+	size_t size, len;
+	int labels; /* phase labels are unique in a schedule: l0, l1, ... */
+} Gen;
+
+/* SplitMix64: tiny, and every seed gives an independent stream. */
+uint64_t gen_next(uint64_t *state)
+{
+	uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+static int pick(Gen *g, int n)
+{
+	return (int)(gen_next(&g->state) % (uint64_t)n);
+}
+
+static void out(Gen *g, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(g->buf + g->len, g->size - g->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		g->len += (size_t)n < g->size - g->len ? (size_t)n : g->size - g->len - 1;
+}
+
+typedef struct Scope {
+	int has_T, in_restarts;
+} Scope;
+
+static void expr(Gen *g, int depth, const Scope *s);
+
+static void number(Gen *g)
+{
+	out(g, "%.6g", (double)(pick(g, 2000) + 1) / 1000.0);
+}
+
+static void atom(Gen *g, const Scope *s)
+{
+	switch (pick(g, 8)) {
+	case 0: out(g, "t"); break;
+	case 1: out(g, s->has_T ? "T" : "step"); break;
+	case 2: out(g, s->has_T ? "p" : "t"); break;
+	case 3: out(g, "step"); break;
+	case 4: out(g, s->in_restarts ? "cycle" : "t"); break;
+	case 5: out(g, "k%d", pick(g, 3)); break;
+	default: number(g); break;
+	}
+}
+
+static void expr(Gen *g, int depth, const Scope *s)
+{
+	if (depth <= 0) {
+		atom(g, s);
+		return;
+	}
+	static const char *const binops[] = { "+", "-", "*" };
+	static const char *const unary[] = { "abs", "floor", "ceil", "cos", "sin" };
+	switch (pick(g, 10)) {
+	case 0:
+	case 1:
+		out(g, "(");
+		expr(g, depth - 1, s);
+		out(g, " %s ", binops[pick(g, 3)]);
+		expr(g, depth - 1, s);
+		out(g, ")");
+		break;
+	case 2: /* a divisor kept away from zero */
+		out(g, "(");
+		expr(g, depth - 1, s);
+		out(g, " / (1 + abs(");
+		expr(g, depth - 1, s);
+		out(g, ")))");
+		break;
+	case 3:
+		out(g, "%s(", unary[pick(g, 5)]);
+		expr(g, depth - 1, s);
+		out(g, ")");
+		break;
+	case 4:
+		out(g, "sqrt(abs(");
+		expr(g, depth - 1, s);
+		out(g, "))");
+		break;
+	case 5:
+		out(g, "exp(-abs(");
+		expr(g, depth - 1, s);
+		out(g, ") / 100)");
+		break;
+	case 6:
+		out(g, "log(1 + abs(");
+		expr(g, depth - 1, s);
+		out(g, "))");
+		break;
+	case 7:
+		out(g, "if(");
+		expr(g, depth - 1, s);
+		out(g, " %s ", pick(g, 2) ? "<" : ">=");
+		expr(g, depth - 1, s);
+		out(g, ", ");
+		expr(g, depth - 1, s);
+		out(g, ", ");
+		expr(g, depth - 1, s);
+		out(g, ")");
+		break;
+	case 8:
+		out(g, "%s(", pick(g, 2) ? "min" : "max");
+		expr(g, depth - 1, s);
+		out(g, ", ");
+		expr(g, depth - 1, s);
+		out(g, ")");
+		break;
+	default:
+		out(g, "pow(0.5 + abs(");
+		expr(g, depth - 1, s);
+		out(g, ") / 1000, %d)", pick(g, 5) - 2);
+		break;
+	}
+}
+
+/* A phase body. len >= 2 when the phase is bounded, 0 when open-ended. */
+static void shape(Gen *g, const Scope *s, int len)
+{
+	int n = s->has_T ? 12 : 7;
+	switch (pick(g, n)) {
+	case 0: number(g); break;
+	case 1: out(g, "exponential(k0, 0.99%d)", pick(g, 10)); break;
+	case 2: out(g, "step(k1, 0.5, every = %d)", pick(g, 7) + 1); break;
+	case 3: out(g, "multistep(k0, 0.3, [%d, %d])", pick(g, 5) + 1, pick(g, 5) + 6); break;
+	case 4: out(g, "piecewise(%d: k0, %d: 0.5, %d: k2)", pick(g, 3), pick(g, 3) + 4, pick(g, 9) + 8); break;
+	case 5:
+		out(g, "%s(0.01, k0, up = %d, down = %d%s)", pick(g, 2) ? "triangular" : "triangular2", pick(g, 9) + 1,
+		    pick(g, 9) + 1, "");
+		break;
+	case 6: expr(g, 3, s); break;
+	case 7: out(g, "linear(k0, k1%s)", len >= 2 && pick(g, 2) ? ", endpoint = true" : ""); break;
+	case 8:
+		out(g, "cosine(k0, k2, exponent = %d%s)", pick(g, 3) + 1, len >= 2 && pick(g, 2) ? ", endpoint = true" : "");
+		break;
+	case 9: out(g, "poly(k1, 0.001, power = %d)", pick(g, 3) + 1); break;
+	case 10: out(g, "exp_range(0.1, k0, up = %d, gamma = 0.999)", pick(g, 20) + 1); break;
+	default: expr(g, 3, s); break;
+	}
+}
+
+static void seq(Gen *g, const Scope *s, int depth, int must_fill);
+
+static void restarts(Gen *g, const Scope *outer, int depth)
+{
+	int period = pick(g, 20) + 2, mult = pick(g, 3) + 1;
+	out(g, "restarts(period = %d, mult = %d", period, mult);
+	if (pick(g, 3) == 0)
+		out(g, ", count = %d", pick(g, 5) + 1);
+	out(g, ") { ");
+	Scope s = { 1, 1 };
+	if (period > 3 && pick(g, 2)) {
+		int pre = pick(g, period - 2) + 1;
+		shape(g, &s, pre >= 2 ? pre : 0);
+		out(g, " for %d then ", pre);
+		s.has_T = 1;
+	}
+	if (depth > 0 && pick(g, 4) == 0)
+		restarts(g, &s, depth - 1);
+	else
+		shape(g, &s, 0);
+	out(g, " }");
+	(void)outer;
+}
+
+/* A sequence of 1-4 phases; the last open-ended unless bounded at random. */
+static void seq(Gen *g, const Scope *s, int depth, int must_fill)
+{
+	int n = pick(g, 4) + 1;
+	for (int i = 0; i < n; i++) {
+		int last = i == n - 1;
+		int bounded = !last || (!must_fill && pick(g, 3) == 0);
+		int len = bounded ? pick(g, 60) + 2 : 0;
+		if (i > 0)
+			out(g, "\n       then ");
+		if (pick(g, 5) == 0)
+			out(g, "l%d: ", g->labels++);
+		Scope inner = { bounded, s->in_restarts };
+		if (depth > 0 && pick(g, 3) == 0)
+			restarts(g, &inner, depth - 1);
+		else
+			shape(g, &inner, len);
+		if (bounded)
+			out(g, " for %d", len);
+	}
+}
+
+void gen_program(uint64_t seed, const char *name, char *buf, size_t size)
+{
+	Gen g = { seed * 2654435761u + 1, buf, size, 0, 0 };
+	out(&g, "schedule %s {\n", name);
+	for (int i = 0; i < 3; i++)
+		out(&g, "  param k%d = %.4g;\n", i, (double)(pick(&g, 1000) + 1) / 1000.0);
+	Scope top = { 0, 0 };
+	static const char *const channels[] = { "lr", "momentum", "channel noise" };
+	int nch = pick(&g, 3) + 1;
+	for (int c = 0; c < nch; c++) {
+		out(&g, "  %s = ", channels[c]);
+		seq(&g, &top, 2, 0);
+		out(&g, ";\n");
+	}
+	if (pick(&g, 2))
+		out(&g, "  on restart { reset momentum; snapshot; }\n");
+	if (pick(&g, 2))
+		out(&g, "  on every %d { swa; }\n", pick(&g, 50) + 1);
+	if (pick(&g, 2))
+		out(&g, "  on at %d { call host; }\n", pick(&g, 100));
+	if (g.labels > 0)
+		out(&g, "  on enter l%d { reset moments; }\n", pick(&g, g.labels));
+	out(&g, "}\n");
+}
+
+int64_t gen_step(uint64_t *state, int i)
+{
+	if (i < 400)
+		return i;
+	uint64_t r = gen_next(state);
+	int bits = (int)(r % 41);
+	return (int64_t)((r >> 8) & ((UINT64_C(1) << bits) - 1));
+}
