@@ -5,3 +5,9 @@ EXTRA_DIST += $(EXAMPLE_SCHEDULES) scripts/setup-build-run.sh .ci/run
 # Every example schedule must check and evaluate.
 TESTS += tests/examples.sh
 EXTRA_DIST += tests/examples.sh
+
+# examples
+# The programs: a Fashion-MNIST MLP under JIT-loaded schedules and a host
+# linked with an AOT-compiled schedule.  Their tests run them on tiny budgets.
+include $(srcdir)/examples/fashion/local.mk
+include $(srcdir)/examples/aot/local.mk

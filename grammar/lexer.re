@@ -136,6 +136,8 @@ int lex_next(YYSTYPE *lval, YYLTYPE *lloc, Lexer *lx)
 
 	ident {
 		set_loc(lx, lloc);
+		if (lx->cur - lx->tok > MAX_IDENT)
+			diag_error(lx->diag, lex_loc(lx, lx->tok), "name is longer than %d characters", MAX_IDENT);
 		lval->str = arena_strndup(lx->arena, lx->tok, (size_t)(lx->cur - lx->tok));
 		return IDENT;
 	}

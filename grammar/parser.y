@@ -117,7 +117,7 @@ action: IDENT ';'         { $$ = leaf(lx, ND_ACTION, @1, $1); }
 /* seq = phase ('then' phase)* */
 seq: phase {
 		$$ = ast_new(AR, ND_SEQ, $1->loc);
-		$$->args = $1;
+		$$->args = ast_append(NULL, $1);
 	}
     | seq KW_THEN phase { $$ = $1; ast_append($$->args, $3); }
     ;
@@ -192,7 +192,9 @@ elems: %empty           { $$ = NULL; }
 /* Bison's own failures: only its stack can overflow, on absurdly deep nesting. */
 static void yyerror(YYLTYPE *l, Lexer *lx, const char *msg)
 {
-	diag_error(lx->diag, at(*l), "%s: expressions are nested too deeply", msg);
+	(void)msg;
+	diag_error(lx->diag, at(*l), "expression is nested too deeply for the parser (more than %d levels)",
+	           YYMAXDEPTH / 2);
 }
 
 /* Keywords and punctuation quoted, token classes (name, number) as they are. */

@@ -42,14 +42,16 @@ static void walk(Walker *w, const Sched *s, int64_t off, int64_t len, int depth)
 			if (start >= w->end || (len >= 0 && ph->start >= len))
 				break;
 			if (i > 0 && start >= w->first) {
-				const char *label = NULL;
+				const char *label = NULL, *prev = NULL;
 				if (depth == 0 && w->nlabels == s->nphase) {
 					Node *n = w->labels;
-					for (int j = 0; j < i; j++)
+					for (int j = 0; j < i - 1; j++)
 						n = n->next;
-					label = n->name;
+					prev = n->name;
+					label = n->next->name;
 				}
-				add_mark(w, (Mark){ .step = start, .kind = MARK_PHASE, .depth = depth, .label = label, .index = i });
+				add_mark(w, (Mark){ .step = start, .kind = MARK_PHASE, .depth = depth, .label = label,
+				                    .prev_label = prev, .index = i });
 			}
 			int64_t plen = ph->len >= 0 ? ph->len : len >= 0 ? len - ph->start : -1;
 			if (plen >= 0 && i + 1 < s->nphase && start + plen <= w->first)
@@ -93,20 +95,38 @@ int analyze_marks(const annealc_program *p, int sched, int ch, int64_t first, in
 	return w.n > max ? max + 1 : w.n;
 }
 
-const Sched *analyze_tail(const LSchedule *s, int ch, int64_t *start)
+const Sched *analyze_tail(const LSchedule *s, int ch, int64_t *start, int64_t *len)
 {
 	const Sched *n = s->channel[ch].sched;
 	*start = 0;
-	while (n->kind == SC_SEQ) {
+	*len = -1;
+	for (;;) {
+		if (n->kind == SC_SEQ) {
+			/* Past the end of a bounded sequence its last phase goes on. */
+			const Phase *last = &n->phase[n->nphase - 1];
+			*start += last->start;
+			*len = last->len >= 0 ? last->len : *len >= 0 ? *len - last->start : -1;
+			n = last->body;
+		} else if (n->kind == SC_RESTARTS && n->count > 0) {
+			/* Past count cycles the last one holds. */
+			*start += sched_cycle_start(n, n->count - 1);
+			*len = n->mult == 1 ? n->period : n->cycle_len[n->count - 1];
+			n = n->body;
+		} else {
+			return n;
+		}
+	}
+}
+
+static int64_t sched_len(const Sched *n)
+{
+	if (n->kind == SC_SEQ) {
 		const Phase *last = &n->phase[n->nphase - 1];
-		if (last->len >= 0)
-			return NULL;
-		*start += last->start;
-		n = last->body;
+		return last->len >= 0 ? last->start + last->len : -1;
 	}
 	if (n->kind == SC_RESTARTS && n->count > 0)
-		return NULL;
-	return n;
+		return sched_cycle_start(n, n->count - 1) + (n->mult == 1 ? n->period : n->cycle_len[n->count - 1]);
+	return -1;
 }
 
 int64_t analyze_default_steps(const annealc_program *p, int sched)
@@ -117,24 +137,18 @@ int64_t analyze_default_steps(const annealc_program *p, int sched)
 	for (int i = 0; i < s->nparam; i++)
 		if (strcmp(s->param[i].name, "total") == 0 && s->param[i].value >= 1 && s->param[i].value < 1e15)
 			return (int64_t)s->param[i].value;
-	int64_t start;
-	const Sched *tail = analyze_tail(s, s->primary, &start);
-	if (tail && tail->kind == SC_RESTARTS) {
+	int64_t start, len, longest = -1;
+	const Sched *tail = analyze_tail(s, s->primary, &start, &len);
+	if (tail->kind == SC_RESTARTS) {
 		int64_t k = tail->mult > 1 && tail->ntable < 4 ? tail->ntable - 1 : 3;
 		return start + sched_cycle_start(tail, k);
 	}
-	if (!tail) {
-		/* Bounded, but not on lr: the longest channel and as long again. */
-		int64_t longest = 0;
-		for (int c = 0; c < s->nchannel; c++)
-			if (!analyze_tail(s, c, &start) && s->channel[c].sched->kind == SC_SEQ) {
-				const Sched *q = s->channel[c].sched;
-				const Phase *ph = &q->phase[q->nphase - 1];
-				if (ph->start + ph->len > longest)
-					longest = ph->start + ph->len;
-			}
-		start = longest;
-	}
+	/* No lr: the longest bounded channel. */
+	for (int c = 0; c < s->nchannel; c++)
+		if (sched_len(s->channel[c].sched) > longest)
+			longest = sched_len(s->channel[c].sched);
+	if (longest > 0)
+		return longest;
 	return start > 0 ? 2 * start : 1000;
 }
 
@@ -173,7 +187,7 @@ static Asym as_merge(Asym x, Asym y)
 	return as_unknown(NULL);
 }
 
-static Asym asym(const Expr *e, const double *params);
+static Asym asym(const Expr *e, const double *params, double T);
 
 /* x < y for all large t, as 1 or 0; -1 when the forms cannot tell. */
 static int as_less(Asym x, Asym y)
@@ -204,25 +218,25 @@ static Asym as_compare(ExprKind k, Asym x, Asym y)
 	}
 }
 
-static Asym asym(const Expr *e, const double *params)
+static Asym asym(const Expr *e, const double *params, double T)
 {
 	Asym x = { 0 }, y = { 0 };
 	if (expr_arity[e->kind] >= 1)
-		x = asym(e->a, params);
+		x = asym(e->a, params, T);
 	if (expr_arity[e->kind] >= 2 && e->kind != EX_IF)
-		y = asym(e->b, params);
+		y = asym(e->b, params, T);
 	switch (e->kind) {
 	case EX_NUM: return as_const(e->num);
 	case EX_PARAM: return as_const(params[e->param]);
 	case EX_T:
 	case EX_STEP: return (Asym){ AS_FORM, 1, 1, 1, NULL };
-	case EX_TLEN: return as_unknown("it uses T");
+	case EX_TLEN: return T > 0 ? as_const(T) : as_unknown("it uses T");
 	case EX_CYCLE: return as_unknown("it uses cycle");
 	default: break;
 	}
 	if (e->kind == EX_IF) {
 		if (x.kind == AS_FORM && as_is_const(x))
-			return asym(x.c != 0 ? e->b : e->c, params);
+			return asym(x.c != 0 ? e->b : e->c, params, T);
 		return x.kind == AS_UNKNOWN ? x : as_unknown("if(...) on a condition that changes with t");
 	}
 	if (e->kind == EX_COS || e->kind == EX_SIN) {
@@ -333,38 +347,105 @@ static int sched_uses_cycle(const Sched *n)
 	return 0;
 }
 
+/* Sum of v and v^2 over [a, a + len), estimated from evenly spaced samples. */
+static void block_sums(const LSchedule *s, int ch, const double *params, int64_t a, int64_t len, double *s1,
+                       double *s2, double *lo)
+{
+	enum { SAMPLES = 512 };
+	int64_t m = len < SAMPLES ? len : SAMPLES;
+	double sum = 0, sq = 0;
+	*lo = INFINITY;
+	for (int64_t i = 0; i < m; i++) {
+		double v = interp_channel(s, ch, a + (int64_t)((__int128)i * len / m), params);
+		sum += v;
+		sq += v * v;
+		*lo = fmin(*lo, v);
+	}
+	*s1 = sum / (double)m * (double)len;
+	*s2 = sq / (double)m * (double)len;
+}
+
+/* A series whose blocks shrink by `ratio` each (geometric blocks) or like
+   k^-power (equal blocks) converges when ratio < 1 or power > 1; within
+   TOL of the boundary it counts as the boundary, which diverges. */
+#define TOL 0.02
+
+static int converges(double ratio) { return ratio < 1 - TOL; }
+
+/* The tail's sums estimated from samples, for forms the rules above cannot
+   classify: blocks that double in length from the tail's start, or the
+   restarts' own cycles. */
+static void rm_sampled(const LSchedule *s, int ch, const Sched *r, int64_t start, const double *params, int *verdict,
+                       char *why, size_t n)
+{
+	enum { NB = 40 };
+	double s1[NB], s2[NB], lo[NB];
+	int nb = 0;
+	const char *what;
+	if (r->kind == SC_RESTARTS) {
+		nb = r->mult > 1 ? (r->ntable < NB ? r->ntable : NB) : NB;
+		for (int k = 0; k < nb; k++)
+			block_sums(s, ch, params, start + sched_cycle_start(r, k),
+			           r->mult == 1 ? r->period : r->cycle_len[k], &s1[k], &s2[k], &lo[k]);
+		what = "cycles";
+	} else {
+		for (nb = 0; nb < NB; nb++)
+			block_sums(s, ch, params, start + (INT64_C(1) << (nb + 8)), INT64_C(1) << (nb + 8), &s1[nb], &s2[nb], &lo[nb]);
+		what = "doubling blocks";
+	}
+	int last = nb - 1, mid = nb / 2;
+	if (!(lo[last] >= 0) || !(s1[last] > 0) || !isfinite(s1[last])) {
+		*verdict = -1;
+		snprintf(why, n, "the tail from step %lld is not positive and finite in its sampled %s", (long long)start, what);
+		return;
+	}
+	if (lo[last] >= 0.9 * lo[mid] && r->kind == SC_RESTARTS) {
+		*verdict = 0;
+		snprintf(why, n, "every cycle of the restarts tail from step %lld stays above %g, so sum(lr^2) = inf",
+		         (long long)start, lo[last]);
+		return;
+	}
+	int ok1, ok2; /* sum(lr) = inf, sum(lr^2) < inf */
+	double e1, e2;
+	if (r->kind == SC_RESTARTS && r->mult == 1) {
+		/* Equal blocks: the block sums fall like k^-e. */
+		e1 = log(s1[mid - 1] / s1[last]) / log((double)(last + 1) / mid);
+		e2 = log(s2[mid - 1] / s2[last]) / log((double)(last + 1) / mid);
+		ok1 = e1 <= 1 + TOL;
+		ok2 = e2 > 1 + TOL;
+	} else {
+		e1 = s1[last] / s1[last - 1];
+		e2 = s2[last] / s2[last - 1];
+		ok1 = !converges(e1);
+		ok2 = converges(e2);
+	}
+	*verdict = ok1 && ok2;
+	snprintf(why, n, "estimated from %d sampled %s of the tail from step %lld: sum(lr) %s, sum(lr^2) %s "
+	         "(block %s %.3g and %.3g)", nb, what, (long long)start, ok1 ? "= inf" : "< inf", ok2 ? "< inf" : "= inf",
+	         r->kind == SC_RESTARTS && r->mult == 1 ? "decay powers" : "ratios", e1, e2);
+}
+
 void analyze_robbins_monro(const LSchedule *s, int ch, const double *params, int *verdict, char *why, size_t n)
 {
-	int64_t start;
-	const Sched *tail = analyze_tail(s, ch, &start);
+	int64_t start, len;
+	const Sched *tail = analyze_tail(s, ch, &start, &len);
 	*verdict = 0;
-	if (!tail) {
-		double v = interp_channel(s, ch, INT64_C(1) << 61, params);
-		if (v == 0)
-			snprintf(why, n, "bounded: it ends at 0, so sum(lr) is finite");
-		else
-			snprintf(why, n, "bounded: past its last phase it holds %g for ever, so sum(lr^2) = inf", v);
-		return;
-	}
 	if (tail->kind == SC_RESTARTS) {
-		if (sched_uses_cycle(tail->body)) {
-			*verdict = -1;
-			snprintf(why, n, "undecided: the restarts tail from step %lld changes with cycle or step",
-			         (long long)start);
-		} else {
+		if (sched_uses_cycle(tail->body))
+			rm_sampled(s, ch, tail, start, params, verdict, why, n);
+		else
 			snprintf(why, n, "periodic: the restarts from step %lld repeat for ever, so sum(lr^2) = inf",
 			         (long long)start);
-		}
 		return;
 	}
-	Asym a = asym(tail->leaf, params);
+	Asym a = asym(tail->leaf, params, (double)len);
 	if (a.kind == AS_PERIODIC) {
 		snprintf(why, n, "periodic: the tail from step %lld oscillates for ever, so sum(lr^2) = inf",
 		         (long long)start);
 	} else if (a.kind == AS_UNKNOWN) {
-		*verdict = -1;
-		snprintf(why, n, "undecided: the tail from step %lld has a form analyze cannot classify (%s)",
-		         (long long)start, a.why ? a.why : "an unsupported operation");
+		rm_sampled(s, ch, tail, start, params, verdict, why, n);
+		size_t len = strlen(why);
+		snprintf(why + len, n - len, "; its form is beyond the rules (%s)", a.why ? a.why : "an unsupported operation");
 	} else if (a.c == 0) {
 		snprintf(why, n, "the tail from step %lld is 0, so sum(lr) is finite", (long long)start);
 	} else if (a.r < 1) {

@@ -17,6 +17,7 @@ typedef struct Mark {
 	int64_t cycle;     /* MARK_RESTART: the cycle that starts here (>= 1) */
 	int64_t cycle_len; /* MARK_RESTART: its length, -1 when it holds for ever */
 	const char *label; /* MARK_PHASE: the label of the phase that starts here, or NULL */
+	const char *prev_label; /* MARK_PHASE: the label of the phase that ends here, or NULL */
 	int index;         /* MARK_PHASE: the phase's index in its sequence */
 } Mark;
 
@@ -30,10 +31,11 @@ int analyze_marks(const annealc_program *p, int sched, int ch, int64_t first, in
    restarts tail, or as long again as the bounded phases). */
 int64_t analyze_default_steps(const annealc_program *p, int sched);
 
-/* The open-ended tail of channel ch: its leaf or restarts node and the global
-   step where it starts; NULL when the channel is bounded by its sequence
-   (its last phase then holds its end value, which is a constant tail). */
-const Sched *analyze_tail(const LSchedule *s, int ch, int64_t *start);
+/* Where channel ch ends up: the leaf or unbounded restarts node that gives
+   its values for ever, the global step where it starts and its length T
+   (-1 open-ended). A bounded sequence's last phase goes on past its end,
+   and past `count` cycles the last one holds. */
+const Sched *analyze_tail(const LSchedule *s, int ch, int64_t *start, int64_t *len);
 
 /* The Robbins-Monro conditions for channel ch's tail, decided from its form.
    *verdict: 1 met, 0 not met, -1 undecided; why gets one line of reason. */

@@ -71,6 +71,7 @@ struct Node {
 	Node *args;       /* ND_CALL, ND_LIST, ND_RESTARTS args; ND_SEQ phases; ND_SCHEDULE items */
 	Node *body;       /* ND_RESTARTS, ND_HOOK actions */
 	Node *next;       /* sibling in a list */
+	Node *tail;       /* on the head of a list: its last node, so appending is O(1) */
 	int unit;         /* ND_DURATION: DUR_STEPS, DUR_EPOCHS, DUR_PERCENT */
 	Loc end;          /* ND_SCHEDULE, ND_HOOK: the closing brace */
 };
@@ -223,7 +224,16 @@ struct annealc_program {
 
 /* ---- checker state, shared by check.c, lower.c and shapes.c ---- */
 
-enum { MAX_PARAMS = 256, MAX_LETS = 256, MAX_LABELS = 256 };
+/* Limits, each with its own diagnostic. */
+enum {
+	MAX_PARAMS = 256,
+	MAX_LETS = 256,
+	MAX_LABELS = 256,
+	MAX_PHASES = 10000,   /* in one sequence */
+	MAX_DEPTH = 500,      /* nesting of expressions and sub-schedules */
+	MAX_SCHEDULES = 1024, /* in one file */
+	MAX_IDENT = 128       /* bytes in a name: names reach C headers */
+};
 
 typedef struct Checker {
 	Arena *arena;
@@ -236,6 +246,7 @@ typedef struct Checker {
 	int nlet;
 	Node *let_node[MAX_LETS];
 	int let_busy[MAX_LETS]; /* being expanded: a let that reaches itself is an error */
+	int depth; /* of the expression or schedule being lowered */
 	int nlabel;
 	struct {
 		const char *name;

@@ -28,16 +28,16 @@ Node *ast_binary(Arena *a, NodeKind kind, Loc loc, Node *lhs, Node *rhs)
 	return n;
 }
 
-/* Lists are short (items of a schedule, arguments), so walking to the tail
-   keeps the node small and the parser's actions simple. */
 Node *ast_append(Node *head, Node *item)
 {
-	if (!head)
+	if (!head) {
+		item->tail = item;
 		return item;
-	Node *p = head;
-	while (p->next)
-		p = p->next;
-	p->next = item;
+	}
+	if (!head->tail) /* a list begun by a parser rule's single item */
+		head->tail = head;
+	head->tail->next = item;
+	head->tail = item;
 	return head;
 }
 

@@ -18,8 +18,8 @@ typedef struct CgTable {
 } CgTable;
 
 /* One module under construction: the LLVM handles, the common types and the
-   schedule whose functions are being built. The module and builder are owned
-   here until cg_module_take hands the module on. */
+   schedule whose functions are being built. The builders are owned here; the
+   module passes to whoever called cg_module or cg_module_split. */
 typedef struct Cg {
 	LLVMContextRef ctx; /* borrowed: owned by the JIT or by annealc_emit */
 	LLVMModuleRef mod;

@@ -131,9 +131,12 @@ static LLVMCodeGenOptLevel codegen_level(int opt_level)
 }
 
 /* The host's CPU and features for the JIT (it runs here); a generic CPU for
-   AOT objects, which may run on another machine of the same triple. The
-   JIT's objects use the JIT code model (large on x86-64), as RuntimeDyld
-   places sections anywhere in the address space. */
+   AOT objects, which may run on another machine of the same triple, built
+   position-independent so they link into PIE hosts. The JIT's objects take
+   LLVM's JIT defaults (on x86-64: static relocations, large code model), as
+   LLJIT's own target machine would: the JIT places sections anywhere in the
+   address space, and absolute 64-bit relocations are the ones every JIT
+   linker (RuntimeDyld, JITLink) resolves. */
 LLVMTargetMachineRef cg_target_machine(const char *triple, int host_cpu, int opt_level, int jit,
                                        FILE *diag)
 {
@@ -150,7 +153,7 @@ LLVMTargetMachineRef cg_target_machine(const char *triple, int host_cpu, int opt
 	char *cpu = host_cpu ? LLVMGetHostCPUName() : NULL;
 	char *features = host_cpu ? LLVMGetHostCPUFeatures() : NULL;
 	tm = LLVMCreateTargetMachine(target, norm, cpu ? cpu : "generic", features ? features : "",
-	                             codegen_level(opt_level), LLVMRelocPIC,
+	                             codegen_level(opt_level), jit ? LLVMRelocDefault : LLVMRelocPIC,
 	                             jit ? LLVMCodeModelJITDefault : LLVMCodeModelDefault);
 	if (!tm && diag)
 		fprintf(diag, "annealc: cannot create a target machine for %s\n", norm);

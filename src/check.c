@@ -280,6 +280,10 @@ static void check_schedule(Checker *c, Node *sched, LSchedule *out)
 int check_program(annealc_program *prog, Node *file, Diag *d)
 {
 	int n = ast_length(file);
+	if (n > MAX_SCHEDULES) {
+		diag_error(d, file->loc, "the file holds %d schedules, more than the limit of %d", n, MAX_SCHEDULES);
+		return d->nerror;
+	}
 	LSchedule *scheds = arena_alloc(&prog->arena, sizeof(LSchedule) * (size_t)n);
 	int i = 0;
 	for (Node *s = file; s; s = s->next, i++) {

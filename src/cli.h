@@ -14,7 +14,7 @@ enum {
 /* --param K=V, collected before the file is loaded. */
 typedef struct CliParams {
 	int n;
-	const char *name[64];
+	char name[64][136]; /* copies: no allocation to free on every exit path */
 	double value[64];
 } CliParams;
 
@@ -26,5 +26,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 
 int cli_eval(int argc, char **argv);
 int cli_compile(int argc, char **argv);
+int cli_plot(int argc, char **argv);
+int cli_analyze(int argc, char **argv);
 
 #endif

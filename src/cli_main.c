@@ -17,6 +17,8 @@ static const char usage[] =
 	"  check FILE...     report diagnostics; exit 0 when every file is clean\n"
 	"  eval FILE         print the schedule's channels and events step by step\n"
 	"  compile FILE      compile to an object, assembly, LLVM IR or bitcode, and a C header\n"
+	"  plot FILE         draw the channels as an SVG figure (-o) or in the terminal (--term)\n"
+	"  analyze FILE      range, monotone stretches, restarts, sums, joins, Robbins-Monro per channel\n"
 	"\n"
 	"Run 'annealc COMMAND --help' for a command's options.\n"
 	"Exit status: 0 success, 1 errors in a schedule file, 2 usage or system error.\n";
@@ -45,7 +47,10 @@ int cli_add_param(CliParams *ps, const char *arg)
 		return cli_usage_error(NULL, "--param %.*s: '%s' is not a finite number", (int)(eq - arg), arg, eq + 1);
 	if (ps->n == (int)(sizeof ps->name / sizeof ps->name[0]))
 		return cli_usage_error(NULL, "too many --param options");
-	ps->name[ps->n] = strndup(arg, (size_t)(eq - arg));
+	if ((size_t)(eq - arg) >= sizeof ps->name[0])
+		return cli_usage_error(NULL, "--param %.*s...: the name is too long", 32, arg);
+	memcpy(ps->name[ps->n], arg, (size_t)(eq - arg));
+	ps->name[ps->n][eq - arg] = '\0';
 	ps->value[ps->n] = v;
 	ps->n++;
 	return EXIT_OK;
@@ -121,5 +126,9 @@ int main(int argc, char **argv)
 		return cli_eval(argc - 1, argv + 1);
 	if (strcmp(cmd, "compile") == 0)
 		return cli_compile(argc - 1, argv + 1);
+	if (strcmp(cmd, "plot") == 0)
+		return cli_plot(argc - 1, argv + 1);
+	if (strcmp(cmd, "analyze") == 0)
+		return cli_analyze(argc - 1, argv + 1);
 	return cli_usage_error(NULL, "unknown command '%s'", cmd);
 }

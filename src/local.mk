@@ -46,6 +46,12 @@ annealc_SOURCES = \
 	src/cli.h \
 	src/cli_main.c \
 	src/cli_eval.c \
-	src/cli_compile.c
+	src/cli_compile.c \
+	src/analyze.h \
+	src/analyze.c \
+	src/svg.h \
+	src/svg.c \
+	src/cli_plot.c \
+	src/cli_analyze.c
 annealc_CPPFLAGS = $(AM_CPPFLAGS) $(GRAMMAR_CPPFLAGS) $(LLVM_CPPFLAGS)
 annealc_LDADD = libannealc_core.la

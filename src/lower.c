@@ -121,7 +121,26 @@ static Expr *lower_ident(Checker *c, Node *n, const Ctx *ctx)
 	return NULL;
 }
 
+static Expr *lower_expr_node(Checker *c, Node *n, const Ctx *ctx);
+
+/* The depth guard keeps a pathological file (a 100,000-term sum) from
+   exhausting the C stack here, in the interpreter or in code generation. */
 Expr *lower_expr(Checker *c, Node *n, const Ctx *ctx)
+{
+	if (c->depth >= MAX_DEPTH) {
+		if (c->depth == MAX_DEPTH)
+			diag_error(c->diag, n->loc, "expression is nested more than %d levels deep", MAX_DEPTH);
+		c->depth = MAX_DEPTH + 1;
+		return NULL;
+	}
+	c->depth++;
+	Expr *e = lower_expr_node(c, n, ctx);
+	if (c->depth <= MAX_DEPTH)
+		c->depth--;
+	return e;
+}
+
+static Expr *lower_expr_node(Checker *c, Node *n, const Ctx *ctx)
 {
 	static const ExprKind ops[ND_COUNT] = {
 		[ND_NEG] = EX_NEG, [ND_NOT] = EX_NOT, [ND_ADD] = EX_ADD, [ND_SUB] = EX_SUB, [ND_MUL] = EX_MUL,
@@ -370,8 +389,12 @@ static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 static Sched *lower_body(Checker *c, Node *body, const Ctx *ctx, int64_t enclosing, int64_t *len)
 {
 	*len = -1;
-	if (body->kind == ND_RESTARTS)
-		return lower_restarts(c, body, ctx, len);
+	if (body->kind == ND_RESTARTS) {
+		c->depth++;
+		Sched *r = lower_restarts(c, body, ctx, len);
+		c->depth--;
+		return r;
+	}
 	if (body->kind == ND_IDENT) {
 		int i = lookup_let(c, body->name);
 		if (i >= 0 && !let_value(c->let_node[i])) {
@@ -415,6 +438,14 @@ Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t enclosing, int64
 	int n = ast_length(seq->args);
 	Node *first = seq->args;
 	*len = -1;
+	if (n > MAX_PHASES) {
+		diag_error(c->diag, seq->loc, "a sequence of %d phases is more than the limit of %d", n, MAX_PHASES);
+		return NULL;
+	}
+	if (c->depth >= MAX_DEPTH) {
+		diag_error(c->diag, seq->loc, "sub-schedules are nested more than %d levels deep", MAX_DEPTH);
+		return NULL;
+	}
 	if (n == 1 && !first->rhs && !first->name)
 		return lower_body(c, first->lhs, ctx, enclosing, len);
 

@@ -79,3 +79,20 @@ AM_TESTS_ENVIRONMENT += CC='$(CC)'; export CC;
 # The command line: every command, flag and exit status.
 TESTS += tests/cli.sh
 EXTRA_DIST += tests/cli.sh
+
+# plot and analyze
+# tests/plot: `annealc plot` SVGs rendered to PNG by rsvg-convert, curve pixels checked where the
+# values say; the terminal view; every error. tests/analyze: golden reports, one per finding.
+TESTS += tests/plot/run.sh tests/analyze/run.sh
+EXTRA_DIST += \
+	tests/plot/run.sh \
+	tests/plot/pngcheck.py \
+	tests/plot/term.expected \
+	tests/plot/restarts.anneal \
+	tests/plot/linear.anneal \
+	tests/plot/decay.anneal \
+	tests/plot/wd_only.anneal \
+	tests/analyze/run.sh \
+	$(wildcard $(srcdir)/tests/analyze/*.anneal) \
+	$(wildcard $(srcdir)/tests/analyze/*.expected) \
+	doc/sgdr.svg

@@ -88,8 +88,7 @@ static int run(const Opts *o, const anneal_desc *d)
 		fprintf(stderr, "quartic: out of memory\n");
 		return 2;
 	}
-	double s = sqrt(o->a), deep = root(o, -2 * s - 1, -s / 2), barrier = root(o, -s / 2, s / 2),
-	       shallow = root(o, s / 2, 2 * s + 1);
+	double s = sqrt(o->a), barrier = root(o, -s / 2, s / 2), shallow = root(o, s / 2, 2 * s + 1);
 	for (int64_t i = 0; i < o->seeds; i++)
 		x[i] = (float)shallow;
 	anneal_config c;
@@ -129,7 +128,6 @@ static int run(const Opts *o, const anneal_desc *d)
 	printf("%-12s %8lld %8.2f%% %8.2f%% %10.4f %8lld\n", d->name, (long long)steps,
 	       100.0 * (double)ndeep / (double)o->seeds, 100.0 * (double)(nfin - ndeep) / (double)o->seeds,
 	       nfin > 0 ? fsum / (double)nfin : NAN, (long long)nlost);
-	(void)deep;
 	for (int k = 0; k < snaps.n; k++)
 		printf("#   snapshot before step %lld: %.2f%% deep\n", (long long)snaps.step[k],
 		       snaps.deep[k]);

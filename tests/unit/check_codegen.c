@@ -1,9 +1,12 @@
 /* check_codegen.c: JIT'd NAME_eval, NAME_fill and NAME_desc against the reference interpreter, on hand-built schedules. */
 #include <check.h>
+#include <dirent.h>
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <llvm-c/Core.h>
 #include <llvm-c/Target.h>
@@ -611,6 +614,126 @@ START_TEST(fill_long)
 }
 END_TEST
 
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = calloc(1, 1 << 20);
+	ck_assert_ptr_nonnull(buf);
+	size_t n = fread(buf, 1, (1 << 20) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	int n = 0;
+	ck_assert_ptr_nonnull(d);
+	for (struct dirent *e; (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* Every output kind, the header, and a failed emit that leaves the
+   existing files alone and no temporary behind. */
+START_TEST(emit_files)
+{
+	annealc_program *p = sgdr();
+	char dir[] = "/tmp/check_codegen.XXXXXX", obj[64], hdr[64], ll[64], bc[64], s[64];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(obj, sizeof obj, "%s/x.o", dir);
+	snprintf(hdr, sizeof hdr, "%s/x.h", dir);
+	snprintf(ll, sizeof ll, "%s/x.ll", dir);
+	snprintf(bc, sizeof bc, "%s/x.bc", dir);
+	snprintf(s, sizeof s, "%s/x.s", dir);
+	ck_assert_int_eq(annealc_emit(p, NULL, ANNEALC_EMIT_OBJ, obj, hdr, stderr), 0);
+	char *h = slurp(hdr), *o = slurp(obj);
+	ck_assert_ptr_nonnull(strstr(h, "void sgdr_eval(int64_t step, const double *params, anneal_point *out);"));
+	ck_assert_ptr_nonnull(strstr(h, "extern const anneal_desc sgdr_desc;"));
+	ck_assert_ptr_nonnull(strstr(h, "sgdr_PARAM_peak,"));
+	ck_assert_ptr_nonnull(strstr(h, "sgdr_PARAM_floor,"));
+	ck_assert_ptr_nonnull(strstr(h, "sgdr_NPARAM"));
+	ck_assert_int_eq(memcmp(o, "\177ELF", 4), 0);
+	free(o);
+	annealc_options o0 = { .opt_level = 0 };
+	ck_assert_int_eq(annealc_emit(p, &o0, ANNEALC_EMIT_LLVM, ll, NULL, stderr), 0);
+	char *ir = slurp(ll);
+	ck_assert_ptr_nonnull(strstr(ir, "@sgdr_eval("));
+	ck_assert_ptr_nonnull(strstr(ir, "@sgdr_desc ="));
+	free(ir);
+	ck_assert_int_eq(annealc_emit(p, NULL, ANNEALC_EMIT_BC, bc, NULL, stderr), 0);
+	char *b = slurp(bc);
+	ck_assert_int_eq(memcmp(b, "BC", 2), 0);
+	free(b);
+	ck_assert_int_eq(annealc_emit(p, NULL, ANNEALC_EMIT_ASM, s, NULL, stderr), 0);
+	char *as = slurp(s);
+	ck_assert_ptr_nonnull(strstr(as, "sgdr_eval:"));
+	free(as);
+
+	FILE *devnull = fopen("/dev/null", "w");
+	annealc_options bad = { .opt_level = 2, .target = "nonexistent-unknown-none" };
+	ck_assert_int_eq(annealc_emit(p, &bad, ANNEALC_EMIT_OBJ, obj, hdr, devnull), 2);
+	/* The object is written, then the header cannot be: neither changes. */
+	char nohdr[96], *ll_before = slurp(ll);
+	snprintf(nohdr, sizeof nohdr, "%s/missing/x.h", dir);
+	annealc_options o3 = { .opt_level = 3 };
+	ck_assert_int_eq(annealc_emit(p, &o3, ANNEALC_EMIT_LLVM, ll, nohdr, devnull), 2);
+	char *ll_after = slurp(ll);
+	ck_assert_str_eq(ll_before, ll_after);
+	free(ll_after);
+	free(ll_before);
+	fclose(devnull);
+	char *h2 = slurp(hdr);
+	ck_assert_str_eq(h, h2);
+	ck_assert_int_eq(count_entries(dir), 5);
+	free(h2);
+	free(h);
+	const char *files[] = { obj, hdr, ll, bc, s };
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(unlink(files[i]), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+/* NAME_fill is compiled on its first call: two threads making that call at
+   once both get the right values. */
+typedef struct FillJob {
+	const anneal_desc *d;
+	double out[3000];
+} FillJob;
+
+static void *fill_job(void *arg)
+{
+	FillJob *job = arg;
+	job->d->fill(100, 3000, NULL, ANNEAL_LR, job->out);
+	return NULL;
+}
+
+START_TEST(fill_first_call_threads)
+{
+	annealc_program *p = sgdr();
+	const anneal_desc *d = annealc_jit_compile(jit, p, 0, NULL, stderr);
+	ck_assert_ptr_nonnull(d);
+	static FillJob job[2];
+	pthread_t th[2];
+	for (int i = 0; i < 2; i++) {
+		job[i].d = d;
+		ck_assert_int_eq(pthread_create(&th[i], NULL, fill_job, &job[i]), 0);
+	}
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+	for (int i = 0; i < 3000; i++) {
+		double want = interp_channel(&p->schedule[0], 0, 100 + i, NULL);
+		ck_assert_msg(fabs(job[0].out[i] - want) <= 1e-15 && job[0].out[i] == job[1].out[i],
+		              "step %d: interp %.17g, threads %.17g %.17g", 100 + i, want, job[0].out[i], job[1].out[i]);
+	}
+}
+END_TEST
+
 Suite *suite_codegen(void)
 {
 	Suite *s = suite_create("codegen");
@@ -628,6 +751,8 @@ Suite *suite_codegen(void)
 	tcase_add_test(tc, eval_nested);
 	tcase_add_test(tc, eval_ops);
 	tcase_add_test(tc, fill_long);
+	tcase_add_test(tc, emit_files);
+	tcase_add_test(tc, fill_first_call_threads);
 	suite_add_tcase(s, tc);
 	return s;
 }

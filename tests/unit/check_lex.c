@@ -1,4 +1,5 @@
 /* check_lex.c: the lexer and parser -- numbers, comments, locations and the shape of syntax errors. */
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,50 @@ START_TEST(tabs_keep_caret_aligned)
 }
 END_TEST
 
+/* Resource limits: inputs built here, each rejected with its own message,
+   never a crash or a hang. unit may hold one %d, the repetition's index. */
+static char *repeat(const char *head, const char *unit, int n, const char *sep, const char *tail)
+{
+	size_t len = strlen(head) + (size_t)n * (strlen(unit) + strlen(sep) + 12) + strlen(tail) + 1;
+	char *s = malloc(len), *p = s;
+	p += sprintf(p, "%s", head);
+	for (int i = 0; i < n; i++) {
+		p += sprintf(p, "%s", i ? sep : "");
+		p += sprintf(p, unit, i);
+	}
+	sprintf(p, "%s", tail);
+	return s;
+}
+
+static const struct {
+	const char *head, *unit, *sep, *tail;
+	int n;
+	const char *message;
+} limits[] = {
+	{ "schedule a { lr = ", "1", " + ", "; }", 100000, "error: expression is nested more than 500 levels deep" },
+	{ "schedule a { lr = ", "2 ^ ", "", "1; }", 100000, "error: expression is nested too deeply for the parser" },
+	{ "schedule a { lr = ", "1 for 1", " then ", "; }", 10001, "error: a sequence of 10001 phases is more than the limit of 10000" },
+	{ "schedule a { lr = ", "x", "", "; }", 129, "error: name is longer than 128 characters" },
+	{ "", "schedule s { lr = 1; }\n", "", "", 1025, "error: the file holds 1025 schedules, more than the limit of 1024" },
+	{ "schedule a { lr = 1; ", "param p%d = 1;", " ", " }", 257, "error: too many params (the limit is 256)" },
+	{ "schedule a { lr = 1; ", "on every 3 { swa; }", " ", " }", 65, "error: too many hooks (the limit is 64" },
+	{ "schedule a { ", "channel c%d = 1;", " ", " }", 12, "error: too many custom channels (the limit is 11)" },
+	{ "schedule a { lr = 1 for ", "9", "", " then 0; }", 30, "error: duration of 1e+30 steps does not fit in 62 bits" },
+};
+
+START_TEST(limits_reported)
+{
+	char *text = repeat(limits[_i].head, limits[_i].unit, limits[_i].n, limits[_i].sep, limits[_i].tail);
+	annealc_program *p;
+	char *msg = diagnose(text, &p);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(strstr(msg, limits[_i].message) != NULL, "limit %d: expected '%s' in:\n%.400s", _i,
+	              limits[_i].message, msg);
+	free(msg);
+	free(text);
+}
+END_TEST
+
 Suite *suite_lex(void)
 {
 	Suite *s = suite_create("lex");
@@ -100,6 +145,7 @@ Suite *suite_lex(void)
 	tcase_add_test(tc, unclosed_brace_note);
 	tcase_add_test(tc, several_errors_reported);
 	tcase_add_test(tc, tabs_keep_caret_aligned);
+	tcase_add_loop_test(tc, limits_reported, 0, sizeof limits / sizeof limits[0]);
 	suite_add_tcase(s, tc);
 	return s;
 }

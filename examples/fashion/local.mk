@@ -1,0 +1,18 @@
+# examples/fashion/local.mk: an MLP on Fashion-MNIST under JIT-compiled schedules (needs OpenBLAS and zlib).
+if HAVE_CBLAS
+noinst_PROGRAMS += examples/fashion/fashion
+TESTS += examples/fashion/test.sh
+endif
+examples_fashion_fashion_SOURCES = \
+	examples/fashion/fashion.h \
+	examples/fashion/fashion.c \
+	examples/fashion/data.c \
+	examples/fashion/mlp.c
+examples_fashion_fashion_LDADD = libanneal.la libannealc.la -lz -lm
+FASHION_SCHEDULES = \
+	examples/fashion/step.anneal \
+	examples/fashion/cosine.anneal \
+	examples/fashion/sgdr.anneal \
+	examples/fashion/sgdr_noreset.anneal \
+	examples/fashion/swa.anneal
+EXTRA_DIST += $(FASHION_SCHEDULES) examples/fashion/README.md examples/fashion/test.sh
