@@ -11,3 +11,13 @@ EXTRA_DIST += tests/examples.sh
 # linked with an AOT-compiled schedule.  Their tests run them on tiny budgets.
 include $(srcdir)/examples/fashion/local.mk
 include $(srcdir)/examples/aot/local.mk
+
+# peers: every peer library's schedules in Anneal (tests/peers checks their values).
+EXAMPLE_SCHEDULES += \
+	examples/peers/pytorch.anneal \
+	examples/peers/optax.anneal \
+	examples/peers/keras.anneal \
+	examples/peers/timm.anneal \
+	examples/peers/huggingface.anneal \
+	examples/peers/deepspeed.anneal \
+	examples/peers/llmc.anneal

@@ -28,7 +28,7 @@ for t in $targets; do
 		# shellcheck disable=SC2046,SC2086
 		$cc $flags -o "$build/fuzz/fuzz_$t" "$src/tests/fuzz/fuzz_$t.c" $(compiler_sources) \
 			$($llvm_config --ldflags --libs core orcjit native passes bitwriter target all-targets) -lmvec -lm -lpthread
-		seeds=$(ls "$src"/examples/*.anneal "$src"/examples/*/*.anneal "$src"/tests/golden/*/*.anneal \
+		seeds=$(ls "$src"/examples/*.anneal "$src"/examples/*/*.anneal "$src"/tests/golden/*/*.anneal "$src"/tests/bad/*.anneal \
 			"$src"/tests/conformance/*.anneal "$src"/tests/fuzz/found/*.anneal 2>/dev/null || true)
 		;;
 	checkpoint)

@@ -149,7 +149,7 @@ int64_t analyze_default_steps(const annealc_program *p, int sched)
 			longest = sched_len(s->channel[c].sched);
 	if (longest > 0)
 		return longest;
-	return start > 0 ? 2 * start : 1000;
+	return start > 0 ? (start < 50 ? 100 : 2 * start) : 1000;
 }
 
 /* ---- the tail's asymptotic form: value ~ c t^a r^t as t -> infinity ---- */
@@ -444,8 +444,8 @@ void analyze_robbins_monro(const LSchedule *s, int ch, const double *params, int
 		         (long long)start);
 	} else if (a.kind == AS_UNKNOWN) {
 		rm_sampled(s, ch, tail, start, params, verdict, why, n);
-		size_t len = strlen(why);
-		snprintf(why + len, n - len, "; its form is beyond the rules (%s)", a.why ? a.why : "an unsupported operation");
+		size_t used = strlen(why);
+		snprintf(why + used, n - used, "; its form is beyond the rules (%s)", a.why ? a.why : "an unsupported operation");
 	} else if (a.c == 0) {
 		snprintf(why, n, "the tail from step %lld is 0, so sum(lr) is finite", (long long)start);
 	} else if (a.r < 1) {

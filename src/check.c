@@ -62,7 +62,7 @@ static void check_param(Checker *c, Node *item)
 	for (int i = 0; i < c->nparam; i++)
 		c->param[i].structural = structural[i];
 	if (!ok)
-		return;
+		v = 0; /* still defined, so its uses are not reported as unknown */
 	for (int i = 0; i < c->prog->noverride; i++) {
 		const Override *o = &c->prog->override[i];
 		if (strcmp(o->schedule, c->schedule) == 0 && strcmp(o->param, item->name) == 0)

@@ -22,8 +22,8 @@ static const char analyze_help[] =
 	"  --steps N             steps 0 .. N-1 (default: the horizon, else the `total` param,\n"
 	"                        else three cycles of an open-ended restarts tail)\n"
 	"  --param K=V           override param K (repeatable)\n"
-	"  --join-tolerance F    warn when a phase join jumps by more than F of the larger\n"
-	"                        side (default 0.05)\n"
+	"  --join-tolerance F    warn when a phase join's first value is off the previous\n"
+	"                        phase's extrapolation by more than F of the peak (default 0.05)\n"
 	"  --curvature L         warn when a cycle's lr peak exceeds the stability bound 4/L\n"
 	"  --batch B --base-batch B0\n"
 	"                        the lr peak scaled linearly to batch B from B0\n"
@@ -47,7 +47,7 @@ typedef struct Stretch {
 
 typedef struct Join {
 	int64_t step;
-	double before, after, rel;
+	double before, after, expect, rel;
 	const char *label, *prev_label; /* of the phases that start and end here */
 } Join;
 
@@ -194,21 +194,32 @@ static double value_at(const anneal_desc *d, int slot, int64_t step)
 	return v;
 }
 
+/* A join is discontinuous by how far its first value lies from the previous
+   phase carried on one more step (its last two values extrapolated), as a
+   fraction of the channel's peak: a warmup that reaches its peak just as the
+   decay starts is smooth, a decay that starts already lower is not. */
 static void joins(const anneal_desc *d, int slot, const Options *o, Report *r)
 {
+	double peak = fmax(fabs(r->min), fabs(r->max));
+	int64_t prev_mark = o->first;
 	r->join = xrealloc(NULL, sizeof *r->join * (size_t)(r->nmark > 0 ? r->nmark : 1));
 	for (int i = 0; i < r->nmark; i++) {
 		const Mark *m = &r->mark[i];
+		int64_t from = prev_mark;
+		prev_mark = m->step;
 		if (m->kind != MARK_PHASE || m->step <= o->first)
 			continue;
 		double a = value_at(d, slot, m->step - 1), b = value_at(d, slot, m->step);
-		double scale = fmax(fabs(a), fabs(b));
-		double rel = scale > 0 ? fabs(b - a) / scale : 0;
+		double expect = a;
+		if (m->step - 2 >= from)
+			expect = 2 * a - value_at(d, slot, m->step - 2);
+		double rel = peak > 0 && isfinite(peak) ? fabs(b - expect) / peak : 0;
 		Join *j = &r->join[r->njoin++];
-		*j = (Join){ m->step, a, b, rel, m->label, m->prev_label };
+		*j = (Join){ m->step, a, b, expect, rel, m->label, m->prev_label };
 		if (rel > o->join_tol)
-			find(r, LV_WARNING, "the join at step %" PRId64 " jumps from %g to %g (%.3g%% of %g, more than %g%%)",
-			     m->step, a, b, 100 * rel, scale, 100 * o->join_tol);
+			find(r, LV_WARNING, "the join at step %" PRId64 " jumps from %g to %g where %g would continue the "
+			     "curve: %.3g%% of the peak %g, more than %g%%",
+			     m->step, a, b, expect, 100 * rel, peak, 100 * o->join_tol);
 	}
 }
 
@@ -317,7 +328,7 @@ static void print_text(FILE *out, const LSchedule *ls, const Options *o, const c
 			if (j->prev_label || j->label)
 				fprintf(out, " (%s%s%s%s)", j->prev_label ? "end of " : "", j->prev_label ? j->prev_label : "",
 				        j->prev_label && j->label ? ", " : "", j->label ? j->label : "");
-			fprintf(out, ": %g -> %g (%.3g%%)\n", j->before, j->after, 100 * j->rel);
+			fprintf(out, ": %g -> %g (a jump of %.3g%% of the peak)\n", j->before, j->after, 100 * j->rel);
 		}
 		if (r->njoin > MAX_SHOWN)
 			fprintf(out, "  (%d more joins)\n", r->njoin - MAX_SHOWN);
@@ -394,6 +405,8 @@ static void print_json(FILE *out, const LSchedule *ls, const Options *o, const c
 			json_num(out, j->before);
 			fputs(", \"after\": ", out);
 			json_num(out, j->after);
+			fputs(", \"continued\": ", out);
+			json_num(out, j->expect);
 			fputs(", \"jump\": ", out);
 			json_num(out, j->rel);
 			fputc('}', out);

@@ -483,7 +483,7 @@ Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t enclosing, int64
 			ok = 0;
 		if (plen < 0)
 			plen = blen;
-		if (plen < 0 && ph->next) {
+		if (plen < 0 && ph->next && body) {
 			diag_error(c->diag, ph->loc,
 			           "only the last phase may be open-ended; give this phase a length with 'for N'");
 			ok = 0;

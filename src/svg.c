@@ -251,8 +251,10 @@ static void draw_panel(FILE *out, const Plot *pl, const PlotPanel *pp, int index
 		if (skipped > 0)
 			snprintf(note + strlen(note), sizeof note - strlen(note), "%s%" PRId64 " steps not drawn (%s)",
 			         note[0] ? "; " : "", skipped, pl->log ? "<= 0 or not finite" : "not finite");
-		fprintf(out, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"11\" text-anchor=\"end\" fill=\"#a00\">%s</text>\n",
-		        f.left + f.w - 6, f.top + 14, note);
+		fprintf(out, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"11\" text-anchor=\"end\" fill=\"#a00\">",
+		        f.left + f.w - 6, f.top + 14);
+		xml_text(out, note);
+		fputs("</text>\n", out);
 	}
 	fputs("</g>\n", out);
 }

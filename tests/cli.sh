@@ -133,5 +133,20 @@ else
 	echo "FAIL: a failed compile changed the existing output"
 fi
 
+# names that are C keywords still give a header that compiles, as C and as C++
+cat >"$tmp/kw.anneal" <<'END'
+schedule int { param static = 1; param _Bool = 2; lr = static + _Bool; }
+schedule main { param x = 1; lr = x; }
+END
+printf '#include "kw.h"\nint host(void) { anneal_point p; int_eval(0, 0, &p); return (int)p.value[0] + int_NPARAM + main_PARAM_x; }\n' >"$tmp/kwhost.c"
+expect 0 - -- compile "$tmp/kw.anneal" -o "$tmp/kw.o" --header "$tmp/kw.h"
+if ${CC:-cc} -std=c11 -pedantic -Wall -Werror -I"$srcdir/include" -I"$tmp" -c "$tmp/kwhost.c" -o "$tmp/kwhost.o" &&
+	{ ! command -v c++ >/dev/null || c++ -x c++ -Wall -Werror -I"$srcdir/include" -I"$tmp" -c "$tmp/kwhost.c" -o "$tmp/kwhost2.o"; }; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1))
+	echo "FAIL: the header of a schedule named 'int' does not compile"
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -22,7 +22,7 @@ TESTS += tests/unit/check_anneal
 # Golden language tests: every diagnostic and boundary value, stated in the file.
 TESTS += tests/golden/run.sh
 EXTRA_DIST += tests/golden/run.sh $(GOLDEN_FILES)
-GOLDEN_FILES = $(wildcard $(srcdir)/tests/golden/*/*.anneal)
+GOLDEN_FILES = $(wildcard $(srcdir)/tests/golden/*/*.anneal) $(wildcard $(srcdir)/tests/bad/*.anneal)
 
 # conformance
 # tests/conformance: `annealc eval` (JIT and --interp) against tables PyTorch made.
@@ -92,7 +92,33 @@ EXTRA_DIST += \
 	tests/plot/linear.anneal \
 	tests/plot/decay.anneal \
 	tests/plot/wd_only.anneal \
+	tests/plot/nonpositive.anneal \
 	tests/analyze/run.sh \
 	$(wildcard $(srcdir)/tests/analyze/*.anneal) \
 	$(wildcard $(srcdir)/tests/analyze/*.expected) \
-	doc/sgdr.svg
+	doc/sgdr.svg doc/conventions.md doc/annealc.1
+
+# tests/peers: examples/peers against each library's values at boundary steps.
+# `make peers-tables` rewrites the tables; it needs python3-torch for PyTorch's.
+TESTS += tests/peers/run.sh
+EXTRA_DIST += \
+	tests/peers/run.sh \
+	tests/peers/check.py \
+	tests/peers/gen_reference.py \
+	tests/peers/pytorch.csv \
+	tests/peers/optax.csv \
+	tests/peers/keras.csv \
+	tests/peers/timm.csv \
+	tests/peers/huggingface.csv \
+	tests/peers/deepspeed.csv \
+	tests/peers/llmc.csv
+
+peers-tables:
+	$(PYTHON_TORCH) $(srcdir)/tests/peers/gen_reference.py --outdir $(srcdir)/tests/peers
+.PHONY: peers-tables
+
+# The AOT differential test over random programs.
+check_PROGRAMS += tests/unit/gen_anneal
+tests_unit_gen_anneal_SOURCES = tests/unit/gen_anneal.c tests/unit/gen_program.c tests/unit/gen_program.h
+TESTS += tests/aot/random.sh
+EXTRA_DIST += tests/aot/random.sh

@@ -11,8 +11,9 @@
 
 #include "fashion.h"
 
-/* Exit codes, as annealc's: 1 the schedule is at fault (its diagnostics, or
-   a run it drove to a non-finite loss), 2 usage or system errors. */
+/* Exit codes, as annealc's: 1 the schedule is at fault (its diagnostics, a
+   value the optimizer refuses, or a run it drove to a non-finite loss),
+   2 usage or system errors. */
 enum { EXIT_OK = 0, EXIT_SCHEDULE = 1, EXIT_USAGE = 2 };
 
 #define MAX_PARAMS 32
@@ -52,8 +53,8 @@ static const char usage_text[] =
 	"  --seed S             initialisation and shuffling seed (default 1)\n"
 	"  --log FILE           CSV per step: step,lr,momentum,loss,accuracy\n"
 	"  --data DIR           the idx .gz files (default /usr/share/datasets/fashion-mnist)\n"
-	"Exit status: 0 success, 1 the schedule has errors or drove the loss to NaN,\n"
-	"2 usage or system error.\n";
+	"Exit status: 0 success, 1 the schedule has errors, gives the optimizer a bad\n"
+	"value or drives the loss to NaN, 2 usage or system error.\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -297,12 +298,11 @@ static int report(const Opts *o, Mlp *m, anneal_opt *opt, const Dataset *test, d
 	}
 	double *sum = prob + one * (size_t)(held + 1);
 	for (int i = 0; i < held; i++) {
-		int64_t step, cycle;
-		const float *sw = anneal_snapshot_get(opt, i, 0, &step, &cycle);
+		int64_t step;
+		const float *sw = anneal_snapshot_get(opt, i, 0, &step, NULL);
 		const float *sb = anneal_snapshot_get(opt, i, 1, NULL, NULL);
 		int64_t hits = mlp_predict(m, sw, sb, test, prob + one * (size_t)i);
-		printf("snapshot %d: before step %lld (end of cycle %lld): test %.2f%%\n", i + 1, (long long)step,
-		       (long long)cycle - 1, pct(hits, test->n));
+		printf("snapshot %d: before step %lld: test %.2f%%\n", i + 1, (long long)step, pct(hits, test->n));
 	}
 	*final_acc = pct(mlp_predict(m, m->w, m->b, test, prob + one * (size_t)held), test->n);
 	/* Huang et al. report ensembles of the last m snapshots; so do we. */
@@ -332,6 +332,11 @@ static int report(const Opts *o, Mlp *m, anneal_opt *opt, const Dataset *test, d
 	return 0;
 }
 
+static void on_call(void *user, int64_t step, const anneal_point *pt)
+{
+	printf("# step %lld: call %s\n", (long long)step, (const char *)user);
+}
+
 static int train(const Opts *o, const anneal_desc *desc, Mlp *m, const Dataset *train_set, const Dataset *test,
                  int64_t spe)
 {
@@ -357,6 +362,12 @@ static int train(const Opts *o, const anneal_desc *desc, Mlp *m, const Dataset *
 		fprintf(stderr, "fashion: %s\n", err);
 		return EXIT_USAGE;
 	}
+	/* This host has no named actions of its own: a `call NAME` is logged. */
+	for (int32_t i = 0; i < desc->nhook; i++)
+		for (int32_t j = 0; j < desc->hook[i].naction; j++)
+			if (desc->hook[i].action[j].kind == ANNEAL_ACT_CALL)
+				anneal_set_callback(opt, desc->hook[i].action[j].name, on_call,
+				                    (void *)desc->hook[i].action[j].name);
 	FILE *log = NULL;
 	if (o->log_path != NULL && (log = fopen(o->log_path, "w")) == NULL) {
 		perror(o->log_path);
@@ -395,7 +406,7 @@ static int train(const Opts *o, const anneal_desc *desc, Mlp *m, const Dataset *
 			}
 			if (anneal_step(opt) != 0) {
 				fprintf(stderr, "%sfashion: %s\n", bar ? "\n" : "", anneal_errmsg(opt));
-				rc = EXIT_USAGE;
+				rc = EXIT_SCHEDULE;
 				break;
 			}
 			const anneal_point *pt = anneal_last_point(opt);

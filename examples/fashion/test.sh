@@ -27,7 +27,7 @@ cat "$tmp/a.out"
 # the log's lr column is the schedule's: cosine from 0.05, restarting at step 16
 awk -F, 'NR == 2 && $2 != 0.05 { exit 1 } NR == 18 && $2 != 0.05 { exit 1 } NR == 17 && $2 >= 0.001 { exit 1 }' \
 	"$tmp/a.csv" || no "lr column does not follow sgdr.anneal: $(sed -n '2p;17p;18p' "$tmp/a.csv" | tr '\n' ' ')"
-grep -q '^snapshot 1: before step 16 ' "$tmp/a.out" || no "no snapshot at the restart (step 16)"
+grep -q '^snapshot 1: before step 16: ' "$tmp/a.out" || no "no snapshot at the restart (step 16)"
 grep -q '^snapshot ensemble (2 models' "$tmp/a.out" || no "ensemble of 2 models missing"
 grep -q '^SWA (1 folds' "$tmp/a.out" || no "SWA of 1 fold missing"
 # a network that learns: well above chance (10%) after 32 steps
@@ -36,12 +36,15 @@ awk '/^final model:/ { sub(/%/, "", $4); ok = $4 > 50 } END { exit !ok }' "$tmp/
 run b || no "second run exited $?"
 cmp -s "$tmp/a.csv" "$tmp/b.csv" || no "two runs with the same seed differ"
 
-# errors: a bad data path and usage are exit 2, a bad schedule exit 1 with its diagnostics
+# errors: a bad data path and usage are exit 2; a bad schedule, with its diagnostics, or
+# a value the optimizer refuses exit 1
 "$prog" --data "$tmp/none" --schedule "$dir/cosine.anneal" >/dev/null 2>"$tmp/e1"
 [ $? -eq 2 ] && grep -q "none/train-images-idx3-ubyte.gz" "$tmp/e1" || no "bad data path: $(cat "$tmp/e1")"
 printf 'schedule bad {\n  lr = cosine(0.1, 0) for 100\n  momentum = 0.9;\n}\n' >"$tmp/bad.anneal"
 "$prog" --data "$data" --schedule "$tmp/bad.anneal" >/dev/null 2>"$tmp/e2"
 [ $? -eq 1 ] && grep -q "bad.anneal:2:30: error: expected" "$tmp/e2" || no "bad schedule: $(cat "$tmp/e2")"
+"$prog" --data "$data" --schedule "$dir/step.anneal" --param peak=-1 --subset 500 >/dev/null 2>"$tmp/e4"
+[ $? -eq 1 ] && grep -q "lr" "$tmp/e4" || no "a negative lr should exit 1: $(cat "$tmp/e4")"
 "$prog" --data "$data" --schedule "$dir/cosine.anneal" --param nosuch=1 >/dev/null 2>"$tmp/e3"
 [ $? -eq 2 ] || no "unknown --param should exit 2"
 "$prog" --epochs 2 >/dev/null 2>&1

@@ -15,7 +15,7 @@ pass=0
 fail=0
 
 if [ $# -eq 0 ]; then
-	set -- "$srcdir"/tests/golden/*.anneal "$srcdir"/tests/golden/*/*.anneal
+	set -- "$srcdir"/tests/golden/*/*.anneal "$srcdir"/tests/bad/*.anneal
 fi
 
 failed() {

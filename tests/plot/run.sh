@@ -98,6 +98,10 @@ contains log-ticks "$tmp/log.svg" '>1e-5</text>'
 contains log-ticks "$tmp/log.svg" '>0.01</text>'
 contains log-title "$tmp/log.svg" 'peak = 0.5'
 
+# On a log scale the steps at or below zero are left out, and a note says how many.
+svg nonpositive "$dir/nonpositive.anneal" --steps 20 --log -- at:lr:5:1 at:lr:15:11 at:lr:19:15
+contains nonpositive-note "$tmp/nonpositive.svg" '5 steps not drawn (&lt;= 0 or not finite)'
+
 # --compare overlays the other schedule's shared channels; the legend names both.
 svg compare "$R" --steps 800 --compare "$dir/linear.anneal" -- \
 	at:lr:400:0.5:compare at:lr:0:1:compare at:lr:300:0.8 not:lr:400:0.9:compare

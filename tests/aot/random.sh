@@ -1,0 +1,61 @@
+#!/bin/sh
+# random.sh: the AOT differential test -- 300 random schedules in one object, every one against the interpreter.
+set -u
+: "${ANNEALC:?set ANNEALC to the built annealc}" "${srcdir:?set srcdir to the source tree}"
+CC=${CC:-cc}
+GEN=${GEN:-./tests/unit/gen_anneal}
+here=$srcdir/tests/aot
+tmp=$(mktemp -d) || exit 99
+trap 'rm -rf "$tmp"' EXIT
+count=${AOT_RANDOM_COUNT:-300}
+
+"$GEN" 0 "$count" > "$tmp/random.anneal" || exit 99
+pass=0
+fail=0
+for opt in -O2 -O1; do
+	"$ANNEALC" compile "$tmp/random.anneal" $opt -o "$tmp/random.o" --header "$tmp/random.h" || exit 1
+	{
+		echo '#include "random.h"'
+		echo '#include "aot_host.h"'
+		echo 'const AotSchedule aot_all[] = {'
+		i=0
+		while [ $i -lt "$count" ]; do
+			echo "	{ \"r$i\", &r${i}_desc, r${i}_eval, r${i}_fill, r${i}_NPARAM },"
+			i=$((i + 1))
+		done
+		echo '	{ 0 }'
+		echo '};'
+	} > "$tmp/list.c"
+	$CC -std=gnu11 -I"$srcdir/include" -I"$tmp" -I"$here" "$here/host.c" "$tmp/list.c" "$tmp/random.o" \
+		-o "$tmp/host" -lmvec -lm || exit 1
+	i=0
+	while [ $i -lt "$count" ]; do
+		if "$ANNEALC" eval --interp "$tmp/random.anneal" --schedule "r$i" --range 0:400 > "$tmp/r.csv" &&
+			"$tmp/host" "r$i" < "$tmp/r.csv" > "$tmp/out" 2>&1; then
+			pass=$((pass + 1))
+		else
+			fail=$((fail + 1))
+			echo "FAIL: $opt schedule r$i (seed $i of tests/unit/gen_program.c)"
+			head -n 5 "$tmp/out"
+		fi
+		i=$((i + 1))
+	done
+done
+# Generated code calls libm's functions for the language's builtins (and
+# LLVM's libm rewrites of them, exp2 and sincos, and glibc's libmvec
+# variants) and nothing else, for the random programs and every example.
+allowed='^(_ZGV[a-zA-Z]+[0-9]+v+_)?(cos|sin|sincos|exp|exp2|log|pow|sqrt|floor|ceil|fabs)$'
+for f in "$tmp/random.anneal" "$srcdir"/examples/*.anneal "$srcdir"/examples/*/*.anneal "$srcdir"/tests/conformance/*.anneal; do
+	[ -f "$f" ] || continue
+	"$ANNEALC" compile "$f" -o "$tmp/sym.o" || { fail=$((fail + 1)); continue; }
+	extra=$(nm -u "$tmp/sym.o" | awk '{ print $2 }' | grep -Ev "$allowed")
+	if [ -n "$extra" ]; then
+		fail=$((fail + 1))
+		echo "FAIL: $f: the object calls $extra"
+	else
+		pass=$((pass + 1))
+	fi
+done
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

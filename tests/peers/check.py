@@ -1,0 +1,51 @@
+#!/usr/bin/python3
+# check.py: every schedule of examples/peers/<lib>.anneal against its library's reference table.
+#   check.py ANNEALC SRCDIR [LIB...]
+# For each schedule in tests/peers/<lib>.csv, `annealc eval` (JIT, then --interp) must give each
+# listed value within 1e-9 relative (1e-12 absolute near zero). Prints N passed, N failed.
+import csv
+import io
+import subprocess
+import sys
+
+REL, ABS = 1e-9, 1e-12
+
+
+def main():
+    annealc, srcdir = sys.argv[1], sys.argv[2]
+    libs = sys.argv[3:] or ["pytorch", "optax", "keras", "timm", "huggingface", "deepspeed", "llmc"]
+    passed = failed = 0
+    for lib in libs:
+        want = {}
+        with open("%s/tests/peers/%s.csv" % (srcdir, lib)) as f:
+            for row in csv.DictReader(f):
+                want.setdefault(row["schedule"], []).append((int(row["step"]), row["channel"], float(row["value"])))
+        path = "%s/examples/peers/%s.anneal" % (srcdir, lib)
+        for sched, rows in want.items():
+            last = max(r[0] for r in rows)
+            for mode in ([], ["--interp"]):
+                cmd = [annealc, "eval", path, "--schedule", sched, "--steps", str(last + 1)] + mode
+                run = subprocess.run(cmd, capture_output=True, text=True)
+                if run.returncode != 0:
+                    print("FAIL: %s %s: %s exited %d:\n  %s" % (lib, sched, " ".join(cmd), run.returncode,
+                                                              run.stderr.strip()))
+                    failed += 1
+                    continue
+                got = {int(r["step"]): r for r in csv.DictReader(io.StringIO(run.stdout))}
+                bad = []
+                for step, channel, value in rows:
+                    v = float(got[step][channel])
+                    if abs(v - value) > ABS + REL * abs(value):
+                        bad.append("step %d %s: expected %r, got %r" % (step, channel, value, v))
+                if bad:
+                    print("FAIL: %s %s%s" % (lib, sched, " (interpreter)" if mode else ""))
+                    for line in bad[:10]:
+                        print("  " + line)
+                    failed += 1
+                else:
+                    passed += 1
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)
+
+
+main()
