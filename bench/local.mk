@@ -3,9 +3,7 @@
 # runtime
 # The optimizer step against a streaming kernel of the same traffic; built
 # only by `make bench` (EXTRA_PROGRAMS), run it by hand or by `make bench-runtime`.
-# EXTRA_PROGRAMS is first set here (Makefile.am does not set it): later
-# sections append with +=.
-EXTRA_PROGRAMS = bench/runtime_step bench/runtime_dispatch
+EXTRA_PROGRAMS += bench/runtime_step bench/runtime_dispatch
 bench_runtime_step_SOURCES = bench/runtime_step.c
 bench_runtime_step_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS) -ffp-contract=off -ftree-vectorize -fvect-cost-model=dynamic
 bench_runtime_step_LDADD = libanneal.la $(OPENMP_CFLAGS) -lm

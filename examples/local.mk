@@ -11,6 +11,7 @@ EXTRA_DIST += tests/examples.sh
 # linked with an AOT-compiled schedule.  Their tests run them on tiny budgets.
 include $(srcdir)/examples/fashion/local.mk
 include $(srcdir)/examples/aot/local.mk
+include $(srcdir)/examples/quartic/local.mk
 
 # peers: every peer library's schedules in Anneal (tests/peers checks their values).
 EXAMPLE_SCHEDULES += \

@@ -61,6 +61,7 @@ typedef struct Plateau {
 	int32_t on;
 	int32_t mode_max;
 	int32_t rel;
+	int32_t pad; /* explicit: the struct is written to checkpoints byte for byte */
 	double factor, threshold, min_lr, eps;
 	int64_t patience, cooldown;
 	double best;

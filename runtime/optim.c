@@ -190,7 +190,8 @@ anneal_opt *anneal_create(const anneal_config *c, const anneal_group *group, int
 			goto oom;
 	}
 	if (c->snapshot_keep > 0) {
-		o->snap_keep = malloc(((size_t)c->snapshot_keep * (size_t)o->total + 1) * sizeof(float));
+		/* Zeroed: a checkpoint writes the whole ring, filled or not. */
+		o->snap_keep = calloc((size_t)c->snapshot_keep * (size_t)o->total + 1, sizeof(float));
 		o->snap_meta = calloc(2 * (size_t)c->snapshot_keep, sizeof *o->snap_meta);
 		if (o->snap_keep == NULL || o->snap_meta == NULL)
 			goto oom;

@@ -66,9 +66,9 @@ static void walk(Walker *w, const Sched *s, int64_t off, int64_t len, int depth)
 			if (start >= w->end || (len >= 0 && local >= len) || w->n > w->max)
 				break;
 			int last = (s->count > 0 && k == s->count - 1) || (s->mult > 1 && k == s->ntable - 1);
-			if (k >= 1 && start >= w->first)
+			if (start >= w->first)
 				add_mark(w, (Mark){ .step = start, .kind = MARK_RESTART, .depth = depth, .cycle = k,
-				                    .cycle_len = last ? -1 : cycle_len(s, k) });
+				                    .cycle_len = last && len < 0 ? -1 : cycle_len(s, k) });
 			walk(w, s->body, start, cycle_len(s, k), depth + 1);
 			if (last)
 				break;

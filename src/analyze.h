@@ -14,7 +14,7 @@ typedef struct Mark {
 	int64_t step;
 	MarkKind kind;
 	int depth;         /* 0: a join of the channel's top-level phases */
-	int64_t cycle;     /* MARK_RESTART: the cycle that starts here (>= 1) */
+	int64_t cycle;     /* MARK_RESTART: the cycle that starts here; 0 is the first cycle, not a restart */
 	int64_t cycle_len; /* MARK_RESTART: its length, -1 when it holds for ever */
 	const char *label; /* MARK_PHASE: the label of the phase that starts here, or NULL */
 	const char *prev_label; /* MARK_PHASE: the label of the phase that ends here, or NULL */

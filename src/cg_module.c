@@ -168,6 +168,12 @@ int cg_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, FILE 
 {
 	char *triple = LLVMGetTargetMachineTriple(tm);
 	LLVMSetTarget(mod, triple);
+	/* The vector library is the process's, and names x86-64's libmvec: on
+	   another target no loop is widened, since even a widened intrinsic
+	   becomes a libmvec call in code generation (replace-with-veclib), and
+	   LLVM 14's LLVMRunPasses ignores SetLoopVectorization in default<O3>,
+	   so such a target gets the -O2 passes without the vectoriser. */
+	int vectorise = strncmp(triple, "x86_64", 6) == 0 || !vector_math;
 	LLVMDisposeMessage(triple);
 	LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(tm);
 	LLVMSetModuleDataLayout(mod, dl);
@@ -189,11 +195,12 @@ int cg_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, FILE 
 	   without default<O2>'s inliner and CGSCC machinery, which costs
 	   most of its time and finds nothing here (every function but the entry
 	   points is noinline). -O3 is LLVM's own pipeline. */
-	const char *passes = opt_level >= 3 ? "default<O3>"
-	                                    : "function(sroa,early-cse,instcombine,simplifycfg,loop-mssa(licm),"
-	                                      "inject-tli-mappings,loop-vectorize,instcombine,simplifycfg)";
+	const char *passes = !vectorise       ? "function(sroa,early-cse,instcombine,simplifycfg,loop-mssa(licm))"
+	                     : opt_level >= 3 ? "default<O3>"
+	                                      : "function(sroa,early-cse,instcombine,simplifycfg,loop-mssa(licm),"
+	                                        "inject-tli-mappings,loop-vectorize,instcombine,simplifycfg)";
 	LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
-	LLVMPassBuilderOptionsSetLoopVectorization(pbo, 1);
+	LLVMPassBuilderOptionsSetLoopVectorization(pbo, vectorise);
 	LLVMPassBuilderOptionsSetSLPVectorization(pbo, 0); /* see init() */
 	LLVMPassBuilderOptionsSetLoopInterleaving(pbo, 1);
 	LLVMErrorRef err = LLVMRunPasses(mod, passes, tm, pbo);

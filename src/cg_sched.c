@@ -255,7 +255,7 @@ LLVMValueRef cg_eval_fn(Cg *g)
 	for (int h = 0; h < s->nhook; h++) {
 		const LHook *hk = &s->hook[h];
 		LLVMValueRef hit;
-		if (hk->event == ANNEAL_EV_EVERY) {
+		if (hk->event == ANNEAL_EV_EVERY && hk->arg > 0) {
 			LLVMValueRef rem = LLVMBuildSRem(g->b, step, cg_i64(g, hk->arg), "");
 			hit = LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, step, cg_i64(g, 0), ""),
 			                   LLVMBuildICmp(g->b, LLVMIntEQ, rem, cg_i64(g, 0), ""), "");

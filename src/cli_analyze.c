@@ -214,6 +214,8 @@ static void joins(const anneal_desc *d, int slot, const Options *o, Report *r)
 		if (m->step - 2 >= from)
 			expect = 2 * a - value_at(d, slot, m->step - 2);
 		double rel = peak > 0 && isfinite(peak) ? fabs(b - expect) / peak : 0;
+		if (rel < 1e-9)
+			rel = 0; /* rounding in the extrapolation, not a jump */
 		Join *j = &r->join[r->njoin++];
 		*j = (Join){ m->step, a, b, expect, rel, m->label, m->prev_label };
 		if (rel > o->join_tol)
@@ -305,7 +307,7 @@ static void print_text(FILE *out, const LSchedule *ls, const Options *o, const c
 		}
 		int nr = 0;
 		for (int i = 0; i < r->nmark; i++)
-			if (r->mark[i].kind == MARK_RESTART) {
+			if (r->mark[i].kind == MARK_RESTART && r->mark[i].cycle > 0) {
 				const Mark *m = &r->mark[i];
 				if (nr < MAX_SHOWN) {
 					fprintf(out, "%s %" PRId64 " (cycle %" PRId64 ", ", nr ? "," : "  restarts:", m->step, m->cycle);
@@ -385,7 +387,7 @@ static void print_json(FILE *out, const LSchedule *ls, const Options *o, const c
 			        r->stretch[i].from, r->stretch[i].to, dir_name(r->stretch[i].dir));
 		fputs("],\n  \"restarts\": [", out);
 		for (int i = 0, k = 0; i < r->nmark; i++)
-			if (r->mark[i].kind == MARK_RESTART)
+			if (r->mark[i].kind == MARK_RESTART && r->mark[i].cycle > 0)
 				fprintf(out, "%s{\"step\": %" PRId64 ", \"cycle\": %" PRId64 ", \"length\": %" PRId64 "}", k++ ? ", " : "",
 				        r->mark[i].step, r->mark[i].cycle, r->mark[i].cycle_len);
 		fputs("],\n  \"joins\": [", out);

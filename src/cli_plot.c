@@ -169,18 +169,28 @@ static void term_panel(FILE *out, const Plot *pl, const PlotPanel *pp, int cols,
 			prev_x = x;
 		}
 	}
-	char lab[32];
+	/* Labels: the axis limits on the first and last rows, and the ticks
+	   between on the rows holding their dots, none on adjacent rows. */
+	char (*lab)[16] = calloc((size_t)rows, sizeof *lab);
+	plot_fmt_value(lab[0], sizeof lab[0], pp->ymax, pl->log);
+	plot_fmt_value(lab[rows - 1], sizeof lab[0], pp->ymin, pl->log);
+	double ticks[64];
+	int nt = plot_ticks(pp->ymin, pp->ymax, pl->log, rows / 3 + 2, ticks);
+	for (int i = 0; i < nt; i++) {
+		double q = pl->log ? (log10(ticks[i]) - log10(pp->ymin)) / (log10(pp->ymax) - log10(pp->ymin))
+		                   : (ticks[i] - pp->ymin) / (pp->ymax - pp->ymin);
+		int y = (int)lround((1 - q) * (dots_h - 1)) / 4;
+		if (y < 2 || y > rows - 3 || lab[y - 1][0] || lab[y][0] || lab[y + 1][0])
+			continue;
+		plot_fmt_value(lab[y], sizeof lab[y], ticks[i], pl->log);
+	}
 	for (int y = 0; y < rows; y++) {
-		lab[0] = '\0';
-		if (y == 0)
-			plot_fmt_value(lab, sizeof lab, pp->ymax, pl->log);
-		else if (y == rows - 1)
-			plot_fmt_value(lab, sizeof lab, pp->ymin, pl->log);
-		fprintf(out, "%*s \xe2\x94\x82", label_w, lab);
+		fprintf(out, "%*.*s \xe2\x94\x82", label_w, label_w, lab[y]);
 		for (int x = 0; x < cols; x++)
 			put_braille(out, cell[y * cols + x]);
 		fputc('\n', out);
 	}
+	free(lab);
 	free(cell);
 	/* Under the curve: ^ at a restart, | at a phase join. */
 	fprintf(out, "%*s \xe2\x94\x82", label_w, "");
@@ -189,6 +199,8 @@ static void term_panel(FILE *out, const Plot *pl, const PlotPanel *pp, int cols,
 	row[cols] = '\0';
 	for (int i = 0; i < pp->nmark; i++) {
 		int x = (int)((double)(pp->mark[i].step - pl->first) / (double)(pl->count > 1 ? pl->count - 1 : 1) * (2 * cols - 1)) / 2;
+		if (pp->mark[i].kind == MARK_RESTART && pp->mark[i].cycle == 0)
+			continue;
 		if (x >= 0 && x < cols && row[x] != '^')
 			row[x] = pp->mark[i].kind == MARK_RESTART ? '^' : '|';
 	}

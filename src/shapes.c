@@ -284,7 +284,7 @@ static const struct {
 	{ "abs", EX_ABS, 1 },   { "sqrt", EX_SQRT, 1 }, { "exp", EX_EXP, 1 },     { "log", EX_LOG, 1 },
 	{ "cos", EX_COS, 1 },   { "sin", EX_SIN, 1 },   { "floor", EX_FLOOR, 1 }, { "ceil", EX_CEIL, 1 },
 	{ "pow", EX_POW, 2 },   { "min", EX_MIN, 2 },   { "max", EX_MAX, 2 },     { "if", EX_IF, 3 },
-	{ "clamp", EX_COUNT, 3 },
+	{ "clamp", EX_COUNT, 3 }, { "mod", EX_COUNT, 2 }, { "frac", EX_COUNT, 1 },
 };
 
 static Expr *lower_builtin(Checker *c, Node *call, int b, const Ctx *ctx)
@@ -309,8 +309,16 @@ static Expr *lower_builtin(Checker *c, Node *call, int b, const Ctx *ctx)
 	}
 	if (!ok)
 		return NULL;
-	if (builtins[b].kind == EX_COUNT) /* clamp(x, lo, hi) = min(max(x, lo), hi) */
-		return OP2(EX_MIN, OP2(EX_MAX, x[0], x[1]), x[2]);
+	/* Builtins written with the others, so interpreter and code generation
+	   need nothing new: clamp(x, lo, hi) = min(max(x, lo), hi); mod(a, b) =
+	   a - b floor(a / b) (the sign of b, as Python's %); frac(x) = x - floor(x). */
+	if (builtins[b].kind == EX_COUNT) {
+		if (strcmp(call->name, "clamp") == 0)
+			return OP2(EX_MIN, OP2(EX_MAX, x[0], x[1]), x[2]);
+		if (strcmp(call->name, "mod") == 0)
+			return OP2(EX_SUB, x[0], OP2(EX_MUL, x[1], OP1(EX_FLOOR, OP2(EX_DIV, x[0], x[1]))));
+		return OP2(EX_SUB, x[0], OP1(EX_FLOOR, x[0]));
+	}
 	return ex_op(c, builtins[b].kind, x[0], x[1], x[2]);
 }
 

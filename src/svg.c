@@ -162,6 +162,8 @@ static void draw_marks(FILE *out, const Frame *f, const PlotPanel *pp)
 	double last_label = -1e9;
 	for (int i = 0; i < pp->nmark; i++) {
 		const Mark *m = &pp->mark[i];
+		if (m->kind == MARK_RESTART && m->cycle == 0)
+			continue;
 		double x = floor(fx(f, (double)m->step)) + 0.5; /* on a pixel's centre: a crisp 1 px line */
 		int restart = m->kind == MARK_RESTART;
 		fprintf(out, "<line class=\"%s\" x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"%s\" "

@@ -96,7 +96,7 @@ EXTRA_DIST += \
 	tests/analyze/run.sh \
 	$(wildcard $(srcdir)/tests/analyze/*.anneal) \
 	$(wildcard $(srcdir)/tests/analyze/*.expected) \
-	doc/sgdr.svg doc/conventions.md doc/annealc.1
+	doc/sgdr.svg
 
 # tests/peers: examples/peers against each library's values at boundary steps.
 # `make peers-tables` rewrites the tables; it needs python3-torch for PyTorch's.
@@ -122,3 +122,7 @@ check_PROGRAMS += tests/unit/gen_anneal
 tests_unit_gen_anneal_SOURCES = tests/unit/gen_anneal.c tests/unit/gen_program.c tests/unit/gen_program.h
 TESTS += tests/aot/random.sh
 EXTRA_DIST += tests/aot/random.sh
+
+# The runtime's suites under valgrind (memcheck).
+TESTS += tests/valgrind.sh
+EXTRA_DIST += tests/valgrind.sh

@@ -353,11 +353,9 @@ static int train(const Opts *o, const anneal_desc *desc, Mlp *m, const Dataset *
 		{m->w, m->gw, m->nweight, 1.0, 1.0},
 		{m->b, m->gb, m->nbias, 1.0, 0.0}, /* no weight decay on biases */
 	};
-	double params[64];
-	for (int32_t i = 0; i < desc->nparam && i < 64; i++)
-		params[i] = desc->param[i].value;
 	char err[ANNEAL_ERRLEN];
-	anneal_opt *opt = anneal_create(&c, g, 2, desc, params, err, sizeof err);
+	/* NULL params: the descriptor's defaults, which annealc_set_param set */
+	anneal_opt *opt = anneal_create(&c, g, 2, desc, NULL, err, sizeof err);
 	if (opt == NULL) {
 		fprintf(stderr, "fashion: %s\n", err);
 		return EXIT_USAGE;

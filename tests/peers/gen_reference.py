@@ -11,7 +11,7 @@ PyTorch's rows come from torch.optim.lr_scheduler itself (python3-torch 1.13): t
 optimizer holds at step s, after s calls of scheduler.step(). Every other library's rows come
 from its documented formula, transcribed below from its source as a function of the step
 (Optax 0.1.7 optax/schedules, Keras 3 keras/optimizers/schedules, timm 0.9
-timm/scheduler/cosine_lr.py, transformers 4.40 optimization.py, DeepSpeed 0.14
+timm/scheduler/{cosine,poly,tanh}_lr.py, transformers 4.40 optimization.py, DeepSpeed 0.14
 deepspeed/runtime/lr_schedules.py, llm.c train_gpt2.cu), in double precision.
 """
 
@@ -101,6 +101,10 @@ def torch_tables():
                                                             base_momentum=0.85, max_momentum=0.95),
                                      around(0, 29, 58, 99)[:-1], momentum=0.9, read_momentum=True),
         "sequential_lr": run(seq, around(0, 5, 20)),
+        "lambda_lr": run(lambda o: S.LambdaLR(o, lr_lambda=lambda s: 1 / (1 + s / 10)), around(0, 10, 100)),
+        "multiplicative_lr": run(lambda o: S.MultiplicativeLR(o, lr_lambda=lambda s: 0.95), around(0, 10, 100)),
+        "chained": run(lambda o: S.ChainedScheduler([S.ConstantLR(o, factor=0.1, total_iters=3),
+                                                     S.ExponentialLR(o, gamma=0.9)]), around(0, 3, 20)),
     }
 
 
@@ -297,6 +301,28 @@ def timm_cosine(base, t_initial, lr_min=0.0, cycle_mul=1.0, cycle_decay=1.0, cyc
     return f
 
 
+def timm_poly(base, t_initial, power, lr_min, warmup_t):
+    """PolyLRScheduler with warmup_prefix=True, cycle_limit=1, k_decay=1."""
+    def f(t):
+        if t < warmup_t:
+            return t * base / warmup_t
+        t -= warmup_t
+        if t >= t_initial:
+            return lr_min
+        return lr_min + (base - lr_min) * (1 - t / t_initial) ** power
+    return f
+
+
+def timm_tanh(base, t_initial, lb, ub, lr_min):
+    """TanhLRScheduler with no warmup and cycle_limit=1."""
+    def f(t):
+        if t >= t_initial:
+            return lr_min
+        tr = t / t_initial
+        return lr_min + 0.5 * (base - lr_min) * (1 - math.tanh(lb * (1.0 - tr) + ub * tr))
+    return f
+
+
 def timm_tables():
     lr = lambda f: (lambda s: {"lr": f(s)})  # noqa: E731
     return {
@@ -307,6 +333,8 @@ def timm_tables():
         "cosine_cycles": table(lr(timm_cosine(0.1, 20, 1e-4, cycle_mul=2, cycle_decay=0.5, cycle_limit=3, warmup_t=5,
                                               warmup_prefix=True)), around(0, 5, 25, 65, 145, 200)),
         "cosine_k_decay": table(lr(timm_cosine(0.1, 50, k_decay=2)), around(0, 25, 50)),
+        "poly": table(lr(timm_poly(0.1, 50, 2, 1e-3, 5)), around(0, 5, 30, 55)),
+        "tanh": table(lr(timm_tanh(0.1, 50, -7, 3, 1e-3)), around(0, 25, 50)),
     }
 
 
@@ -359,6 +387,13 @@ def hf_tables():
             return (1 - min_ratio) * v + min_ratio
         return min_ratio
 
+    def cos_min_lr(s, w=10, total=100, cycles=0.5, min_rate=0.05):
+        if s < w:
+            return warm(s, w)
+        p = (s - w) / max(1, total - w)
+        factor = 0.5 * (1.0 + math.cos(math.pi * cycles * 2.0 * p))
+        return max(0, factor * (1 - min_rate) + min_rate)
+
     lr = lambda f: (lambda s: {"lr": base * f(s)})  # noqa: E731
     return {
         "constant_with_warmup": table(lr(lambda s: warm(s, 10) if s < 10 else 1.0), around(0, 10, 50)),
@@ -368,6 +403,7 @@ def hf_tables():
         "polynomial": table(lr(poly), around(0, 10, 55, 100)),
         "inverse_sqrt": table(lr(inv_sqrt), around(0, 10, 100, 1000)),
         "warmup_stable_decay": table(lr(wsd), around(0, 10, 70, 85, 100)),
+        "cosine_with_min_lr": table(lr(cos_min_lr), around(0, 10, 55, 100)[:-1]),
     }
 
 
@@ -422,6 +458,9 @@ def ds_tables():
         "warmup_decay": table(lr(warmup_decay), around(0, 100, 550, 1000)),
         "warmup_cosine": table(lr(warmup_cosine), around(0, 100, 550, 999)[:-1]),
         "one_cycle": table(one_cycle, around(0, 39, 40, 99, 100, 150)),
+        "lr_range_test": table(lr(lambda s: 1e-4 * (1 + 0.5 * (s + 1) / 10)), around(0, 9, 10, 100)),
+        "lr_range_test_staircase": table(lr(lambda s: 1e-4 * (1 + 0.5 * math.floor((s + 1) / 10))),
+                                         around(0, 9, 19, 100)),
     }
 
 
