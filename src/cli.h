@@ -2,6 +2,8 @@
 #ifndef ANNEALC_CLI_H
 #define ANNEALC_CLI_H
 
+#include <stdint.h>
+
 #include "anneal/annealc.h"
 
 /* Exit codes, listed in the README. */
@@ -22,6 +24,10 @@ int cli_add_param(CliParams *ps, const char *arg);
 /* Loads path, finds the schedule (NULL: the first) and applies params;
    on failure prints why and returns NULL with *status set. */
 annealc_program *cli_load(const char *path, const char *schedule, const CliParams *ps, int *index, int *status);
+/* A step count: decimal, >= 0, fits int64. */
+int cli_parse_count(const char *s, int64_t *out);
+/* --range A:B as first = A, count = B - A; 0 when malformed or B < A. */
+int cli_parse_range(const char *s, int64_t *first, int64_t *count);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 int cli_eval(int argc, char **argv);

@@ -469,9 +469,7 @@ int cli_analyze(int argc, char **argv)
 		switch (c) {
 		case 's': schedule = optarg; break;
 		case 'n':
-			errno = 0;
-			o.count = strtoll(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || errno == ERANGE || o.count < 1)
+			if (!cli_parse_count(optarg, &o.count) || o.count < 1)
 				return cli_usage_error("analyze", "--steps expects a count >= 1, got '%s'", optarg);
 			break;
 		case 'p':

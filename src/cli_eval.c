@@ -21,17 +21,6 @@ static const char eval_help[] =
 	"  --interp          use the reference interpreter instead of the JIT\n"
 	"  -O LEVEL          JIT optimisation level 0..3 (default 2)\n";
 
-static int parse_int64(const char *s, int64_t *out)
-{
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno == ERANGE || v < 0)
-		return 0;
-	*out = v;
-	return 1;
-}
-
 /* The hook's name in the events column: restart, every:N, at:N, enter:LABEL. */
 static void print_hook(FILE *out, const anneal_hook *h)
 {
@@ -103,24 +92,16 @@ int cli_eval(int argc, char **argv)
 		switch (c) {
 		case 's': schedule = optarg; break;
 		case 'n':
-			if (!parse_int64(optarg, &count))
+			if (!cli_parse_count(optarg, &count))
 				return cli_usage_error("eval", "--steps expects a count >= 0, got '%s'", optarg);
 			first = 0;
 			break;
-		case 'r': {
-			const char *colon = strchr(optarg, ':');
-			int64_t a, b;
-			char left[32];
-			if (!colon || (size_t)(colon - optarg) >= sizeof left)
+		case 'r':
+			if (!strchr(optarg, ':'))
 				return cli_usage_error("eval", "--range expects A:B, got '%s'", optarg);
-			memcpy(left, optarg, (size_t)(colon - optarg));
-			left[colon - optarg] = '\0';
-			if (!parse_int64(left, &a) || !parse_int64(colon + 1, &b) || b < a)
+			if (!cli_parse_range(optarg, &first, &count))
 				return cli_usage_error("eval", "--range expects A:B with 0 <= A <= B, got '%s'", optarg);
-			first = a;
-			count = b - a;
 			break;
-		}
 		case 'p':
 			if (cli_add_param(&ps, optarg) != EXIT_OK)
 				return EXIT_USAGE;

@@ -35,6 +35,33 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int cli_parse_count(const char *s, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno == ERANGE || v < 0)
+		return 0;
+	*out = v;
+	return 1;
+}
+
+int cli_parse_range(const char *s, int64_t *first, int64_t *count)
+{
+	const char *colon = strchr(s, ':');
+	char left[32];
+	int64_t a, b;
+	if (!colon || (size_t)(colon - s) >= sizeof left)
+		return 0;
+	memcpy(left, s, (size_t)(colon - s));
+	left[colon - s] = '\0';
+	if (!cli_parse_count(left, &a) || !cli_parse_count(colon + 1, &b) || b < a)
+		return 0;
+	*first = a;
+	*count = b - a;
+	return 1;
+}
+
 int cli_add_param(CliParams *ps, const char *arg)
 {
 	const char *eq = strchr(arg, '=');

@@ -36,17 +36,6 @@ static const char plot_help[] =
 #define SAMPLES_PER_BUCKET 2048
 #define MAX_MARKS 400
 
-static int parse_count(const char *s, int64_t *out)
-{
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno == ERANGE || v < 0)
-		return 0;
-	*out = v;
-	return 1;
-}
-
 static void bucket_add(PlotSeries *s, int64_t j, double v, int log)
 {
 	if (!isfinite(v) || (log && v <= 0)) {
@@ -293,24 +282,16 @@ int cli_plot(int argc, char **argv)
 		case 't': term = 1; break;
 		case 's': schedule = optarg; break;
 		case 'n':
-			if (!parse_count(optarg, &count) || count < 2)
+			if (!cli_parse_count(optarg, &count) || count < 2)
 				return cli_usage_error("plot", "--steps expects a count >= 2, got '%s'", optarg);
 			first = 0;
 			break;
-		case 'r': {
-			const char *colon = strchr(optarg, ':');
-			char left[32];
-			int64_t a, b;
-			if (!colon || (size_t)(colon - optarg) >= sizeof left)
+		case 'r':
+			if (!strchr(optarg, ':'))
 				return cli_usage_error("plot", "--range expects A:B, got '%s'", optarg);
-			memcpy(left, optarg, (size_t)(colon - optarg));
-			left[colon - optarg] = '\0';
-			if (!parse_count(left, &a) || !parse_count(colon + 1, &b) || b < a + 2)
+			if (!cli_parse_range(optarg, &first, &count) || count < 2)
 				return cli_usage_error("plot", "--range expects A:B with 0 <= A and A + 2 <= B, got '%s'", optarg);
-			first = a;
-			count = b - a;
 			break;
-		}
 		case 'p':
 			if (cli_add_param(&ps, optarg) != EXIT_OK)
 				return EXIT_USAGE;
