@@ -21,6 +21,7 @@ UNIT_RUNTIME_SOURCES = \
 	tests/unit/check_runtime.h \
 	tests/unit/check_runtime.c \
 	tests/unit/check_runtime_torch.c \
+	tests/unit/check_runtime_nan.c \
 	tests/unit/check_runtime_ckpt.c \
 	tests/unit/check_runtime_jit.c
 

@@ -330,13 +330,57 @@ static void prepare(anneal_opt *o, const anneal_point *pt)
 		o->sgd_fresh = 0;
 }
 
+/* The first non-finite element of a gradient, or -1: one streaming pass
+   that tests exponent bits, so it vectorises. */
+static int64_t first_nonfinite(const float *g, int64_t n)
+{
+	const uint32_t *u = (const uint32_t *)(const void *)g;
+	uint32_t any = 0;
+	for (int64_t i = 0; i < n; i++)
+		any |= (u[i] & 0x7f800000u) == 0x7f800000u;
+	if (!any)
+		return -1;
+	for (int64_t i = 0; i < n; i++)
+		if ((u[i] & 0x7f800000u) == 0x7f800000u)
+			return i;
+	return -1;
+}
+
+/* 0 when every gradient is finite; else the group holding the first bad one. */
+static int find_nonfinite(const anneal_opt *o, int32_t *group, int64_t *at)
+{
+	for (int32_t i = 0; i < o->ngroup; i++) {
+		int64_t k = first_nonfinite(o->grp[i].g.grad, o->grp[i].g.n);
+		if (k >= 0) {
+			*group = i;
+			*at = k;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int anneal_step_point(anneal_opt *o, const anneal_point *in)
 {
 	anneal_point pt;
+	int32_t bad_group = 0;
+	int64_t bad_at = 0;
+	int skip = 0;
+	if (o->cfg.nonfinite != ANNEAL_NONFINITE_PASS && find_nonfinite(o, &bad_group, &bad_at)) {
+		if (o->cfg.nonfinite == ANNEAL_NONFINITE_STOP)
+			return opt_fail(o, "step %lld: gradient of group %d has a non-finite value at element %lld",
+			                (long long)o->step, bad_group, (long long)bad_at);
+		skip = 1;
+	}
 	if (resolve(o, in, &pt) < 0)
 		return -1;
 	if (hook_fire(o, &pt) < 0)
 		return -1;
+	if (skip) {
+		o->last = pt;
+		o->step++;
+		return 1;
+	}
 	prepare(o, &pt);
 	kern_run_all(o);
 	o->plateau.last_lr = isnan(in->value[ANNEAL_LR]) || !(o->desc != NULL && (o->desc->channels & 1u << ANNEAL_LR))

@@ -126,3 +126,10 @@ EXTRA_DIST += tests/aot/random.sh
 # The runtime's suites under valgrind (memcheck).
 TESTS += tests/valgrind.sh
 EXTRA_DIST += tests/valgrind.sh
+
+# Checkpoints under faults: kill -9 mid-save, a full disk, a read-only directory.
+check_PROGRAMS += tests/unit/ckpt_fault
+tests_unit_ckpt_fault_SOURCES = tests/unit/ckpt_fault.c
+tests_unit_ckpt_fault_LDADD = libanneal.la
+TESTS += tests/faults.sh
+EXTRA_DIST += tests/faults.sh

@@ -80,6 +80,15 @@ enum anneal_bias {
 	ANNEAL_BIAS_POWER    /* 1 - beta^t: torch.optim's formula */
 };
 
+/* A NaN or an infinity in a gradient. PASS is torch.optim's behaviour and
+   costs nothing; SKIP and STOP read every gradient once more before the
+   update (4 bytes an element) to look for one. */
+enum anneal_nonfinite {
+	ANNEAL_NONFINITE_PASS, /* the update runs and the value flows into the parameters */
+	ANNEAL_NONFINITE_SKIP, /* hooks fire, the update does not, the step advances; anneal_step returns 1 */
+	ANNEAL_NONFINITE_STOP  /* anneal_step returns -1 naming the group and element; nothing changes */
+};
+
 typedef struct anneal_config {
 	int32_t kind; /* enum anneal_kind */
 	/* Fallbacks for channels the schedule leaves undefined. */
@@ -98,6 +107,7 @@ typedef struct anneal_config {
 	int32_t threads;      /* OpenMP threads for large groups; 0 = OpenMP's default */
 	int64_t parallel_min; /* groups smaller than this run on the calling thread */
 	uint64_t seed;        /* of the noise generator */
+	int32_t nonfinite;    /* enum anneal_nonfinite: what a NaN or Inf in a gradient does */
 } anneal_config;
 
 /* One parameter group: host-owned arrays the runtime reads and updates in place. */
@@ -142,7 +152,8 @@ anneal_opt *anneal_create(const anneal_config *c, const anneal_group *group, int
 void anneal_destroy(anneal_opt *o);
 
 /* One step at the optimizer's current step: evaluate the schedule, fire hooks, update.
-   Returns 0, or -1 with anneal_errmsg() set and nothing changed. */
+   Returns 0; 1 when the update was skipped for a non-finite gradient
+   (ANNEAL_NONFINITE_SKIP); or -1 with anneal_errmsg() set and nothing changed. */
 int anneal_step(anneal_opt *o);
 /* The same with a point the host computed (desc still supplies the hook table). */
 int anneal_step_point(anneal_opt *o, const anneal_point *point);
