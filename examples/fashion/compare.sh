@@ -30,7 +30,7 @@ if [ -z "$only" ]; then
 	mkdir -p "$dir" || exit 2
 	for seed in $seeds; do
 		for s in $schedules; do
-			OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} "$prog" --schedule "$here/$s.anneal" \
+			"$prog" --schedule "$here/$s.anneal" \
 				--epochs "$epochs" --seed "$seed" --log "$dir/$s-$seed.csv" "$@" >"$dir/$s-$seed.out" ||
 				{ echo "compare.sh: $s, seed $seed failed" >&2; exit 1; }
 		done

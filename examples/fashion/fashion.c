@@ -23,7 +23,7 @@ typedef struct Opts {
 	const char *param_key[MAX_PARAMS];
 	double param_val[MAX_PARAMS];
 	int nparam;
-	int epochs, batch, keep;
+	int epochs, batch, keep, threads;
 	int64_t subset;
 	int adamw;
 	double wd;
@@ -51,6 +51,8 @@ static const char usage_text[] =
 	"                       channel (default 5e-4 for sgd, 1e-2 for adamw)\n"
 	"  --keep K             snapshots kept for the ensemble (default 16)\n"
 	"  --seed S             initialisation and shuffling seed (default 1)\n"
+	"  --threads N          OpenBLAS threads (default 1); a run is the same for\n"
+	"                       the same seed and N, but N changes its rounding\n"
 	"  --log FILE           CSV per step: step,lr,momentum,loss,accuracy\n"
 	"  --data DIR           the idx .gz files (default /usr/share/datasets/fashion-mnist)\n"
 	"Exit status: 0 success, 1 the schedule has errors, gives the optimizer a bad\n"
@@ -134,6 +136,10 @@ static int parse_args(Opts *o, int argc, char **argv)
 			if (parse_long(v, 1, 1L << 40, &n) < 0)
 				return usage_error("--subset expects a whole number >= 1, got '%s'", v);
 			o->subset = n;
+		} else if (strcmp(a, "--threads") == 0) {
+			if (parse_long(v, 1, 1024, &n) < 0)
+				return usage_error("--threads expects a whole number >= 1, got '%s'", v);
+			o->threads = (int)n;
 		} else if (strcmp(a, "--keep") == 0) {
 			if (parse_long(v, 0, 4096, &n) < 0)
 				return usage_error("--keep expects a whole number >= 0, got '%s'", v);
@@ -397,7 +403,7 @@ static int train(const Opts *o, const anneal_desc *desc, Mlp *m, const Dataset *
 			int64_t hits;
 			double loss = mlp_train_batch(m, train_set, perm + first, n, &hits);
 			if (!isfinite(loss)) {
-				fprintf(stderr, "%sfashion: the loss is %g at step %lld: the schedule's lr is too high\n",
+				fprintf(stderr, "%sfashion: the loss is %g at step %lld (is the schedule's lr too high?)\n",
 				        bar ? "\n" : "", loss, (long long)anneal_get_step(opt));
 				rc = EXIT_SCHEDULE;
 				break;
@@ -459,10 +465,14 @@ static int train(const Opts *o, const anneal_desc *desc, Mlp *m, const Dataset *
 int main(int argc, char **argv)
 {
 	Opts o = {.data_dir = "/usr/share/datasets/fashion-mnist", .epochs = 20, .batch = 128, .keep = 16,
-	          .wd = -1, .seed = 1, .hidden = {256}, .nhidden = 1};
+	          .threads = 1, .wd = -1, .seed = 1, .hidden = {256}, .nhidden = 1};
 	int rc = parse_args(&o, argc, argv);
 	if (rc != EXIT_OK)
 		return rc;
+	if (mlp_blas_threads(o.threads) < 0) {
+		fprintf(stderr, "fashion: --threads: this BLAS is not OpenBLAS, its threads cannot be set\n");
+		return EXIT_USAGE;
+	}
 	Dataset train_set, test;
 	char err[4352];
 	if (data_load(&train_set, o.data_dir, "train", o.subset, err, sizeof err) < 0) {

@@ -52,6 +52,12 @@ double mlp_train_batch(Mlp *m, const Dataset *d, const int64_t *idx, int n, int6
    when acc is not NULL; returns the number of rows classified correctly. */
 int64_t mlp_predict(Mlp *m, const float *w, const float *b, const Dataset *d, double *acc);
 
+/* Run the BLAS products on n threads (OpenBLAS; -1 if another BLAS, where
+   only n = 1, meaning "as the library likes", is accepted).  OpenBLAS splits
+   a product differently for every thread count, so the rounding, and with
+   it a run, depends on n. */
+int mlp_blas_threads(int n);
+
 /* splitmix64: the example's only random source, so a seed fixes a run. */
 uint64_t fashion_rand(uint64_t *state);
 

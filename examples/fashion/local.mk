@@ -8,11 +8,13 @@ examples_fashion_fashion_SOURCES = \
 	examples/fashion/fashion.c \
 	examples/fashion/data.c \
 	examples/fashion/mlp.c
-examples_fashion_fashion_LDADD = libanneal.la libannealc.la -lz -lm
+examples_fashion_fashion_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS)
+examples_fashion_fashion_LDADD = libanneal.la libannealc.la $(ZLIB_LIBS) -lm
 FASHION_SCHEDULES = \
 	examples/fashion/step.anneal \
 	examples/fashion/cosine.anneal \
 	examples/fashion/sgdr.anneal \
 	examples/fashion/sgdr_noreset.anneal \
 	examples/fashion/swa.anneal
-EXTRA_DIST += $(FASHION_SCHEDULES) examples/fashion/README.md examples/fashion/test.sh
+EXTRA_DIST += $(FASHION_SCHEDULES) examples/fashion/README.md examples/fashion/test.sh \
+	examples/fashion/compare.sh

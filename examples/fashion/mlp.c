@@ -7,6 +7,16 @@
 
 #include "fashion.h"
 
+int mlp_blas_threads(int n)
+{
+#ifdef OPENBLAS_VERSION
+	openblas_set_num_threads(n);
+	return 0;
+#else
+	return n == 1 ? 0 : -1;
+#endif
+}
+
 uint64_t fashion_rand(uint64_t *state)
 {
 	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);

@@ -10,7 +10,6 @@ if [ ! -f "$data/train-images-idx3-ubyte.gz" ]; then
 fi
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-export OPENBLAS_NUM_THREADS=1
 fail=0
 no() { echo "FAIL: $*"; fail=1; }
 
