@@ -1,7 +1,7 @@
 # tests/local.mk: Check unit suites (one runner), golden language tests, CLI tests.
 # Every test script finds the built annealc and the sources through these.
 AM_TESTS_ENVIRONMENT = ANNEALC=$(abs_top_builddir)/annealc; srcdir=$(abs_top_srcdir); \
-	export ANNEALC srcdir;
+	SANITIZE_FLAGS='$(SANITIZE_FLAGS)'; export ANNEALC srcdir SANITIZE_FLAGS;
 check_PROGRAMS += tests/unit/check_anneal
 tests_unit_check_anneal_SOURCES = \
 	tests/unit/runner.c \

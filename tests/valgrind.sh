@@ -4,6 +4,8 @@
 srcdir=${srcdir:-.}
 export srcdir
 command -v valgrind >/dev/null || { echo "valgrind not found: skipped"; exit 77; }
+# valgrind cannot run a program built with AddressSanitizer.
+case "${SANITIZE_FLAGS:-}" in *sanitize=address*) echo "a sanitizer build: skipped"; exit 77 ;; esac
 pass=0
 fail=0
 for suite in runtime runtime_ckpt runtime_torch; do

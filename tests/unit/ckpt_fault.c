@@ -47,19 +47,25 @@ int main(int argc, char **argv)
 		/* The file must load, and hold a state this program wrote. */
 		if (anneal_load(o, path) != 0) {
 			fprintf(stderr, "ckpt_fault: %s\n", anneal_errmsg(o));
+			anneal_destroy(o);
 			return 1;
 		}
 		printf("%lld\n", (long long)anneal_get_step(o));
+		anneal_destroy(o);
+		free(param);
+		free(grad);
 		return 0;
 	}
 	for (int64_t s = 0; s < steps; s++)
 		step(o, param, grad, n);
 	if (strcmp(mode, "save") == 0) {
-		if (anneal_save(o, path) != 0) {
+		int rc = anneal_save(o, path) != 0;
+		if (rc)
 			fprintf(stderr, "ckpt_fault: %s\n", anneal_errmsg(o));
-			return 1;
-		}
-		return 0;
+		anneal_destroy(o);
+		free(param);
+		free(grad);
+		return rc;
 	}
 	/* loop: a new state saved over and over until killed. */
 	for (;;) {
