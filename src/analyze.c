@@ -27,7 +27,7 @@ static void add_mark(Walker *w, Mark m)
 
 static int64_t cycle_len(const Sched *r, int64_t k)
 {
-	return r->mult == 1 ? r->period : r->cycle_len[k];
+	return sched_cycle_steps(r, k);
 }
 
 /* A node evaluated from global step off with allotted length len (-1 unbounded). */
@@ -65,7 +65,7 @@ static void walk(Walker *w, const Sched *s, int64_t off, int64_t len, int depth)
 			int64_t start = off + local;
 			if (start >= w->end || (len >= 0 && local >= len) || w->n > w->max)
 				break;
-			int last = (s->count > 0 && k == s->count - 1) || (s->mult > 1 && k == s->ntable - 1);
+			int last = (s->count > 0 && k == s->count - 1) || (sched_tabled(s) && k == s->ntable - 1);
 			if (start >= w->first)
 				add_mark(w, (Mark){ .step = start, .kind = MARK_RESTART, .depth = depth, .cycle = k,
 				                    .cycle_len = last && len < 0 ? -1 : cycle_len(s, k) });
@@ -110,7 +110,7 @@ const Sched *analyze_tail(const LSchedule *s, int ch, int64_t *start, int64_t *l
 		} else if (n->kind == SC_RESTARTS && n->count > 0) {
 			/* Past count cycles the last one holds. */
 			*start += sched_cycle_start(n, n->count - 1);
-			*len = n->mult == 1 ? n->period : n->cycle_len[n->count - 1];
+			*len = sched_cycle_steps(n, n->count - 1);
 			n = n->body;
 		} else {
 			return n;
@@ -125,7 +125,7 @@ static int64_t sched_len(const Sched *n)
 		return last->len >= 0 ? last->start + last->len : -1;
 	}
 	if (n->kind == SC_RESTARTS && n->count > 0)
-		return sched_cycle_start(n, n->count - 1) + (n->mult == 1 ? n->period : n->cycle_len[n->count - 1]);
+		return sched_cycle_start(n, n->count - 1) + sched_cycle_steps(n, n->count - 1);
 	return -1;
 }
 
@@ -140,7 +140,7 @@ int64_t analyze_default_steps(const annealc_program *p, int sched)
 	int64_t start, len, longest = -1;
 	const Sched *tail = analyze_tail(s, s->primary, &start, &len);
 	if (tail->kind == SC_RESTARTS) {
-		int64_t k = tail->mult > 1 && tail->ntable < 4 ? tail->ntable - 1 : 3;
+		int64_t k = sched_tabled(tail) && tail->ntable < 4 ? tail->ntable - 1 : 3;
 		return start + sched_cycle_start(tail, k);
 	}
 	/* No lr: the longest bounded channel. */
@@ -383,10 +383,10 @@ static void rm_sampled(const LSchedule *s, int ch, const Sched *r, int64_t start
 	int nb = 0;
 	const char *what;
 	if (r->kind == SC_RESTARTS) {
-		nb = r->mult > 1 ? (r->ntable < NB ? r->ntable : NB) : NB;
+		nb = sched_tabled(r) ? (r->ntable < NB ? r->ntable : NB) : NB;
 		for (int k = 0; k < nb; k++)
 			block_sums(s, ch, params, start + sched_cycle_start(r, k),
-			           r->mult == 1 ? r->period : r->cycle_len[k], &s1[k], &s2[k], &lo[k]);
+			           sched_cycle_steps(r, k), &s1[k], &s2[k], &lo[k]);
 		what = "cycles";
 	} else {
 		for (nb = 0; nb < NB; nb++)
@@ -407,7 +407,7 @@ static void rm_sampled(const LSchedule *s, int ch, const Sched *r, int64_t start
 	}
 	int ok1, ok2; /* sum(lr) = inf, sum(lr^2) < inf */
 	double e1, e2;
-	if (r->kind == SC_RESTARTS && r->mult == 1) {
+	if (r->kind == SC_RESTARTS && !sched_tabled(r)) {
 		/* Equal blocks: the block sums fall like k^-e. */
 		e1 = log(s1[mid - 1] / s1[last]) / log((double)(last + 1) / mid);
 		e2 = log(s2[mid - 1] / s2[last]) / log((double)(last + 1) / mid);
@@ -422,7 +422,7 @@ static void rm_sampled(const LSchedule *s, int ch, const Sched *r, int64_t start
 	*verdict = ok1 && ok2;
 	snprintf(why, n, "estimated from %d sampled %s of the tail from step %lld: sum(lr) %s, sum(lr^2) %s "
 	         "(block %s %.3g and %.3g)", nb, what, (long long)start, ok1 ? "= inf" : "< inf", ok2 ? "< inf" : "= inf",
-	         r->kind == SC_RESTARTS && r->mult == 1 ? "decay powers" : "ratios", e1, e2);
+	         r->kind == SC_RESTARTS && !sched_tabled(r) ? "decay powers" : "ratios", e1, e2);
 }
 
 void analyze_robbins_monro(const LSchedule *s, int ch, const double *params, int *verdict, char *why, size_t n)

@@ -137,7 +137,11 @@ extern const char *const expr_name[EX_COUNT];
      value because they clamp their progress to [0, 1]).
    - SC_RESTARTS: cycle k is the last one with cycle_start(k) <= s, limited
      to count - 1 when count > 0; the body sees s - cycle_start(k), length
-     period * mult^k and cycle index k. Decided with integers only. */
+     period * mult^k and cycle index k. Decided with integers only. When
+     period or mult is not whole (frac), cycle_start(k) is the first integer
+     step F_k = ceil(S_k) of the real cycle [S_k, S_k+1); the body's t gains
+     the cycle's offset F_k - S_k and its T is the real P M^k, both carried
+     beside the integer step and length (see interp.c). */
 typedef enum { SC_LEAF, SC_SEQ, SC_RESTARTS } SchedKind;
 
 typedef struct Sched Sched;
@@ -153,14 +157,21 @@ struct Sched {
 	Expr *leaf; /* SC_LEAF */
 	int nphase; /* SC_SEQ */
 	Phase *phase;
-	int64_t period; /* SC_RESTARTS */
+	int64_t period; /* SC_RESTARTS, whole period and mult */
 	int64_t mult;   /* >= 1 */
 	int64_t count;  /* 0: unbounded */
+	int frac;       /* period or mult is not whole: the real-valued tables below */
+	double periodf, multf; /* frac: the values as given */
+	int64_t rp, rq; /* frac with mult 1: period = rp / rq; the tables hold one lap of rq cycles,
+	                   after which the starts repeat rp steps later */
 	int ntable;     /* mult > 1: cycle_start[k] and cycle_len[k] for 0 <= k < ntable:
 	                   every cycle whose start fits in int64, at most count of them;
-	                   cycle_start[0] = 0; a length beyond int64 is INT64_MAX */
+	                   cycle_start[0] = 0; a length beyond int64 is INT64_MAX.
+	                   frac: cycle_len[k] counts the integer steps of cycle k */
 	int64_t *cycle_start;
 	int64_t *cycle_len;
+	double *cycle_off; /* frac: F_k - S_k, in [0, 1) */
+	double *cycle_T;   /* frac: P M^k */
 	Sched *body;
 };
 
@@ -281,6 +292,10 @@ Expr *lower_call(Checker *c, Node *n, const Ctx *ctx);
 /* Binds a call's positional and named arguments to `names` (NULL-ended);
    the first nreq are required. 0 after a diagnostic. */
 int bind_args(Checker *c, Node *call, const char *fname, const char *const *names, int nreq, Node **out);
+/* cycles.c: r's tables when its period or mult is not whole (periodf,
+   multf and count set); *total the length of count cycles. 0 after a
+   diagnostic at n or at period_arg. */
+int cycles_frac(Checker *c, Node *n, Node *period_arg, Sched *r, int64_t *total);
 /* lower.c: a channel's sequence; *len is its length or -1 when open. */
 Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t enclosing, int64_t *len);
 
@@ -297,6 +312,14 @@ double interp_channel(const LSchedule *s, int ch_index, int64_t step, const doub
 /* Cycle index of local step s in a restarts node, by integers only. */
 int64_t sched_cycle_of(const Sched *r, int64_t s);
 int64_t sched_cycle_start(const Sched *r, int64_t k);
+/* The integer steps in cycle k (INT64_MAX past int64), its t offset
+   F_k - S_k (0 when whole) and its real length T. */
+int64_t sched_cycle_steps(const Sched *r, int64_t k);
+double sched_cycle_off(const Sched *r, int64_t k);
+double sched_cycle_T(const Sched *r, int64_t k);
+/* Whether the cycles are those of a finite table (mult > 1): the last one
+   then holds for ever. */
+int sched_tabled(const Sched *r);
 /* dump.c: a canonical text of the lowered form (tests, digest, --emit lowered). */
 void dump_schedule(FILE *out, const LSchedule *s);
 uint64_t digest_schedule(const LSchedule *s);

@@ -15,6 +15,8 @@ typedef struct CgTable {
 	LLVMValueRef start; /* [ntable + 1 x i64]: the cycle starts, then INT64_MAX */
 	LLVMValueRef len;   /* [ntable x i64] */
 	LLVMValueRef est;   /* [64 x i64]: cycle of the smallest step of each bit length */
+	LLVMValueRef off, T; /* frac: [ntable x double] of F_k - S_k and of P M^k */
+	unsigned nsearch;   /* frac: start holds nsearch + 1 entries, nsearch a power of two */
 } CgTable;
 
 /* One module under construction: the LLVM handles, the common types and the
@@ -58,6 +60,7 @@ typedef struct Cg {
    double where used (ops.def). cycle is NULL outside restarts. */
 typedef struct CgFrame {
 	LLVMValueRef t, T, step, cycle;
+	LLVMValueRef tf, Tf; /* under a real-valued restarts: t's fraction, T as a double (NULL: none) */
 	LLVMValueRef td, Td, stepd, cycled; /* the conversions, made once per frame */
 } CgFrame;
 
@@ -81,6 +84,7 @@ LLVMValueRef cg_fill_stub(Cg *g, uint64_t slot, uint64_t ctx, uint64_t resolve);
 /* The restarts cycle of local step s: index, start and length. */
 typedef struct CgCycle {
 	LLVMValueRef k, start, len, next; /* next: start of cycle k + 1, INT64_MAX when none follows */
+	LLVMValueRef off, T; /* frac: t's offset F_k - S_k and the real length P M^k (doubles); else NULL */
 } CgCycle;
 void cg_cycle(Cg *g, const Sched *r, LLVMValueRef s, CgCycle *c);
 

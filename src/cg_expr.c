@@ -172,8 +172,11 @@ LLVMValueRef cg_expr(Cg *g, const Expr *e, CgFrame *f)
 	switch (e->kind) {
 	case EX_NUM: return cg_f64(g, e->num);
 	case EX_PARAM: return g->pval[e->param];
-	case EX_T: return to_double(g, &f->td, f->t);
-	case EX_TLEN: return to_double(g, &f->Td, f->T);
+	case EX_T:
+		if (f->tf && !f->td)
+			f->td = LLVMBuildFAdd(b, LLVMBuildSIToFP(b, f->t, g->f64, ""), f->tf, "t");
+		return to_double(g, &f->td, f->t);
+	case EX_TLEN: return f->Tf ? f->Tf : to_double(g, &f->Td, f->T);
 	case EX_STEP: return to_double(g, &f->stepd, f->step);
 	case EX_CYCLE:
 		if (!f->cycle)

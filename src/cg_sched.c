@@ -34,6 +34,108 @@ static LLVMValueRef i64_array(Cg *g, const int64_t *v, unsigned n, const char *n
 	return cg_global_const(g, LLVMArrayType(g->i64, n), init, name);
 }
 
+static LLVMValueRef f64_array(Cg *g, const double *v, unsigned n, const char *name)
+{
+	LLVMValueRef *c = calloc(n, sizeof *c);
+	if (!c)
+		die("out of memory");
+	for (unsigned i = 0; i < n; i++)
+		c[i] = cg_f64(g, v[i]);
+	LLVMValueRef init = LLVMConstArray(g->f64, c, n);
+	free(c);
+	return cg_global_const(g, LLVMArrayType(g->f64, n), init, name);
+}
+
+static CgTable *tables(Cg *g, const Sched *r);
+
+/* A real-valued restarts node's tables: the first steps F_k padded to a
+   power of two for the search (a lap's end rp, then INT64_MAX, compare
+   above every step searched), the step counts, offsets and real lengths. */
+static CgTable *frac_tables(Cg *g, const Sched *r, CgTable *t)
+{
+	unsigned n = (unsigned)r->ntable, ns = 1;
+	while (ns < n)
+		ns *= 2;
+	int64_t *start = malloc(((size_t)ns + 1) * sizeof *start);
+	if (!start)
+		die("out of memory");
+	for (unsigned i = 0; i <= ns; i++)
+		start[i] = i < n ? r->cycle_start[i] : i == n && r->rq > 0 ? r->rp : INT64_MAX;
+	t->nsearch = ns;
+	t->start = i64_array(g, start, ns + 1, "cycle_first");
+	t->len = i64_array(g, r->cycle_len, n, "cycle_steps");
+	t->off = f64_array(g, r->cycle_off, n, "cycle_off");
+	t->T = f64_array(g, r->cycle_T, n, "cycle_T");
+	t->est = NULL;
+	free(start);
+	return t;
+}
+
+static LLVMValueRef f64_at(Cg *g, LLVMValueRef table, unsigned n, LLVMValueRef k)
+{
+	LLVMValueRef idx[2] = { cg_i64(g, 0), k };
+	LLVMValueRef at = LLVMBuildInBoundsGEP2(g->b, LLVMArrayType(g->f64, n), table, idx, 2, "");
+	return LLVMBuildLoad2(g->b, g->f64, at, "");
+}
+
+/* The last j with start[j] <= s: an unrolled, branch-free binary search
+   of log2(nsearch) compares and selects. */
+static LLVMValueRef search(Cg *g, CgTable *t, LLVMValueRef s)
+{
+	LLVMValueRef k = cg_i64(g, 0);
+	for (unsigned h = t->nsearch / 2; h >= 1; h /= 2) {
+		LLVMValueRef cand = LLVMBuildAdd(g->b, k, cg_i64(g, h), "");
+		LLVMValueRef le = LLVMBuildICmp(g->b, LLVMIntSLE, table_at(g, t->start, t->nsearch + 1, cand), s, "");
+		k = LLVMBuildSelect(g->b, le, cand, k, "k");
+	}
+	return k;
+}
+
+/* cg_cycle for a real-valued period or mult: the interpreter's table
+   search; with mult 1, the lap of s and a search within it. */
+static void frac_cycle(Cg *g, const Sched *r, LLVMValueRef s, CgCycle *c)
+{
+	LLVMBuilderRef b = g->b;
+	CgTable *t = tables(g, r);
+	unsigned n = (unsigned)r->ntable, ns = t->nsearch + 1;
+	if (r->rq == 0) {
+		LLVMValueRef k = search(g, t, s);
+		c->k = k;
+		c->start = table_at(g, t->start, ns, k);
+		c->next = table_at(g, t->start, ns, LLVMBuildAdd(b, k, cg_i64(g, 1), ""));
+		c->len = table_at(g, t->len, n, k);
+		c->off = f64_at(g, t->off, n, k);
+		c->T = f64_at(g, t->T, n, k);
+		return;
+	}
+	LLVMValueRef lap = LLVMBuildSDiv(b, s, cg_i64(g, r->rp), "lap");
+	LLVMValueRef base = LLVMBuildNSWMul(b, lap, cg_i64(g, r->rp), "");
+	LLVMValueRef j = search(g, t, LLVMBuildSub(b, s, base, ""));
+	LLVMValueRef k = LLVMBuildAdd(b, LLVMBuildNSWMul(b, lap, cg_i64(g, r->rq), ""), j, "k");
+	LLVMValueRef start = LLVMBuildAdd(b, base, table_at(g, t->start, ns, j), "start");
+	LLVMValueRef next = LLVMBuildAdd(b, base, table_at(g, t->start, ns, LLVMBuildAdd(b, j, cg_i64(g, 1), "")), "");
+	/* A lap that would end past int64 has no next cycle to stop at. */
+	LLVMValueRef full = LLVMBuildICmp(b, LLVMIntSGT, base, cg_i64(g, INT64_MAX - r->rp), "");
+	next = LLVMBuildSelect(b, full, cg_i64(g, INT64_MAX), next, "next");
+	LLVMValueRef len = table_at(g, t->len, n, j), off = f64_at(g, t->off, n, j);
+	if (r->count > 0) {
+		/* Past the last cycle it holds: its values are constants. */
+		int64_t kc = r->count - 1;
+		LLVMValueRef past = LLVMBuildICmp(b, LLVMIntSGE, k, cg_i64(g, kc), "");
+		k = LLVMBuildSelect(b, past, cg_i64(g, kc), k, "");
+		start = LLVMBuildSelect(b, past, cg_i64(g, sched_cycle_start(r, kc)), start, "");
+		next = LLVMBuildSelect(b, past, cg_i64(g, INT64_MAX), next, "");
+		len = LLVMBuildSelect(b, past, cg_i64(g, sched_cycle_steps(r, kc)), len, "");
+		off = LLVMBuildSelect(b, past, cg_f64(g, sched_cycle_off(r, kc)), off, "");
+	}
+	c->k = k;
+	c->start = start;
+	c->next = next;
+	c->len = len;
+	c->off = off;
+	c->T = cg_f64(g, r->cycle_T[0]);
+}
+
 /* The tables of a restarts node with mult > 1, emitted once per module. est[b]
    is the cycle of 2^(b-1), the smallest step of bit length b: cycle starts
    at least double from cycle 1 on (start(k+1) = mult * start(k) + period),
@@ -49,6 +151,8 @@ static CgTable *tables(Cg *g, const Sched *r)
 	g->table = t;
 	t = &g->table[g->ntable++];
 	t->node = r;
+	if (r->frac)
+		return frac_tables(g, r, t);
 	int n = r->ntable;
 	int64_t *start = malloc(((size_t)n + 1) * sizeof *start);
 	int64_t est[65];
@@ -73,6 +177,11 @@ static CgTable *tables(Cg *g, const Sched *r)
 void cg_cycle(Cg *g, const Sched *r, LLVMValueRef s, CgCycle *c)
 {
 	LLVMBuilderRef b = g->b;
+	c->off = c->T = NULL;
+	if (r->frac) {
+		frac_cycle(g, r, s, c);
+		return;
+	}
 	if (r->mult == 1) {
 		LLVMValueRef period = cg_i64(g, r->period);
 		LLVMValueRef k = LLVMBuildSDiv(b, s, period, "k");
@@ -147,6 +256,15 @@ static LLVMValueRef phase_len(Cg *g, const Phase *ph, LLVMValueRef L)
 	                       "len");
 }
 
+/* The real length of an open last phase under a real-valued cycle length
+   Lf; NULL when the length is whole. */
+static LLVMValueRef phase_lenf(Cg *g, const Phase *ph, LLVMValueRef Lf)
+{
+	if (ph->len >= 0 || !Lf)
+		return NULL;
+	return LLVMBuildFSub(g->b, Lf, cg_f64(g, (double)ph->start), "lenf");
+}
+
 static void or_event(Cg *g, LLVMValueRef cond, uint64_t mask)
 {
 	LLVMValueRef bits = LLVMBuildSelect(g->b, cond, LLVMConstInt(g->i64, mask, 0), cg_i64(g, 0), "");
@@ -155,12 +273,12 @@ static void or_event(Cg *g, LLVMValueRef cond, uint64_t mask)
 
 /* node at local step s with length L: the value into g->res, the enter and
    restart events into g->ev, the primary channel's phase and cycle. */
-static void eval_node(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef L, LLVMValueRef cycle,
-                      LLVMValueRef step, int top)
+static void eval_node(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf, LLVMValueRef L, LLVMValueRef Lf,
+                      LLVMValueRef cycle, LLVMValueRef step, int top)
 {
 	switch (n->kind) {
 	case SC_LEAF: {
-		CgFrame f = { .t = s, .T = L, .step = step, .cycle = cycle };
+		CgFrame f = { .t = s, .T = L, .step = step, .cycle = cycle, .tf = sf, .Tf = Lf };
 		LLVMBuildStore(g->b, cg_expr(g, n->leaf, &f), g->res);
 		return;
 	}
@@ -175,7 +293,7 @@ static void eval_node(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef L, LLV
 				or_event(g, LLVMBuildICmp(g->b, LLVMIntEQ, local, cg_i64(g, 0), ""), ph->enter_mask);
 			if (top && g->primary)
 				LLVMBuildStore(g->b, LLVMConstInt(g->i32, (unsigned)i, 0), g->phase);
-			eval_node(g, ph->body, local, phase_len(g, ph, L), cycle, step, 0);
+			eval_node(g, ph->body, local, sf, phase_len(g, ph, L), phase_lenf(g, ph, Lf), cycle, step, 0);
 			LLVMBuildBr(g->b, done);
 		}
 		free(to);
@@ -194,7 +312,7 @@ static void eval_node(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef L, LLV
 			}
 			LLVMBuildStore(g->b, c.k, g->cyc);
 		}
-		eval_node(g, n->body, local, c.len, c.k, step, 0);
+		eval_node(g, n->body, local, c.off, c.len, c.T, c.k, step, 0);
 		return;
 	}
 	}
@@ -247,7 +365,7 @@ LLVMValueRef cg_eval_fn(Cg *g)
 			LLVMBuildStore(g->b, cg_f64(g, NAN), field(g, out, 0, slot, 1));
 	for (int c = 0; c < s->nchannel; c++) {
 		g->primary = c == s->primary;
-		eval_node(g, s->channel[c].sched, step, cg_i64(g, -1), NULL, step, 1);
+		eval_node(g, s->channel[c].sched, step, NULL, cg_i64(g, -1), NULL, NULL, step, 1);
 		LLVMValueRef v = LLVMBuildLoad2(g->b, g->f64, g->res, s->channel[c].name);
 		LLVMBuildStore(g->b, v, field(g, out, 0, (unsigned)s->channel[c].slot, 1));
 	}
@@ -282,8 +400,8 @@ typedef struct Seg {
 	LLVMBasicBlockRef head, done;
 } Seg;
 
-static void fill_node(Cg *g, const Sched *n, LLVMValueRef s0, LLVMValueRef cnt, LLVMValueRef L,
-                      LLVMValueRef step0, LLVMValueRef out, LLVMValueRef cycle);
+static void fill_node(Cg *g, const Sched *n, LLVMValueRef s0, LLVMValueRef sf, LLVMValueRef cnt, LLVMValueRef L,
+                      LLVMValueRef Lf, LLVMValueRef step0, LLVMValueRef out, LLVMValueRef cycle);
 
 /* while (left > 0) { s = the local step reached; ... } */
 static LLVMValueRef seg_open(Cg *g, Seg *q, LLVMValueRef s0, LLVMValueRef cnt)
@@ -306,12 +424,12 @@ static LLVMValueRef seg_open(Cg *g, Seg *q, LLVMValueRef s0, LLVMValueRef cnt)
 }
 
 /* One segment of n steps through body at local step local with length L. */
-static void seg_run(Cg *g, Seg *q, const Sched *body, LLVMValueRef local, LLVMValueRef n, LLVMValueRef L,
-                    LLVMValueRef step0, LLVMValueRef out, LLVMValueRef cycle)
+static void seg_run(Cg *g, Seg *q, const Sched *body, LLVMValueRef local, LLVMValueRef sf, LLVMValueRef n,
+                    LLVMValueRef L, LLVMValueRef Lf, LLVMValueRef step0, LLVMValueRef out, LLVMValueRef cycle)
 {
 	LLVMValueRef pos = load64(g, q->pos);
 	LLVMValueRef at = LLVMBuildInBoundsGEP2(g->b, g->f64, out, &pos, 1, "");
-	fill_node(g, body, local, n, L, LLVMBuildNSWAdd(g->b, step0, pos, ""), at, cycle);
+	fill_node(g, body, local, sf, n, L, Lf, LLVMBuildNSWAdd(g->b, step0, pos, ""), at, cycle);
 	LLVMBuildStore(g->b, LLVMBuildNSWAdd(g->b, load64(g, q->s), n, ""), q->s);
 	LLVMBuildStore(g->b, LLVMBuildNSWSub(g->b, load64(g, q->left), n, ""), q->left);
 	LLVMBuildStore(g->b, LLVMBuildNSWAdd(g->b, load64(g, q->pos), n, ""), q->pos);
@@ -322,7 +440,7 @@ static void seg_run(Cg *g, Seg *q, const Sched *body, LLVMValueRef local, LLVMVa
    LLVM's loop vectoriser widens it (vector math through libmvec). Each leaf
    loop is a function of its own: loop passes cost more than linear time in
    the loops of one function, and a 1,000-phase sequence has 1,000 leaves. */
-static LLVMValueRef leaf_fn(Cg *g, const Expr *e, int has_cycle)
+static LLVMValueRef leaf_fn(Cg *g, const Expr *e, int has_cycle, int has_tf, int has_Tf)
 {
 	LLVMValueRef fn_saved = g->fn;
 	LLVMBuilderRef ab_saved = g->ab;
@@ -331,8 +449,8 @@ static LLVMValueRef leaf_fn(Cg *g, const Expr *e, int has_cycle)
 	LLVMValueRef pval_saved[np + 1];
 	memcpy(pval_saved, g->pval, (size_t)np * sizeof *pval_saved);
 
-	LLVMTypeRef args[] = { g->i64, g->i64, g->i64, g->i64, g->f64ptr, g->i64, g->f64ptr };
-	LLVMTypeRef ty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), args, 7, 0);
+	LLVMTypeRef args[] = { g->i64, g->i64, g->i64, g->i64, g->f64ptr, g->i64, g->f64ptr, g->f64, g->f64 };
+	LLVMTypeRef ty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), args, 9, 0);
 	char name[strlen(g->sym) + 8];
 	snprintf(name, sizeof name, "%s_leaf", g->sym);
 	LLVMValueRef fn = LLVMAddFunction(g->mod, name, ty);
@@ -350,7 +468,9 @@ static LLVMValueRef leaf_fn(Cg *g, const Expr *e, int has_cycle)
 	CgFrame f = { .t = LLVMBuildNSWAdd(g->b, s0, i, "t"),
 		      .T = LLVMGetParam(fn, 2),
 		      .step = LLVMBuildNSWAdd(g->b, LLVMGetParam(fn, 3), i, "step"),
-		      .cycle = has_cycle ? LLVMGetParam(fn, 5) : NULL };
+		      .cycle = has_cycle ? LLVMGetParam(fn, 5) : NULL,
+		      .tf = has_tf ? LLVMGetParam(fn, 7) : NULL,
+		      .Tf = has_Tf ? LLVMGetParam(fn, 8) : NULL };
 	LLVMValueRef v = cg_expr(g, e, &f);
 	LLVMBuildStore(g->b, v, LLVMBuildInBoundsGEP2(g->b, g->f64, out, &i, 1, ""));
 	LLVMValueRef next = LLVMBuildNSWAdd(g->b, i, cg_i64(g, 1), "");
@@ -369,23 +489,24 @@ static LLVMValueRef leaf_fn(Cg *g, const Expr *e, int has_cycle)
 	return fn;
 }
 
-static void fill_leaf(Cg *g, const Expr *e, LLVMValueRef s0, LLVMValueRef cnt, LLVMValueRef L,
-                      LLVMValueRef step0, LLVMValueRef out, LLVMValueRef cycle)
+static void fill_leaf(Cg *g, const Expr *e, LLVMValueRef s0, LLVMValueRef sf, LLVMValueRef cnt, LLVMValueRef L,
+                      LLVMValueRef Lf, LLVMValueRef step0, LLVMValueRef out, LLVMValueRef cycle)
 {
-	LLVMValueRef fn = leaf_fn(g, e, cycle != NULL);
-	LLVMValueRef args[] = { s0, cnt, L, step0, out, cycle ? cycle : cg_i64(g, 0), g->params_arg };
-	LLVMBuildCall2(g->b, LLVMGlobalGetValueType(fn), fn, args, 7, "");
+	LLVMValueRef fn = leaf_fn(g, e, cycle != NULL, sf != NULL, Lf != NULL);
+	LLVMValueRef args[] = { s0, cnt, L, step0, out, cycle ? cycle : cg_i64(g, 0), g->params_arg,
+		                sf ? sf : cg_f64(g, 0), Lf ? Lf : cg_f64(g, 0) };
+	LLVMBuildCall2(g->b, LLVMGlobalGetValueType(fn), fn, args, 9, "");
 }
 
 /* node over local steps s0 .. s0+cnt-1 into out[0 .. cnt-1]: split at phase
    and cycle boundaries, each segment filled by its leaf's loop. */
-static void fill_node(Cg *g, const Sched *n, LLVMValueRef s0, LLVMValueRef cnt, LLVMValueRef L,
-                      LLVMValueRef step0, LLVMValueRef out, LLVMValueRef cycle)
+static void fill_node(Cg *g, const Sched *n, LLVMValueRef s0, LLVMValueRef sf, LLVMValueRef cnt, LLVMValueRef L,
+                      LLVMValueRef Lf, LLVMValueRef step0, LLVMValueRef out, LLVMValueRef cycle)
 {
 	Seg q;
 	switch (n->kind) {
 	case SC_LEAF:
-		fill_leaf(g, n->leaf, s0, cnt, L, step0, out, cycle);
+		fill_leaf(g, n->leaf, s0, sf, cnt, L, Lf, step0, out, cycle);
 		return;
 	case SC_SEQ: {
 		LLVMValueRef s = seg_open(g, &q, s0, cnt);
@@ -398,7 +519,7 @@ static void fill_node(Cg *g, const Sched *n, LLVMValueRef s0, LLVMValueRef cnt, 
 			if (i + 1 < n->nphase)
 				len = cg_smin(g, left, LLVMBuildSub(g->b, cg_i64(g, n->phase[i + 1].start), s, ""));
 			LLVMValueRef local = LLVMBuildSub(g->b, s, cg_i64(g, ph->start), "local");
-			seg_run(g, &q, ph->body, local, len, phase_len(g, ph, L), step0, out, cycle);
+			seg_run(g, &q, ph->body, local, sf, len, phase_len(g, ph, L), phase_lenf(g, ph, Lf), step0, out, cycle);
 		}
 		free(to);
 		break;
@@ -409,7 +530,7 @@ static void fill_node(Cg *g, const Sched *n, LLVMValueRef s0, LLVMValueRef cnt, 
 		cg_cycle(g, n, s, &c);
 		LLVMValueRef len = cg_smin(g, load64(g, q.left), LLVMBuildSub(g->b, c.next, s, ""));
 		LLVMValueRef local = LLVMBuildSub(g->b, s, c.start, "local");
-		seg_run(g, &q, n->body, local, len, c.len, step0, out, c.k);
+		seg_run(g, &q, n->body, local, c.off, len, c.len, c.T, step0, out, c.k);
 		break;
 	}
 	}
@@ -462,7 +583,7 @@ static LLVMValueRef channel_fn(Cg *g, const Sched *n)
 	g->primary = 0;
 	LLVMBuildStore(g->b, cg_i64(g, 0), g->ev);
 	LLVMValueRef step = LLVMGetParam(fn, 0);
-	eval_node(g, n, step, cg_i64(g, -1), NULL, step, 1);
+	eval_node(g, n, step, NULL, cg_i64(g, -1), NULL, NULL, step, 1);
 	LLVMBuildRet(g->b, LLVMBuildLoad2(g->b, g->f64, g->res, ""));
 	cg_end(g);
 
@@ -549,14 +670,14 @@ LLVMValueRef cg_fill_fn(Cg *g, LLVMValueRef eval)
 		LLVMAddCase(sw, LLVMConstInt(g->i32, (unsigned)s->channel[c].slot, 0), bb);
 		LLVMPositionBuilderAtEnd(g->b, bb);
 		if (leaves(s->channel[c].sched) <= FILL_MAX_LEAVES)
-			fill_node(g, s->channel[c].sched, first, count, cg_i64(g, -1), first, out, NULL);
+			fill_node(g, s->channel[c].sched, first, NULL, count, cg_i64(g, -1), NULL, first, out, NULL);
 		else
 			fill_scalar(g, s->channel[c].sched, first, count, out);
 		LLVMBuildRetVoid(g->b);
 	}
 	LLVMPositionBuilderAtEnd(g->b, undefined);
 	Expr nan = { .kind = EX_NUM, .num = NAN };
-	fill_leaf(g, &nan, first, count, cg_i64(g, -1), first, out, NULL);
+	fill_leaf(g, &nan, first, NULL, count, cg_i64(g, -1), NULL, first, out, NULL);
 	LLVMBuildRetVoid(g->b);
 	cg_end(g);
 	return fn;

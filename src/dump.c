@@ -54,6 +54,12 @@ static void dump_sched(FILE *out, const Sched *n, int depth)
 		}
 		return;
 	case SC_RESTARTS:
+		if (n->frac) {
+			fprintf(out, "restarts period=%a mult=%a count=%" PRId64 " table=%d lap=%" PRId64 "/%" PRId64 "\n",
+			        n->periodf, n->multf, n->count, n->ntable, n->rp, n->rq);
+			dump_sched(out, n->body, depth + 1);
+			return;
+		}
 		fprintf(out, "restarts period=%" PRId64 " mult=%" PRId64 " count=%" PRId64 " table=%d\n", n->period,
 		        n->mult, n->count, n->ntable);
 		dump_sched(out, n->body, depth + 1);

@@ -67,24 +67,40 @@ static double eval_expr(const Expr *e, const Frame *f, const Walk *w)
 	UNREACHABLE();
 }
 
+/* The last table entry j < n with cycle_start[j] <= s (cycle_start[0] = 0 <= s). */
+static int64_t table_search(const Sched *r, int n, int64_t s)
+{
+	int lo = 0, hi = n - 1;
+	while (lo < hi) {
+		int mid = lo + (hi - lo + 1) / 2;
+		if (r->cycle_start[mid] <= s)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+int sched_tabled(const Sched *r)
+{
+	return r->frac ? r->rq == 0 : r->mult > 1;
+}
+
 /* The cycle of local step s: the last k with start(k) <= s, by binary
    search over the integer table (the compiled code estimates with a
-   logarithm and corrects; the two must agree). */
+   logarithm and corrects, or searches the same table; they must agree).
+   A cycle with no integer step shares its start with the next and is
+   never the last, so it is skipped. */
 int64_t sched_cycle_of(const Sched *r, int64_t s)
 {
 	int64_t k;
-	if (r->mult == 1) {
+	if (r->frac && r->rq > 0) {
+		int64_t lap = s / r->rp;
+		k = lap * r->rq + table_search(r, (int)r->rq, s - lap * r->rp);
+	} else if (r->mult == 1 && !r->frac) {
 		k = s / r->period;
 	} else {
-		int lo = 0, hi = r->ntable - 1;
-		while (lo < hi) {
-			int mid = lo + (hi - lo + 1) / 2;
-			if (r->cycle_start[mid] <= s)
-				lo = mid;
-			else
-				hi = mid - 1;
-		}
-		k = lo;
+		k = table_search(r, r->ntable, s);
 	}
 	if (r->count > 0 && k > r->count - 1)
 		k = r->count - 1;
@@ -93,19 +109,38 @@ int64_t sched_cycle_of(const Sched *r, int64_t s)
 
 int64_t sched_cycle_start(const Sched *r, int64_t k)
 {
-	return r->mult == 1 ? k * r->period : r->cycle_start[k];
+	if (r->frac && r->rq > 0)
+		return k / r->rq * r->rp + r->cycle_start[k % r->rq];
+	return sched_tabled(r) ? r->cycle_start[k] : k * r->period;
 }
 
-static int64_t cycle_length(const Sched *r, int64_t k)
+int64_t sched_cycle_steps(const Sched *r, int64_t k)
 {
-	return r->mult == 1 ? r->period : r->cycle_len[k];
+	if (r->frac && r->rq > 0)
+		return r->cycle_len[k % r->rq];
+	return sched_tabled(r) ? r->cycle_len[k] : r->period;
 }
 
-static double eval_sched(const Sched *n, int64_t s, int64_t len, Walk *w, int top)
+double sched_cycle_off(const Sched *r, int64_t k)
+{
+	return !r->frac ? 0 : r->cycle_off[r->rq > 0 ? k % r->rq : k];
+}
+
+double sched_cycle_T(const Sched *r, int64_t k)
+{
+	return !r->frac ? (double)sched_cycle_steps(r, k) : r->cycle_T[r->rq > 0 ? k % r->rq : k];
+}
+
+/* n at local step s + sf (sf: the fraction a real-valued cycle start adds
+   to t, 0 otherwise) with allotted length len, or the real length lenf
+   when that is not NaN. Phases start at whole steps, so the integer part
+   alone picks them; a nested restarts counts whole steps from its start
+   and leaves sf behind. */
+static double eval_sched(const Sched *n, int64_t s, double sf, int64_t len, double lenf, Walk *w, int top)
 {
 	switch (n->kind) {
 	case SC_LEAF: {
-		Frame f = { (double)s, (double)len };
+		Frame f = { (double)s + sf, isnan(lenf) ? (double)len : lenf };
 		return eval_expr(n->leaf, &f, w);
 	}
 	case SC_SEQ: {
@@ -115,11 +150,12 @@ static double eval_sched(const Sched *n, int64_t s, int64_t len, Walk *w, int to
 		const Phase *ph = &n->phase[i];
 		int64_t local = s - ph->start;
 		int64_t plen = ph->len >= 0 ? ph->len : len >= 0 ? len - ph->start : -1;
+		double plenf = ph->len >= 0 || isnan(lenf) ? NAN : lenf - (double)ph->start;
 		if (local == 0)
 			w->events |= ph->enter_mask;
 		if (top)
 			w->phase = i;
-		return eval_sched(ph->body, local, plen, w, 0);
+		return eval_sched(ph->body, local, sf, plen, plenf, w, 0);
 	}
 	case SC_RESTARTS: {
 		int64_t k = sched_cycle_of(n, s);
@@ -127,7 +163,8 @@ static double eval_sched(const Sched *n, int64_t s, int64_t len, Walk *w, int to
 		if (k >= 1 && local == 0)
 			w->restart = 1;
 		w->cycle = k;
-		return eval_sched(n->body, local, cycle_length(n, k), w, 0);
+		return eval_sched(n->body, local, sched_cycle_off(n, k), sched_cycle_steps(n, k),
+		                  n->frac ? sched_cycle_T(n, k) : NAN, w, 0);
 	}
 	}
 	UNREACHABLE();
@@ -144,7 +181,7 @@ double interp_channel(const LSchedule *s, int ch, int64_t step, const double *pa
 {
 	double buf[s->nparam + 1];
 	Walk w = { param_values(s, params, buf), step, -1, 0, 0, 0 };
-	return eval_sched(s->channel[ch].sched, step, -1, &w, 1);
+	return eval_sched(s->channel[ch].sched, step, 0, -1, NAN, &w, 1);
 }
 
 void interp_eval(const LSchedule *s, int64_t step, const double *params, anneal_point *out)
@@ -156,7 +193,7 @@ void interp_eval(const LSchedule *s, int64_t step, const double *params, anneal_
 		out->value[c] = NAN;
 	for (int c = 0; c < s->nchannel; c++) {
 		Walk w = { pv, step, -1, 0, 0, 0 };
-		out->value[s->channel[c].slot] = eval_sched(s->channel[c].sched, step, -1, &w, 1);
+		out->value[s->channel[c].slot] = eval_sched(s->channel[c].sched, step, 0, -1, NAN, &w, 1);
 		events |= w.events;
 		if (c == s->primary) {
 			out->cycle = w.cycle;

@@ -20,6 +20,7 @@ FRONT_SOURCES = \
 	src/ast.c \
 	src/check.c \
 	src/lower.c \
+	src/cycles.c \
 	src/shapes.c \
 	src/interp.c \
 	src/dump.c \

@@ -295,6 +295,25 @@ static Sched *leaf_sched(Checker *c, Expr *e)
 	return s;
 }
 
+/* A restarts period or mult: a real number >= 1 below 2^62; *whole is
+   the value when it is a whole number, else -1. */
+static int real_arg(Checker *c, Node *n, const char *what, double *out, int64_t *whole_out)
+{
+	if (!const_eval(c, n, what, out))
+		return 0;
+	if (*out < 1) {
+		diag_error(c->diag, n->loc, "%s must be at least 1, got %g", what, *out);
+		return 0;
+	}
+	if (*out >= (double)MAX_STEPS) {
+		diag_error(c->diag, n->loc, "%s of %g does not fit in 62 bits", what, *out);
+		return 0;
+	}
+	if (!whole(*out, whole_out))
+		*whole_out = -1;
+	return 1;
+}
+
 /* restarts = 'restarts' '(' period [, mult [, count]] ')' '{' seq '}' */
 static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 {
@@ -304,11 +323,17 @@ static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 	if (!bind_args(c, n, "restarts", names, 1, arg))
 		return NULL;
 	int64_t period = 1, mult = 1, count = 0;
-	int ok = const_int(c, arg[0], "restarts period", 1, &period);
+	double pf = 1, mf = 1;
+	int ok = real_arg(c, arg[0], "restarts period", &pf, &period);
 	if (arg[1])
-		ok &= const_int(c, arg[1], "restarts mult", 1, &mult);
+		ok &= real_arg(c, arg[1], "restarts mult", &mf, &mult);
 	if (arg[2])
 		ok &= const_int(c, arg[2], "restarts count", 1, &count);
+	/* Whole period and mult keep the integer path; otherwise period is a
+	   real number of steps (floor(pf) of them at least) in cycles.c. */
+	int frac = ok && (period < 0 || mult < 0);
+	if (frac)
+		period = (int64_t)floor(pf);
 
 	Node *last = n->body->args;
 	int64_t fixed = 0;
@@ -323,16 +348,21 @@ static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 		           "the last phase of a restarts body fills the rest of each cycle; remove its 'for'");
 		ok = 0;
 	}
-	if (ok && fixed >= period) {
+	if (ok && (double)fixed >= pf) {
+		char plen[32];
+		if (frac)
+			snprintf(plen, sizeof plen, "%.17g", pf);
+		else
+			snprintf(plen, sizeof plen, "%lld", (long long)period);
 		diag_error(c->diag, n->loc,
-		           "the fixed phases of this restarts body take %lld steps, leaving nothing of a %lld-step period",
-		           (long long)fixed, (long long)period);
+		           "the fixed phases of this restarts body take %lld steps, leaving nothing of a %s-step period",
+		           (long long)fixed, plen);
 		ok = 0;
 	}
 	Ctx body_ctx = *ctx;
 	body_ctx.in_restarts = 1;
 	body_ctx.T_known = 1;
-	body_ctx.min_T = period; /* the first cycle is the shortest */
+	body_ctx.min_T = frac ? -1 : period; /* the first cycle is the shortest; a real T is never 1 */
 	body_ctx.open_why = NULL;
 	int64_t body_len;
 	Sched *body = lower_seq(c, n->body, &body_ctx, period, &body_len);
@@ -345,6 +375,14 @@ static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 	r->mult = mult;
 	r->count = count;
 	r->body = body;
+	if (frac) {
+		r->period = r->mult = 0;
+		r->periodf = pf;
+		r->multf = mf;
+		if (!cycles_frac(c, n, arg[0], r, len))
+			return NULL;
+		return r;
+	}
 	if (mult > 1) {
 		/* Every cycle whose start fits: at most 62 of them for mult >= 2. */
 		int cap = 64;

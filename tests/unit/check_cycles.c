@@ -1,6 +1,8 @@
-/* check_cycles.c: restart cycles decided exactly -- every boundary against an integer loop, out to 2^40. */
+/* check_cycles.c: restart cycles decided exactly -- every boundary against an integer loop or exact fractions, out to 2^40. */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "annealc_int.h"
@@ -91,6 +93,102 @@ START_TEST(far_steps)
 }
 END_TEST
 
+/* Real-valued period p/q and mult a/b as written in the source. */
+static const struct {
+	const char *period, *mult;
+	int64_t p, q, a, b;
+} frac_case[] = {
+	{ "10", "1.5", 10, 1, 3, 2 },      /* Keras t_mul = 1.5 */
+	{ "1", "1.5", 1, 1, 3, 2 },
+	{ "1.5", "1", 3, 2, 1, 1 },
+	{ "(1000 - 100) / 7", "1", 900, 7, 1, 1 }, /* Hugging Face's hard restarts */
+	{ "2.2", "1", 11, 5, 1, 1 },       /* ties: S_5 = 11 exactly */
+	{ "2.5", "2", 5, 2, 2, 1 },
+	{ "7.5", "1.2", 15, 2, 6, 5 },
+	{ "1", "1.1", 1, 1, 11, 10 },
+	{ "7 / 3", "1.25", 7, 3, 5, 4 },
+	{ "1", "2.5", 1, 1, 5, 2 },
+	{ "1.3", "7 / 3", 13, 10, 7, 3 },
+	{ "100", "1.05", 100, 1, 21, 20 },
+	{ "0.1 * 30", "1.5", 3, 1, 3, 2 }, /* 3.0000000000000004 is 3 */
+	{ "12.5", "3", 25, 2, 3, 1 },
+};
+
+/* The point at step from the interpreter, checked against the exact cycle
+   k and t = s - N/D, and from the JIT, which must agree bit for bit. */
+static void expect_frac(annealc_program *p, const anneal_desc *d, int i, int64_t step, int64_t k, __int128 N,
+                        __int128 D)
+{
+	anneal_point pt, jt;
+	annealc_interp_eval(p, 0, step, NULL, &pt);
+	long double want = (long double)((__int128)step * D - N) / (long double)D;
+	ck_assert_msg(pt.cycle == k && fabsl(pt.value[ANNEAL_LR] - want) <= 1e-12L * (want > 1 ? want : 1),
+	              "period %s mult %s step %lld: expected cycle %lld t %.17Lg, got cycle %lld t %.17g",
+	              frac_case[i].period, frac_case[i].mult, (long long)step, (long long)k, want,
+	              (long long)pt.cycle, pt.value[ANNEAL_LR]);
+	ck_assert_uint_eq(pt.events, k > 0 && (__int128)(step - 1) * D < N ? 1u : 0u);
+	d->eval(step, NULL, &jt);
+	ck_assert_msg(jt.cycle == pt.cycle && jt.events == pt.events &&
+	              memcmp(&jt.value[ANNEAL_LR], &pt.value[ANNEAL_LR], sizeof(double)) == 0,
+	              "period %s mult %s step %lld: JIT cycle %lld t %.17g, interpreter cycle %lld t %.17g",
+	              frac_case[i].period, frac_case[i].mult, (long long)step, (long long)jt.cycle,
+	              jt.value[ANNEAL_LR], (long long)pt.cycle, pt.value[ANNEAL_LR]);
+}
+
+/* Every cycle start S_k = N_k / D_k below 2^40 (for mult 1, the first
+   3,000 and ever further jumps; for mult > 1 until 128 bits would
+   overflow), from S_(k+1) = M S_k + P in exact integers: N_(k+1) =
+   a N_k + p b^(k+1), D_k = q b^k. The steps before, at and after each
+   first step ceil(S_k), through the interpreter and the JIT. */
+START_TEST(fractional_exact)
+{
+	char text[256];
+	snprintf(text, sizeof text,
+	         "schedule a { lr = restarts(period = %s, mult = %s) { t }; on restart { snapshot; } }",
+	         frac_case[_i].period, frac_case[_i].mult);
+	annealc_program *p = load(text);
+	annealc_jit *jit = annealc_jit_new(stderr);
+	const anneal_desc *d = annealc_jit_compile(jit, p, 0, NULL, stderr);
+	ck_assert_ptr_nonnull(d);
+	const int64_t limit = INT64_C(1) << 40, a = frac_case[_i].a, b = frac_case[_i].b;
+	const int64_t pp = frac_case[_i].p, q = frac_case[_i].q;
+	const __int128 big = (__int128)1 << 100;
+	__int128 N = 0, D = q, bk = 1, pN = 0, pD = 1;
+	int64_t jump = 99991;
+	for (int64_t k = 0;; k++) {
+		int64_t F = (int64_t)((N + D - 1) / D);
+		if (F >= limit)
+			break;
+		/* The next start, to know where F + 1 lies. */
+		__int128 nN = a == b ? N + pp : a * N + pp * bk * b, nD = a == b ? D : D * b;
+		int64_t nF = (int64_t)((nN + nD - 1) / nD);
+		if (k > 0)
+			expect_frac(p, d, _i, F - 1, k - 1, pN, pD);
+		expect_frac(p, d, _i, F, k, N, D);
+		if (F + 1 < nF)
+			expect_frac(p, d, _i, F + 1, k, N, D);
+		else
+			expect_frac(p, d, _i, F + 1, k + 1, nN, nD);
+		pN = N, pD = D;
+		if (a == b && k >= 3000) {
+			/* Jump ahead, further each time: the same boundaries far out. */
+			k += jump - 1;
+			pN = N + (jump - 1) * (__int128)pp;
+			nN = pN + pp;
+			jump = jump * 2 + 1;
+		}
+		N = nN, D = nD;
+		if (a != b) {
+			bk *= b;
+			if (N > big || D > big)
+				break;
+		}
+	}
+	annealc_jit_free(jit);
+	annealc_free(p);
+}
+END_TEST
+
 Suite *suite_cycles(void)
 {
 	Suite *s = suite_create("cycles");
@@ -99,6 +197,7 @@ Suite *suite_cycles(void)
 	tcase_add_loop_test(tc, boundaries_exact, 0, 30 * 4);
 	tcase_add_test(tc, log_traps);
 	tcase_add_test(tc, far_steps);
+	tcase_add_loop_test(tc, fractional_exact, 0, (int)(sizeof frac_case / sizeof frac_case[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -160,7 +160,19 @@ static void seq(Gen *g, const Scope *s, int depth, int must_fill);
 static void restarts(Gen *g, const Scope *outer, int depth)
 {
 	int period = pick(g, 20) + 2, mult = pick(g, 3) + 1;
-	out(g, "restarts(period = %d, mult = %d", period, mult);
+	/* Sometimes a real period (above the whole one, so the fixed phases
+	   below still fit) or mult: Keras's t_mul = 1.5, a period of
+	   (total - warmup) / cycles. */
+	static const char *const frac_mult[] = { "1.5", "1.25", "2.5", "1.1", "4 / 3" };
+	static const char *const frac_period[] = { ".5", ".25", " + 1 / 3", " + 2 / 7" };
+	switch (pick(g, 6)) {
+	case 0: out(g, "restarts(period = %d%s, mult = %d", period, frac_period[pick(g, 4)], mult); break;
+	case 1: out(g, "restarts(period = %d, mult = %s", period, frac_mult[pick(g, 5)]); break;
+	case 2:
+		out(g, "restarts(period = %d%s, mult = %s", period, frac_period[pick(g, 2)], frac_mult[pick(g, 5)]);
+		break;
+	default: out(g, "restarts(period = %d, mult = %d", period, mult); break;
+	}
 	if (pick(g, 3) == 0)
 		out(g, ", count = %d", pick(g, 5) + 1);
 	out(g, ") { ");
