@@ -51,6 +51,11 @@ expect 2 'cannot read' -- check "$sgdr" "$tmp/missing.anneal"
 expect 1 'unknown name' -- check "$sgdr" "$tmp/bad.anneal"
 expect 2 'cannot read' -- check "$tmp"
 
+# a file beyond the 16 MiB limit is refused before it is parsed
+{ echo 'schedule big { lr = 0.1; }'; head -c 17000000 /dev/zero | tr '\0' ' '; } >"$tmp/big.anneal"
+expect 1 'big.anneal:1:1: error: file is larger than 16777216 bytes' -- check "$tmp/big.anneal"
+rm -f "$tmp/big.anneal"
+
 # eval
 expect 0 'usage: annealc eval' -- eval --help
 expect 2 'no input file' -- eval
