@@ -22,28 +22,28 @@ static LLVMValueRef table_at(Cg *g, LLVMValueRef table, unsigned n, LLVMValueRef
 	return load64(g, at);
 }
 
-static LLVMValueRef i64_array(Cg *g, const int64_t *v, unsigned n, const char *name)
+/* A constant global array of n int64s (v64) or doubles (vf), one of them NULL. */
+static LLVMValueRef const_array(Cg *g, const int64_t *v64, const double *vf, unsigned n, const char *name)
 {
+	LLVMTypeRef elem = v64 ? g->i64 : g->f64;
 	LLVMValueRef *c = calloc(n, sizeof *c);
 	if (!c)
 		die("out of memory");
 	for (unsigned i = 0; i < n; i++)
-		c[i] = cg_i64(g, v[i]);
-	LLVMValueRef init = LLVMConstArray(g->i64, c, n);
+		c[i] = v64 ? cg_i64(g, v64[i]) : cg_f64(g, vf[i]);
+	LLVMValueRef init = LLVMConstArray(elem, c, n);
 	free(c);
-	return cg_global_const(g, LLVMArrayType(g->i64, n), init, name);
+	return cg_global_const(g, LLVMArrayType(elem, n), init, name);
+}
+
+static LLVMValueRef i64_array(Cg *g, const int64_t *v, unsigned n, const char *name)
+{
+	return const_array(g, v, NULL, n, name);
 }
 
 static LLVMValueRef f64_array(Cg *g, const double *v, unsigned n, const char *name)
 {
-	LLVMValueRef *c = calloc(n, sizeof *c);
-	if (!c)
-		die("out of memory");
-	for (unsigned i = 0; i < n; i++)
-		c[i] = cg_f64(g, v[i]);
-	LLVMValueRef init = LLVMConstArray(g->f64, c, n);
-	free(c);
-	return cg_global_const(g, LLVMArrayType(g->f64, n), init, name);
+	return const_array(g, NULL, v, n, name);
 }
 
 static CgTable *tables(Cg *g, const Sched *r);

@@ -9,6 +9,7 @@ tests_unit_check_anneal_SOURCES = \
 	tests/unit/check_lex.c \
 	tests/unit/check_cycles.c \
 	tests/unit/check_random.c \
+	tests/unit/ulps.h \
 	tests/unit/gen_program.h \
 	tests/unit/gen_program.c \
 	tests/unit/check_codegen.c \

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "aot_host.h"
+#include "ulps.h"
 
 enum { MAX_COLS = ANNEAL_MAX_CHANNELS + 4, MAX_ROWS = 1 << 20 };
 
@@ -24,22 +25,6 @@ static void fail(const char *fmt, ...)
 		fputc('\n', stderr);
 	}
 	va_end(ap);
-}
-
-static uint64_t ulps(double a, double b)
-{
-	if (isnan(a) && isnan(b))
-		return 0;
-	if (isnan(a) || isnan(b))
-		return UINT64_MAX;
-	int64_t ia, ib;
-	memcpy(&ia, &a, 8);
-	memcpy(&ib, &b, 8);
-	if (ia < 0)
-		ia = INT64_MIN - ia;
-	if (ib < 0)
-		ib = INT64_MIN - ib;
-	return ia > ib ? (uint64_t)ia - (uint64_t)ib : (uint64_t)ib - (uint64_t)ia;
 }
 
 /* The events column as annealc eval writes it: hook names joined by '+'. */
@@ -138,7 +123,7 @@ int main(int argc, char **argv)
 		for (int c = 0; c < nch; c++) {
 			double v = strtod(col[c + 1], NULL);
 			want[nrow * nch + c] = v;
-			if (slot[c] >= 0 && ulps(v, pt.value[slot[c]]) > 4)
+			if (slot[c] >= 0 && ulps_apart(v, pt.value[slot[c]]) > 4)
 				fail("%s step %" PRId64 " %s: interp %.17g, aot %.17g", s->name, step, name[c], v,
 				     pt.value[slot[c]]);
 		}
@@ -166,7 +151,7 @@ int main(int argc, char **argv)
 			fail("%s fill %s wrote past its range", s->name, name[c]);
 		for (int64_t i = 0; i < nrow; i++) {
 			double w = want[i * nch + c], m = fabs(w) > 1 ? fabs(w) : 1;
-			if (ulps(w, got[i]) > 4 && !(fabs(w - got[i]) <= 1e-15 * m))
+			if (ulps_apart(w, got[i]) > 4 && !(fabs(w - got[i]) <= 1e-15 * m))
 				fail("%s fill step %" PRId64 " %s: interp %.17g, aot %.17g", s->name, first + i, name[c], w,
 				     got[i]);
 		}

@@ -26,7 +26,7 @@ for opt in -O2 -O1; do
 		echo '	{ 0 }'
 		echo '};'
 	} > "$tmp/list.c"
-	$CC -std=gnu11 -I"$srcdir/include" -I"$tmp" -I"$here" "$here/host.c" "$tmp/list.c" "$tmp/random.o" \
+	$CC -std=gnu11 -I"$srcdir/include" -I"$tmp" -I"$here" -I"$srcdir/tests/unit" "$here/host.c" "$tmp/list.c" "$tmp/random.o" \
 		-o "$tmp/host" -lmvec -lm || exit 1
 	i=0
 	while [ $i -lt "$count" ]; do

@@ -24,7 +24,7 @@ for opt in -O2 -O0; do
 		echo '};'
 	} > "$tmp/list.c"
 	# The host's link line: the object, libmvec and libm -- no LLVM, no libannealc.
-	$CC -std=gnu11 -I"$srcdir/include" -I"$tmp" -I"$here" "$here/host.c" "$tmp/list.c" "$tmp/aot.o" \
+	$CC -std=gnu11 -I"$srcdir/include" -I"$tmp" -I"$here" -I"$srcdir/tests/unit" "$here/host.c" "$tmp/list.c" "$tmp/aot.o" \
 		-o "$tmp/host" -lmvec -lm || { echo "linking the host failed"; exit 1; }
 	if command -v ldd >/dev/null && ldd "$tmp/host" | grep -i -e llvm -e annealc; then
 		echo "the host links LLVM or libannealc"

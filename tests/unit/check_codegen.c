@@ -13,6 +13,7 @@
 #include <llvm-c/TargetMachine.h>
 
 #include "cg.h"
+#include "ulps.h"
 
 static Arena A;
 
@@ -135,23 +136,6 @@ static LChannel *channels(LSchedule *s, int n)
 	return s->channel;
 }
 
-/* Distance in units in the last place; NaN equals NaN. */
-static uint64_t ulps(double a, double b)
-{
-	if (isnan(a) && isnan(b))
-		return 0;
-	if (isnan(a) || isnan(b))
-		return UINT64_MAX;
-	int64_t ia, ib;
-	memcpy(&ia, &a, 8);
-	memcpy(&ib, &b, 8);
-	if (ia < 0)
-		ia = INT64_MIN - ia;
-	if (ib < 0)
-		ib = INT64_MIN - ib;
-	return ia > ib ? (uint64_t)ia - (uint64_t)ib : (uint64_t)ib - (uint64_t)ia;
-}
-
 /* Every channel within 4 ulp and events, cycle and phase identical. */
 static void same_point(const LSchedule *s, const anneal_desc *d, int64_t step, const double *params)
 {
@@ -160,7 +144,7 @@ static void same_point(const LSchedule *s, const anneal_desc *d, int64_t step, c
 	interp_eval(s, step, params, &want);
 	d->eval(step, params, &got);
 	for (int c = 0; c < ANNEAL_MAX_CHANNELS; c++)
-		ck_assert_msg(ulps(want.value[c], got.value[c]) <= 4, "%s step %lld slot %d: interp %.17g, jit %.17g",
+		ck_assert_msg(ulps_apart(want.value[c], got.value[c]) <= 4, "%s step %lld slot %d: interp %.17g, jit %.17g",
 		              s->name, (long long)step, c, want.value[c], got.value[c]);
 	ck_assert_msg(want.events == got.events, "%s step %lld: events interp %#llx, jit %#llx", s->name,
 	              (long long)step, (unsigned long long)want.events, (unsigned long long)got.events);
@@ -184,7 +168,7 @@ static void same_fill(const LSchedule *s, const anneal_desc *d, int ch, int64_t 
 	ck_assert_double_eq(out[n], 12345.0);
 	for (int64_t i = 0; i < n; i++) {
 		double want = interp_channel(s, ch, first + i, params);
-		int ok = ulps(want, out[i]) <= 4 ||
+		int ok = ulps_apart(want, out[i]) <= 4 ||
 		         (tol > 0 && fabs(want - out[i]) <= tol * (fabs(want) > 1 ? fabs(want) : 1));
 		ck_assert_msg(ok, "%s fill %s step %lld: interp %.17g, fill %.17g", s->name, s->channel[ch].name,
 		              (long long)(first + i), want, out[i]);
@@ -278,7 +262,7 @@ START_TEST(eval_bound_params)
 	for (int64_t step = 0; step < 5000; step += 13) {
 		interp_eval(s, step, NULL, &want);
 		d->eval(step, ignored, &got);
-		ck_assert_msg(ulps(want.value[ANNEAL_LR], got.value[ANNEAL_LR]) <= 4, "step %lld: %.17g vs %.17g",
+		ck_assert_msg(ulps_apart(want.value[ANNEAL_LR], got.value[ANNEAL_LR]) <= 4, "step %lld: %.17g vs %.17g",
 		              (long long)step, want.value[ANNEAL_LR], got.value[ANNEAL_LR]);
 	}
 	ck_assert_double_eq(d->param[0].value, 0.25);

@@ -7,6 +7,7 @@
 
 #include "annealc_int.h"
 #include "gen_program.h"
+#include "ulps.h"
 
 /* ANNEAL_RANDOM_PROGRAMS overrides the count (the sanitizer build in CI
    runs fewer: each program is a JIT compilation). */
@@ -17,17 +18,6 @@ static int program_count(void)
 	const char *env = getenv("ANNEAL_RANDOM_PROGRAMS");
 	int n = env ? atoi(env) : PROGRAMS;
 	return n > 0 ? (n + 99) / 100 * 100 : PROGRAMS;
-}
-
-/* Distance in units in the last place; NaNs agree only with NaNs. */
-static double ulps(double a, double b)
-{
-	if (isnan(a) || isnan(b))
-		return isnan(a) && isnan(b) ? 0 : INFINITY;
-	if (a == b)
-		return 0;
-	double scale = fmax(fabs(a), fabs(b));
-	return fabs(a - b) / (nextafter(scale, INFINITY) - scale);
 }
 
 static annealc_jit *jit;
@@ -72,7 +62,7 @@ START_TEST(jit_matches_interpreter)
 			              (long long)want.cycle, (unsigned long long)got.events, got.phase, (long long)got.cycle,
 			              text);
 			for (int c = 0; c < ANNEAL_MAX_CHANNELS; c++)
-				ck_assert_msg(ulps(want.value[c], got.value[c]) <= 4,
+				ck_assert_msg(ulps_apart(want.value[c], got.value[c]) <= 4,
 				              "seed %llu step %lld channel %d: interp %.17g, jit %.17g\n%s",
 				              (unsigned long long)seed, (long long)step, c, want.value[c], got.value[c], text);
 		}
@@ -96,7 +86,7 @@ START_TEST(jit_matches_interpreter)
 					peak = fmax(peak, fabs(want[i]));
 			}
 			for (int i = 0; i < 256; i++) {
-				int close = ulps(want[i], buf[i]) <= 4 || fabs(want[i] - buf[i]) <= 1e-9 * peak;
+				int close = ulps_apart(want[i], buf[i]) <= 4 || fabs(want[i] - buf[i]) <= 1e-9 * peak;
 				ck_assert_msg(close,
 				              "seed %llu fill step %lld channel %d: interp %.17g, fill %.17g\n%s",
 				              (unsigned long long)seed, (long long)(first + i), c, want[i], buf[i], text);
