@@ -40,7 +40,7 @@ libannealc_la_SOURCES =
 libannealc_la_LIBADD = libannealc_core.la
 libannealc_la_LDFLAGS = -export-symbols-regex '^annealc_' -version-info 0:0:0
 
-pkginclude_HEADERS += include/anneal/annealc.h include/anneal/schedule.h
+pkginclude_HEADERS += include/anneal/annealc.h include/anneal/schedule.h include/anneal/status.h
 
 bin_PROGRAMS += annealc
 annealc_SOURCES = \
