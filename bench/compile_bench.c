@@ -7,6 +7,8 @@
 
 #include <anneal/annealc.h>
 
+#include "lib_util.h"
+
 /*
  * usage: compile_bench FILE...   (default: examples/sgdr.anneal)
  * first: annealc_jit_new plus the first compile in this process (LLVM's
@@ -39,12 +41,12 @@ static int cmp(const void *a, const void *b)
 
 static double warm_compile(annealc_program *p, int s, annealc_program *warm, int level, double *fill)
 {
-	annealc_jit *jit = annealc_jit_new(stderr);
+	annealc_jit *jit = test_jit_new();
 	annealc_options o = { .opt_level = level };
-	if (!jit || !annealc_jit_compile(jit, warm, 0, &o, stderr))
+	if (!jit || !test_compile(jit, warm, 0, &o))
 		exit(2);
 	double t0 = now();
-	const anneal_desc *d = annealc_jit_compile(jit, p, s, &o, stderr);
+	const anneal_desc *d = test_compile(jit, p, s, &o);
 	double t = now() - t0;
 	if (!d)
 		exit(2);
@@ -60,23 +62,23 @@ int main(int argc, char **argv)
 {
 	const char *dflt[] = { "examples/sgdr.anneal" };
 	const char **files = argc > 1 ? (const char **)argv + 1 : dflt;
-	int nfile = argc > 1 ? argc - 1 : 1, status;
-	annealc_program *warm = annealc_load_buffer("warmup", warmup_src, strlen(warmup_src), stderr, &status);
-	annealc_program *first = annealc_load_file(files[0], stderr, &status);
+	int nfile = argc > 1 ? argc - 1 : 1;
+	annealc_program *warm = test_load("warmup", warmup_src, stderr, NULL);
+	annealc_program *first = test_load_file(files[0]);
 	if (!warm || !first)
 		return 2;
 
 	double t0 = now();
-	annealc_jit *jit = annealc_jit_new(stderr);
+	annealc_jit *jit = test_jit_new();
 	double t_new = now() - t0;
 	annealc_options o2 = { .opt_level = 2 };
-	const anneal_desc *d = jit ? annealc_jit_compile(jit, first, 0, &o2, stderr) : NULL;
+	const anneal_desc *d = jit ? test_compile(jit, first, 0, &o2) : NULL;
 	double t_first = now() - t0;
 	if (!d)
 		return 2;
 	t0 = now();
 	for (int i = 0; i < HITS; i++)
-		if (annealc_jit_compile(jit, first, 0, &o2, stderr) != d)
+		if (test_compile(jit, first, 0, &o2) != d)
 			return 1;
 	double t_hit = (now() - t0) / HITS;
 	annealc_jit_free(jit); /* d goes with it */
@@ -86,7 +88,7 @@ int main(int argc, char **argv)
 	printf("cache hit: %.3f us\n", 1e6 * t_hit);
 
 	for (int f = 0; f < nfile; f++) {
-		annealc_program *p = annealc_load_file(files[f], stderr, &status);
+		annealc_program *p = test_load_file(files[f]);
 		if (!p)
 			return 2;
 		for (int s = 0; s < annealc_schedule_count(p); s++) {

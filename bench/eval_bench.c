@@ -7,6 +7,8 @@
 
 #include <anneal/annealc.h>
 
+#include "lib_util.h"
+
 /*
  * Every figure is ns per call through a function pointer, best of 10,
  * candidate and reference interleaved in the same process (bench.md).
@@ -112,10 +114,9 @@ static void race(int n, anneal_eval_fn *f, int64_t **steps, double *best)
 
 static const anneal_desc *compile_nth(annealc_jit *jit, const char *src, int n)
 {
-	int status;
-	annealc_program *p = annealc_load_buffer("eval_bench", src, strlen(src), stderr, &status);
+	annealc_program *p = test_load("eval_bench", src, stderr, NULL);
 	annealc_options o = { .opt_level = 2 };
-	const anneal_desc *d = p ? annealc_jit_compile(jit, p, n, &o, stderr) : NULL;
+	const anneal_desc *d = p ? test_compile(jit, p, n, &o) : NULL;
 	if (!d)
 		exit(2);
 	return d; /* p stays alive with the process */
@@ -152,7 +153,7 @@ static int64_t *steps_array(int64_t base, int64_t span, int scattered)
 
 int main(void)
 {
-	annealc_jit *jit = annealc_jit_new(stderr);
+	annealc_jit *jit = test_jit_new();
 	if (!jit)
 		return 2;
 	const anneal_desc *d = compile(jit, sgdr_src);

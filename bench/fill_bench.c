@@ -7,6 +7,8 @@
 
 #include <anneal/annealc.h>
 
+#include "lib_util.h"
+
 /*
  * Case 1 is one cosine decay over the whole range, the formula shapes.c
  * lowers cosine(a, b) to: b + (a - b) * 0.5 * (1 + cos(pi * min(t / T, 1))).
@@ -54,10 +56,9 @@ __attribute__((noinline, optimize("O3"))) static void c_cosine(int64_t first, in
 
 static const anneal_desc *compile(annealc_jit *jit, const char *src, annealc_program **keep)
 {
-	int status;
-	annealc_program *p = annealc_load_buffer("fill_bench", src, strlen(src), stderr, &status);
+	annealc_program *p = test_load("fill_bench", src, stderr, NULL);
 	annealc_options o = { .opt_level = 2 };
-	const anneal_desc *d = p ? annealc_jit_compile(jit, p, 0, &o, stderr) : NULL;
+	const anneal_desc *d = p ? test_compile(jit, p, 0, &o) : NULL;
 	if (!d)
 		exit(2);
 	*keep = p;
@@ -77,7 +78,7 @@ static double max_rel(const double *a, const double *b, int64_t n)
 
 int main(void)
 {
-	annealc_jit *jit = annealc_jit_new(stderr);
+	annealc_jit *jit = test_jit_new();
 	if (!jit)
 		return 2;
 	annealc_program *p1, *p2;

@@ -4,11 +4,13 @@
 # The optimizer step against a streaming kernel of the same traffic; built
 # only by `make bench` (EXTRA_PROGRAMS), run it by hand or by `make bench-runtime`.
 EXTRA_PROGRAMS += bench/runtime_step bench/runtime_dispatch
+BENCH_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit
 bench_runtime_step_SOURCES = bench/runtime_step.c
 bench_runtime_step_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS) -ffp-contract=off -ftree-vectorize -fvect-cost-model=dynamic
 bench_runtime_step_LDADD = libanneal.la $(OPENMP_CFLAGS) -lm
 # The same step with a schedule JIT-compiled from a file (so it links libannealc).
 bench_runtime_dispatch_SOURCES = bench/runtime_dispatch.c
+bench_runtime_dispatch_CPPFLAGS = $(BENCH_CPPFLAGS)
 bench_runtime_dispatch_LDADD = libanneal.la libannealc.la -lm
 CLEANFILES += bench/runtime_step$(EXEEXT) bench/runtime_dispatch$(EXEEXT)
 EXTRA_DIST += bench/torch_optim.py
@@ -24,10 +26,13 @@ bench-runtime: bench/runtime_step$(EXEEXT) bench/runtime_dispatch$(EXEEXT) liban
 # and compile latency; run by hand or by `make bench-codegen` from the build tree.
 EXTRA_PROGRAMS += bench/eval_bench bench/fill_bench bench/compile_bench
 bench_eval_bench_SOURCES = bench/eval_bench.c
+bench_eval_bench_CPPFLAGS = $(BENCH_CPPFLAGS)
 bench_eval_bench_LDADD = libannealc.la -lm
 bench_fill_bench_SOURCES = bench/fill_bench.c
+bench_fill_bench_CPPFLAGS = $(BENCH_CPPFLAGS)
 bench_fill_bench_LDADD = libannealc.la -lm
 bench_compile_bench_SOURCES = bench/compile_bench.c
+bench_compile_bench_CPPFLAGS = $(BENCH_CPPFLAGS)
 bench_compile_bench_LDADD = libannealc.la -lm
 CLEANFILES += bench/eval_bench$(EXEEXT) bench/fill_bench$(EXEEXT) bench/compile_bench$(EXEEXT)
 bench: bench/eval_bench$(EXEEXT) bench/fill_bench$(EXEEXT) bench/compile_bench$(EXEEXT)

@@ -7,6 +7,8 @@
 #include <anneal/anneal.h>
 #include <anneal/annealc.h>
 
+#include "lib_util.h"
+
 /*
  * Three figures, interleaved, best of 10: desc->eval alone; the fixed cost of
  * anneal_step (eval, fallbacks, hooks, per-step scalars, dispatch) as the
@@ -50,13 +52,12 @@ static double time_steps(anneal_opt *o, int64_t iters)
 int main(int argc, char **argv)
 {
 	const char *file = argc > 1 ? argv[1] : "examples/sgdr.anneal";
-	int status = 0;
-	annealc_program *prog = annealc_load_file(file, stderr, &status);
+	annealc_program *prog = test_load_file(file);
 	if (prog == NULL)
 		return 2;
-	annealc_jit *jit = annealc_jit_new(stderr);
-	annealc_options opts = {2, 0, NULL};
-	const anneal_desc *d = jit != NULL ? annealc_jit_compile(jit, prog, 0, &opts, stderr) : NULL;
+	annealc_jit *jit = test_jit_new();
+	annealc_options opts = ANNEALC_OPTIONS_INIT;
+	const anneal_desc *d = jit != NULL ? test_compile(jit, prog, 0, &opts) : NULL;
 	if (d == NULL)
 		return 2;
 	enum { BIG = 1000000, EVALS = 1000000 };

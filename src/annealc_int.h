@@ -2,6 +2,7 @@
 #ifndef ANNEALC_INT_H
 #define ANNEALC_INT_H
 
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,17 +11,26 @@
 #include "anneal/annealc.h"
 #include "anneal/schedule.h"
 
+/* A compiler bug, never a user's mistake or a lack of memory: it traps
+   with where it happened, as an assertion would. */
 #define UNREACHABLE() die("%s:%d: unreachable", __FILE__, __LINE__)
 _Noreturn void die(const char *fmt, ...);
+
+/* The size of a program's or a JIT's last error message. */
+enum { ERRMSG_SIZE = 1024 };
 
 /* ---- arena: one per compilation, freed at once ---- */
 
 typedef struct ArenaBlock ArenaBlock;
 typedef struct Arena {
 	ArenaBlock *head;
+	jmp_buf *oom; /* where a failed allocation jumps: the library call that is running */
 } Arena;
 
-void *arena_alloc(Arena *a, size_t n); /* zeroed */
+/* Zeroed. Out of memory, it longjmps to *a->oom, which every public entry
+   point that allocates sets (guard_oom in program.c), so the failure
+   returns ANNEAL_ERR_NOMEM to the host instead of ending its process. */
+void *arena_alloc(Arena *a, size_t n);
 char *arena_strndup(Arena *a, const char *s, size_t n);
 char *arena_strdup(Arena *a, const char *s);
 void arena_free(Arena *a);
@@ -38,9 +48,13 @@ typedef struct Src {
 	size_t len;
 } Src;
 
+/* Where one library call reports: the caller's sink, and the object whose
+   message (annealc_errmsg) receives the first error's one-line text. */
 typedef struct Diag {
-	const Src *src;
-	FILE *out;
+	const Src *src;           /* NULL only for messages with no place */
+	const annealc_sink *sink; /* NULL: quiet */
+	char *msg;                /* NULL: none kept */
+	size_t msgsize;
 	int nerror;
 	int nwarning;
 } Diag;
@@ -49,7 +63,7 @@ typedef struct Diag {
 void diag_error(Diag *d, Loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void diag_warning(Diag *d, Loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void diag_note(Diag *d, Loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* An error with no source position (file unreadable, bad --param). */
+/* An error with no source position (file unreadable, unknown param, LLVM). */
 void diag_plain(Diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- AST (parser output; every node keeps its location) ---- */
@@ -225,6 +239,7 @@ typedef struct Override {
 
 struct annealc_program {
 	Arena arena;
+	char errmsg[ERRMSG_SIZE]; /* annealc_errmsg: "" after a success */
 	Src src;
 	Node *ast;
 	int noverride;

@@ -52,7 +52,7 @@ static void write_header(FILE *f, const annealc_program *p, const char *header_p
 }
 
 static int emit_module(LLVMTargetMachineRef tm, LLVMModuleRef mod, enum annealc_emit_kind kind,
-                       const char *path, FILE *diag)
+                       const char *path, Diag *diag)
 {
 	char *msg = NULL;
 	switch (kind) {
@@ -61,89 +61,112 @@ static int emit_module(LLVMTargetMachineRef tm, LLVMModuleRef mod, enum annealc_
 		/* LLVM's C API takes a mutable file name. */
 		if (LLVMTargetMachineEmitToFile(tm, mod, (char *)path,
 		                                kind == ANNEALC_EMIT_OBJ ? LLVMObjectFile : LLVMAssemblyFile, &msg)) {
-			fprintf(diag, "annealc: %s: %s\n", path, msg);
+			diag_plain(diag, "%s: %s", path, msg);
 			LLVMDisposeMessage(msg);
-			return 2;
+			return -1;
 		}
 		return 0;
 	case ANNEALC_EMIT_LLVM:
 		if (LLVMPrintModuleToFile(mod, path, &msg)) {
-			fprintf(diag, "annealc: %s: %s\n", path, msg);
+			diag_plain(diag, "%s: %s", path, msg);
 			LLVMDisposeMessage(msg);
-			return 2;
+			return -1;
 		}
 		return 0;
 	case ANNEALC_EMIT_BC:
 		if (LLVMWriteBitcodeToFile(mod, path)) {
-			fprintf(diag, "annealc: %s: cannot write bitcode\n", path);
-			return 2;
+			diag_plain(diag, "%s: cannot write bitcode", path);
+			return -1;
 		}
 		return 0;
 	}
-	fprintf(diag, "annealc: unknown output kind %d\n", (int)kind);
-	return 2;
+	UNREACHABLE(); /* annealc_emit checked kind */
 }
 
-int annealc_emit(annealc_program *p, const annealc_options *o, enum annealc_emit_kind kind,
-                 const char *out_path, const char *header_path, FILE *diag)
+anneal_status annealc_emit(annealc_program *p, const annealc_options *o, enum annealc_emit_kind kind,
+                           const char *out_path, const char *header_path)
 {
-	if (!diag)
-		diag = stderr;
-	annealc_options dflt = { .opt_level = 2 };
+	if (!p)
+		return ANNEAL_ERR_INVALID;
+	Diag dg = { &p->src, NULL, p->errmsg, sizeof p->errmsg, 0, 0 }, *diag = &dg;
+	annealc_options dflt = ANNEALC_OPTIONS_INIT;
 	if (!o)
 		o = &dflt;
-	int level = o->opt_level < 0 ? 0 : o->opt_level > 3 ? 3 : o->opt_level;
-	int rc = 2;
-	cg_init();
+	if (!out_path) {
+		diag_plain(diag, "annealc_emit: out_path is NULL");
+		return ANNEAL_ERR_INVALID;
+	}
+	if ((unsigned)kind > ANNEALC_EMIT_BC) {
+		diag_plain(diag, "annealc_emit: unknown output kind %d", (int)kind);
+		return ANNEAL_ERR_INVALID;
+	}
+	anneal_status st = cg_check_options(o, 0, diag);
+	if (st != ANNEAL_OK)
+		return st;
+	int level = o->opt_level;
+	if (cg_init(diag))
+		return ANNEAL_ERR_UNSUPPORTED;
+	st = ANNEAL_ERR_IO;
 	LLVMTargetMachineRef tm = cg_target_machine(o->target, 0, level, 0, diag);
 	if (!tm)
-		return 2;
+		return ANNEAL_ERR_UNSUPPORTED;
 	const LSchedule **scheds = calloc((size_t)p->nschedule + 1, sizeof *scheds);
 	char *out_tmp = temp_name(out_path);
 	char *hdr_tmp = header_path ? temp_name(header_path) : NULL;
 	if (!scheds || !out_tmp || (header_path && !hdr_tmp)) {
-		fprintf(diag, "annealc: out of memory\n");
+		diag_plain(diag, "out of memory");
+		st = ANNEAL_ERR_NOMEM;
 		goto out_alloc;
 	}
 	for (int i = 0; i < p->nschedule; i++)
 		scheds[i] = &p->schedule[i];
 	LLVMContextRef ctx = LLVMContextCreate();
-	LLVMModuleRef mod = cg_module(ctx, p->src.path ? p->src.path : "anneal", scheds, NULL, p->nschedule, o);
-	if (cg_optimize(mod, tm, level, diag) || emit_module(tm, mod, kind, out_tmp, diag))
+	LLVMModuleRef mod = cg_module(ctx, p->src.path ? p->src.path : "anneal", scheds, NULL, p->nschedule, o, diag);
+	if (!mod) {
+		st = ANNEAL_ERR_NOMEM;
+		goto out_ctx;
+	}
+	if (cg_optimize(mod, tm, level, diag)) {
+		st = ANNEAL_ERR_INTERNAL;
+		goto out_tmp;
+	}
+	if (emit_module(tm, mod, kind, out_tmp, diag))
 		goto out_tmp;
 	if (hdr_tmp) {
 		FILE *h = fopen(hdr_tmp, "w");
 		if (!h) {
-			fprintf(diag, "annealc: %s: %s\n", header_path, strerror(errno));
+			diag_plain(diag, "%s: %s", header_path, strerror(errno));
 			goto out_tmp;
 		}
 		write_header(h, p, header_path);
 		if (ferror(h) | fclose(h)) {
-			fprintf(diag, "annealc: %s: write error\n", header_path);
+			diag_plain(diag, "%s: write error", header_path);
 			goto out_tmp;
 		}
 	}
 	if (rename(out_tmp, out_path)) {
-		fprintf(diag, "annealc: %s: %s\n", out_path, strerror(errno));
+		diag_plain(diag, "%s: %s", out_path, strerror(errno));
 		goto out_tmp;
 	}
 	if (hdr_tmp && rename(hdr_tmp, header_path)) {
-		fprintf(diag, "annealc: %s: %s\n", header_path, strerror(errno));
+		diag_plain(diag, "%s: %s", header_path, strerror(errno));
 		goto out_tmp;
 	}
-	rc = 0;
+	st = ANNEAL_OK;
+	p->errmsg[0] = '\0';
 out_tmp:
-	if (rc) {
+	if (st != ANNEAL_OK) {
 		unlink(out_tmp);
 		if (hdr_tmp)
 			unlink(hdr_tmp);
 	}
 	LLVMDisposeModule(mod);
+out_ctx:
 	LLVMContextDispose(ctx);
 out_alloc:
 	free(hdr_tmp);
 	free(out_tmp);
 	free(scheds);
 	LLVMDisposeTargetMachine(tm);
-	return rc;
+	return st;
 }

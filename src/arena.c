@@ -12,6 +12,7 @@ struct ArenaBlock {
 
 enum { ARENA_BLOCK = 64 * 1024 };
 
+/* The one place the library writes to stderr, and only for its own bugs. */
 _Noreturn void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -30,8 +31,11 @@ void *arena_alloc(Arena *a, size_t n)
 	if (!b || b->size - b->used < n) {
 		size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
 		b = malloc(sizeof *b + size);
-		if (!b)
-			die("out of memory (%zu bytes)", size);
+		if (!b) {
+			if (!a->oom)
+				die("out of memory outside a guarded library call");
+			longjmp(*a->oom, 1);
+		}
 		b->size = size;
 		b->used = 0;
 		b->next = a->head;

@@ -54,6 +54,9 @@ typedef struct Cg {
 
 	int ntable;
 	CgTable *table;
+
+	Arena scratch; /* the build's temporary arrays, freed with the builders */
+	jmp_buf oom;   /* scratch.oom: out of memory abandons the module */
 } Cg;
 
 /* What an Expr can read in the innermost phase: i64 values, converted to
@@ -94,23 +97,32 @@ void cg_defaults(Cg *g);
 
 /* cg_module.c */
 /* Process-wide set-up, once: native target, and glibc's libmvec as the vector
-   library when it can be loaded. Returns 1 when vector math is on. */
-int cg_init(void);
-/* Turns an LLVMErrorRef into a message on diag, consuming it; returns 2. */
-int cg_error(FILE *diag, LLVMErrorRef err, const char *what);
+   library when it can be loaded. 0, or -1 after an error on d. */
+int cg_init(Diag *d);
+/* Whether libmvec is LLVM's vector library (after cg_init). */
+int cg_vector_math(void);
+/* Turns an LLVMErrorRef into an error on d, consuming it; returns -1. */
+int cg_error(Diag *d, LLVMErrorRef err, const char *what);
+/* n zeroed elements of the current build's scratch arena. */
+void *cg_alloc(Cg *g, size_t n, size_t size);
 /* The three symbols of every schedule in one new module of ctx; symbol
-   names are sym[i] (NULL: the schedule's name). */
+   names are sym[i] (NULL: the schedule's name). NULL after an error on d
+   (out of memory). */
 LLVMModuleRef cg_module(LLVMContextRef ctx, const char *modname, const LSchedule *const *s,
-                        const char *const *sym, int n, const annealc_options *o);
+                        const char *const *sym, int n, const annealc_options *o, Diag *d);
 /* The JIT's split of one schedule: eval_mod holds NAME_eval, NAME_desc and
    a NAME_fill stub (cg_fill_stub's slot, ctx, resolve); fill_mod holds the
-   real fill as sym_fill_impl, compiled when first called. */
-void cg_module_split(LLVMContextRef ctx, const LSchedule *s, const char *sym, const annealc_options *o,
-                     uint64_t slot, uint64_t lazy_ctx, uint64_t resolve, LLVMModuleRef *eval_mod,
-                     LLVMModuleRef *fill_mod);
-LLVMTargetMachineRef cg_target_machine(const char *triple, int host_cpu, int opt_level, int jit,
-                                       FILE *diag);
-/* Verify, then optimise with the new pass manager. Returns 0 or 2. */
-int cg_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, FILE *diag);
+   real fill as sym_fill_impl, compiled when first called. 0, or -1 after
+   an error on d, with neither module made. */
+int cg_module_split(LLVMContextRef ctx, const LSchedule *s, const char *sym, const annealc_options *o,
+                    uint64_t slot, uint64_t lazy_ctx, uint64_t resolve, LLVMModuleRef *eval_mod,
+                    LLVMModuleRef *fill_mod, Diag *d);
+/* ANNEAL_OK, or the status of an error on d naming the bad field: an
+   opt_level outside 0..3, or (for the JIT) a target or prefix. */
+anneal_status cg_check_options(const annealc_options *o, int jit, Diag *d);
+/* NULL after an error on d. */
+LLVMTargetMachineRef cg_target_machine(const char *triple, int host_cpu, int opt_level, int jit, Diag *d);
+/* Verify, then optimise with the new pass manager. 0, or -1 after an error on d. */
+int cg_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, Diag *d);
 
 #endif

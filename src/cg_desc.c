@@ -17,32 +17,23 @@ static LLVMValueRef array_ptr(Cg *g, LLVMTypeRef elem, LLVMValueRef *v, unsigned
 	return LLVMConstPointerCast(cg_global_const(g, LLVMArrayType(elem, n), arr, name), g->ptr);
 }
 
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-	if (!p)
-		die("out of memory");
-	return p;
-}
-
 /* The values NAME_eval and NAME_fill read when params is NULL. */
 void cg_defaults(Cg *g)
 {
 	unsigned n = (unsigned)g->s->nparam;
-	LLVMValueRef *v = xcalloc(n, sizeof *v);
+	LLVMValueRef *v = cg_alloc(g, n, sizeof *v);
 	for (unsigned i = 0; i < n; i++)
 		v[i] = cg_f64(g, g->s->param[i].value);
 	g->defaults = cg_global_const(g, LLVMArrayType(g->f64, n), LLVMConstArray(g->f64, v, n), "defaults");
-	free(v);
 }
 
 static LLVMValueRef hooks(Cg *g)
 {
 	const LSchedule *s = g->s;
-	LLVMValueRef *h = xcalloc((size_t)s->nhook, sizeof *h);
+	LLVMValueRef *h = cg_alloc(g, (size_t)s->nhook, sizeof *h);
 	for (int i = 0; i < s->nhook; i++) {
 		const LHook *hk = &s->hook[i];
-		LLVMValueRef *a = xcalloc((size_t)hk->naction, sizeof *a);
+		LLVMValueRef *a = cg_alloc(g, (size_t)hk->naction, sizeof *a);
 		for (int j = 0; j < hk->naction; j++) {
 			LLVMValueRef f[] = { i32c(g, hk->action[j].kind), cg_cstr(g, hk->action[j].name) };
 			a[j] = LLVMConstNamedStruct(g->action, f, 2);
@@ -50,10 +41,8 @@ static LLVMValueRef hooks(Cg *g)
 		LLVMValueRef f[] = { i32c(g, hk->event), cg_i64(g, hk->arg), cg_cstr(g, hk->phase),
 			             i32c(g, hk->naction), array_ptr(g, g->action, a, (unsigned)hk->naction, "actions") };
 		h[i] = LLVMConstNamedStruct(g->hook, f, 5);
-		free(a);
 	}
 	LLVMValueRef p = array_ptr(g, g->hook, h, (unsigned)s->nhook, "hooks");
-	free(h);
 	return p;
 }
 
@@ -62,14 +51,13 @@ static LLVMValueRef hooks(Cg *g)
 LLVMValueRef cg_desc(Cg *g, LLVMValueRef eval, LLVMValueRef fill)
 {
 	const LSchedule *s = g->s;
-	LLVMValueRef *pv = xcalloc((size_t)s->nparam, sizeof *pv);
+	LLVMValueRef *pv = cg_alloc(g, (size_t)s->nparam, sizeof *pv);
 	for (int i = 0; i < s->nparam; i++) {
 		const LParam *p = &s->param[i];
 		LLVMValueRef f[] = { cg_cstr(g, p->name), cg_f64(g, p->value), i32c(g, p->structural) };
 		pv[i] = LLVMConstNamedStruct(g->param, f, 3);
 	}
 	LLVMValueRef params = array_ptr(g, g->param, pv, (unsigned)s->nparam, "params");
-	free(pv);
 
 	LLVMValueRef names[ANNEAL_MAX_CHANNELS];
 	uint32_t defined = 0;

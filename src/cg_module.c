@@ -11,6 +11,7 @@
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int vector_math;
+static int no_native; /* LLVM was built without this machine's target */
 
 /* -vector-library is a process-wide LLVM option read whenever a pass
    pipeline builds its TargetLibraryInfo, so it is set once, before any
@@ -25,8 +26,10 @@ static void init(void)
 	LLVMInitializeAllTargets();
 	LLVMInitializeAllTargetMCs();
 	LLVMInitializeAllAsmPrinters();
-	if (LLVMInitializeNativeTarget() || LLVMInitializeNativeAsmPrinter())
-		die("cg: LLVM has no native target");
+	if (LLVMInitializeNativeTarget() || LLVMInitializeNativeAsmPrinter()) {
+		no_native = 1;
+		return;
+	}
 	LLVMInitializeNativeAsmParser();
 	char *triple = LLVMGetDefaultTargetTriple();
 	int x86_64 = strncmp(triple, "x86_64", 6) == 0;
@@ -43,19 +46,32 @@ static void init(void)
 	}
 }
 
-int cg_init(void)
+int cg_init(Diag *d)
 {
 	pthread_once(&init_once, init);
+	if (no_native) {
+		diag_plain(d, "this LLVM has no target for the machine it runs on");
+		return -1;
+	}
+	return 0;
+}
+
+int cg_vector_math(void)
+{
 	return vector_math;
 }
 
-int cg_error(FILE *diag, LLVMErrorRef err, const char *what)
+int cg_error(Diag *d, LLVMErrorRef err, const char *what)
 {
 	char *msg = LLVMGetErrorMessage(err); /* consumes err */
-	if (diag)
-		fprintf(diag, "annealc: %s: %s\n", what, msg);
+	diag_plain(d, "%s: %s", what, msg);
 	LLVMDisposeErrorMessage(msg);
-	return 2;
+	return -1;
+}
+
+void *cg_alloc(Cg *g, size_t n, size_t size)
+{
+	return arena_alloc(&g->scratch, (n ? n : 1) * size);
 }
 
 /* One schedule's three symbols into g->mod. */
@@ -69,17 +85,24 @@ static void build_schedule(Cg *g)
 	LLVMValueRef eval = cg_eval_fn(g);
 	LLVMValueRef fill = cg_fill_fn(g, eval);
 	cg_desc(g, eval, fill);
-	free(g->table);
 	g->table = NULL;
 	g->pval = NULL;
 }
 
 LLVMModuleRef cg_module(LLVMContextRef ctx, const char *modname, const LSchedule *const *s,
-                        const char *const *sym, int n, const annealc_options *o)
+                        const char *const *sym, int n, const annealc_options *o, Diag *d)
 {
 	Cg g = { .ctx = ctx };
 	g.mod = LLVMModuleCreateWithNameInContext(modname, ctx);
 	g.b = LLVMCreateBuilderInContext(ctx);
+	g.scratch.oom = &g.oom;
+	if (setjmp(g.oom)) {
+		arena_free(&g.scratch);
+		LLVMDisposeBuilder(g.b);
+		LLVMDisposeModule(g.mod);
+		diag_plain(d, "out of memory");
+		return NULL;
+	}
 	g.bind = o && o->bind_params;
 	g.fill_by_eval = o && o->opt_level <= 0;
 	cg_types(&g);
@@ -88,26 +111,38 @@ LLVMModuleRef cg_module(LLVMContextRef ctx, const char *modname, const LSchedule
 		g.sym = sym && sym[i] ? sym[i] : s[i]->name;
 		build_schedule(&g);
 	}
+	arena_free(&g.scratch);
 	LLVMDisposeBuilder(g.b);
 	return g.mod; /* ownership passes to the caller */
 }
 
-void cg_module_split(LLVMContextRef ctx, const LSchedule *s, const char *sym, const annealc_options *o,
-                     uint64_t slot, uint64_t lazy_ctx, uint64_t resolve, LLVMModuleRef *eval_mod,
-                     LLVMModuleRef *fill_mod)
+int cg_module_split(LLVMContextRef ctx, const LSchedule *s, const char *sym, const annealc_options *o,
+                    uint64_t slot, uint64_t lazy_ctx, uint64_t resolve, LLVMModuleRef *eval_mod,
+                    LLVMModuleRef *fill_mod, Diag *d)
 {
 	LLVMValueRef pval[s->nparam + 1];
 	Cg g = { .ctx = ctx, .s = s, .sym = sym, .pval = pval };
 	g.b = LLVMCreateBuilderInContext(ctx);
+	g.mod = LLVMModuleCreateWithNameInContext(s->name, ctx);
+	/* volatile: read after a longjmp */
+	LLVMModuleRef volatile first = NULL;
+	g.scratch.oom = &g.oom;
+	if (setjmp(g.oom)) {
+		arena_free(&g.scratch);
+		LLVMDisposeBuilder(g.b);
+		LLVMDisposeModule(g.mod);
+		if (first)
+			LLVMDisposeModule(first);
+		diag_plain(d, "out of memory");
+		return -1;
+	}
 	g.bind = o && o->bind_params;
 	cg_types(&g);
 
-	g.mod = LLVMModuleCreateWithNameInContext(s->name, ctx);
 	cg_defaults(&g);
 	LLVMValueRef eval = cg_eval_fn(&g);
 	cg_desc(&g, eval, cg_fill_stub(&g, slot, lazy_ctx, resolve));
-	*eval_mod = g.mod; /* ownership passes to the caller */
-	free(g.table);
+	first = g.mod;
 
 	g.mod = LLVMModuleCreateWithNameInContext(s->name, ctx);
 	g.ntable = 0;
@@ -115,9 +150,28 @@ void cg_module_split(LLVMContextRef ctx, const LSchedule *s, const char *sym, co
 	g.fill_suffix = "_fill_impl";
 	cg_defaults(&g);
 	cg_fill_fn(&g, NULL);
-	*fill_mod = g.mod; /* ownership passes to the caller */
-	free(g.table);
+	*eval_mod = first; /* ownership of both passes to the caller */
+	*fill_mod = g.mod;
+	arena_free(&g.scratch);
 	LLVMDisposeBuilder(g.b);
+	return 0;
+}
+
+anneal_status cg_check_options(const annealc_options *o, int jit, Diag *d)
+{
+	if (o->opt_level < 0 || o->opt_level > 3) {
+		diag_plain(d, "annealc_options.opt_level = %d: expected 0 to 3", (int)o->opt_level);
+		return ANNEAL_ERR_INVALID;
+	}
+	if (o->bind_params != 0 && o->bind_params != 1) {
+		diag_plain(d, "annealc_options.bind_params = %d: expected 0 or 1", (int)o->bind_params);
+		return ANNEAL_ERR_INVALID;
+	}
+	if (jit && o->target) {
+		diag_plain(d, "annealc_options.target = '%s': the JIT compiles for the machine it runs on", o->target);
+		return ANNEAL_ERR_UNSUPPORTED;
+	}
+	return ANNEAL_OK;
 }
 
 static LLVMCodeGenOptLevel codegen_level(int opt_level)
@@ -137,16 +191,14 @@ static LLVMCodeGenOptLevel codegen_level(int opt_level)
    LLJIT's own target machine would: the JIT places sections anywhere in the
    address space, and absolute 64-bit relocations are the ones every JIT
    linker (RuntimeDyld, JITLink) resolves. */
-LLVMTargetMachineRef cg_target_machine(const char *triple, int host_cpu, int opt_level, int jit,
-                                       FILE *diag)
+LLVMTargetMachineRef cg_target_machine(const char *triple, int host_cpu, int opt_level, int jit, Diag *d)
 {
 	char *norm = triple ? LLVMNormalizeTargetTriple(triple) : LLVMGetDefaultTargetTriple();
 	LLVMTargetRef target;
 	char *err = NULL;
 	LLVMTargetMachineRef tm = NULL;
 	if (LLVMGetTargetFromTriple(norm, &target, &err)) {
-		if (diag)
-			fprintf(diag, "annealc: target %s: %s\n", norm, err);
+		diag_plain(d, "target %s: %s", norm, err);
 		LLVMDisposeMessage(err);
 		goto out_triple;
 	}
@@ -155,8 +207,8 @@ LLVMTargetMachineRef cg_target_machine(const char *triple, int host_cpu, int opt
 	tm = LLVMCreateTargetMachine(target, norm, cpu ? cpu : "generic", features ? features : "",
 	                             codegen_level(opt_level), jit ? LLVMRelocDefault : LLVMRelocPIC,
 	                             jit ? LLVMCodeModelJITDefault : LLVMCodeModelDefault);
-	if (!tm && diag)
-		fprintf(diag, "annealc: cannot create a target machine for %s\n", norm);
+	if (!tm)
+		diag_plain(d, "cannot create a target machine for %s", norm);
 	LLVMDisposeMessage(features);
 	LLVMDisposeMessage(cpu);
 out_triple:
@@ -164,7 +216,7 @@ out_triple:
 	return tm;
 }
 
-int cg_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, FILE *diag)
+int cg_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, Diag *d)
 {
 	char *triple = LLVMGetTargetMachineTriple(tm);
 	LLVMSetTarget(mod, triple);
@@ -181,10 +233,9 @@ int cg_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, FILE 
 
 	char *msg = NULL;
 	if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
-		if (diag)
-			fprintf(diag, "annealc: internal error: invalid module: %s\n", msg);
+		diag_plain(d, "internal error (a bug in annealc): invalid module: %s", msg);
 		LLVMDisposeMessage(msg);
-		return 2;
+		return -1;
 	}
 	LLVMDisposeMessage(msg);
 	if (opt_level <= 0)
@@ -206,6 +257,6 @@ int cg_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, FILE 
 	LLVMErrorRef err = LLVMRunPasses(mod, passes, tm, pbo);
 	LLVMDisposePassBuilderOptions(pbo);
 	if (err)
-		return cg_error(diag, err, "optimisation");
+		return cg_error(d, err, "optimisation");
 	return 0;
 }

@@ -26,13 +26,10 @@ static LLVMValueRef table_at(Cg *g, LLVMValueRef table, unsigned n, LLVMValueRef
 static LLVMValueRef const_array(Cg *g, const int64_t *v64, const double *vf, unsigned n, const char *name)
 {
 	LLVMTypeRef elem = v64 ? g->i64 : g->f64;
-	LLVMValueRef *c = calloc(n, sizeof *c);
-	if (!c)
-		die("out of memory");
+	LLVMValueRef *c = cg_alloc(g, n, sizeof *c);
 	for (unsigned i = 0; i < n; i++)
 		c[i] = v64 ? cg_i64(g, v64[i]) : cg_f64(g, vf[i]);
 	LLVMValueRef init = LLVMConstArray(elem, c, n);
-	free(c);
 	return cg_global_const(g, LLVMArrayType(elem, n), init, name);
 }
 
@@ -56,9 +53,7 @@ static CgTable *frac_tables(Cg *g, const Sched *r, CgTable *t)
 	unsigned n = (unsigned)r->ntable, ns = 1;
 	while (ns < n)
 		ns *= 2;
-	int64_t *start = malloc(((size_t)ns + 1) * sizeof *start);
-	if (!start)
-		die("out of memory");
+	int64_t *start = cg_alloc(g, (size_t)ns + 1, sizeof *start);
 	for (unsigned i = 0; i <= ns; i++)
 		start[i] = i < n ? r->cycle_start[i] : i == n && r->rq > 0 ? r->rp : INT64_MAX;
 	t->nsearch = ns;
@@ -67,7 +62,6 @@ static CgTable *frac_tables(Cg *g, const Sched *r, CgTable *t)
 	t->off = f64_array(g, r->cycle_off, n, "cycle_off");
 	t->T = f64_array(g, r->cycle_T, n, "cycle_T");
 	t->est = NULL;
-	free(start);
 	return t;
 }
 
@@ -145,19 +139,17 @@ static CgTable *tables(Cg *g, const Sched *r)
 	for (int i = 0; i < g->ntable; i++)
 		if (g->table[i].node == r)
 			return &g->table[i];
-	CgTable *t = realloc(g->table, (size_t)(g->ntable + 1) * sizeof *t);
-	if (!t)
-		die("out of memory");
+	CgTable *t = cg_alloc(g, (size_t)g->ntable + 1, sizeof *t);
+	if (g->ntable)
+		memcpy(t, g->table, (size_t)g->ntable * sizeof *t);
 	g->table = t;
 	t = &g->table[g->ntable++];
 	t->node = r;
 	if (r->frac)
 		return frac_tables(g, r, t);
 	int n = r->ntable;
-	int64_t *start = malloc(((size_t)n + 1) * sizeof *start);
+	int64_t *start = cg_alloc(g, (size_t)n + 1, sizeof *start);
 	int64_t est[65];
-	if (!start)
-		die("out of memory");
 	memcpy(start, r->cycle_start, (size_t)n * sizeof *start);
 	start[n] = INT64_MAX;
 	est[0] = 0;
@@ -168,7 +160,6 @@ static CgTable *tables(Cg *g, const Sched *r)
 	t->start = i64_array(g, start, (unsigned)n + 1, "cycle_start");
 	t->len = i64_array(g, r->cycle_len, (unsigned)n, "cycle_len");
 	t->est = i64_array(g, est, 65, "cycle_est");
-	free(start);
 	return t;
 }
 
@@ -236,9 +227,7 @@ static void phase_tree(Cg *g, const Sched *n, LLVMValueRef s, int lo, int hi, LL
 
 static LLVMBasicBlockRef *phase_blocks(Cg *g, const Sched *n, LLVMValueRef s)
 {
-	LLVMBasicBlockRef *to = calloc((size_t)n->nphase, sizeof *to);
-	if (!to)
-		die("out of memory");
+	LLVMBasicBlockRef *to = cg_alloc(g, (size_t)n->nphase, sizeof *to);
 	for (int i = 0; i < n->nphase; i++)
 		to[i] = block(g, "phase");
 	phase_tree(g, n, s, 0, n->nphase, to);
@@ -296,7 +285,6 @@ static void eval_node(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf, LL
 			eval_node(g, ph->body, local, sf, phase_len(g, ph, L), phase_lenf(g, ph, Lf), cycle, step, 0);
 			LLVMBuildBr(g->b, done);
 		}
-		free(to);
 		LLVMPositionBuilderAtEnd(g->b, done);
 		return;
 	}
@@ -521,7 +509,6 @@ static void fill_node(Cg *g, const Sched *n, LLVMValueRef s0, LLVMValueRef sf, L
 			LLVMValueRef local = LLVMBuildSub(g->b, s, cg_i64(g, ph->start), "local");
 			seg_run(g, &q, ph->body, local, sf, len, phase_len(g, ph, L), phase_lenf(g, ph, Lf), step0, out, cycle);
 		}
-		free(to);
 		break;
 	}
 	case SC_RESTARTS: {

@@ -20,6 +20,14 @@ typedef struct CliParams {
 	double value[64];
 } CliParams;
 
+/* Diagnostics to stderr as annealc has always printed them: a message
+   with no place in a file gets the "annealc: " prefix. */
+extern const annealc_sink cli_sink;
+/* The exit code for a library status. */
+int cli_exit_code(anneal_status st);
+/* "annealc: error: MESSAGE" on stderr; returns EXIT_USAGE. */
+int cli_lib_error(const char *message);
+
 int cli_add_param(CliParams *ps, const char *arg);
 /* Loads path, finds the schedule (NULL: the first) and applies params;
    on failure prints why and returns NULL with *status set. */
@@ -29,6 +37,8 @@ int cli_parse_count(const char *s, int64_t *out);
 /* --range A:B as first = A, count = B - A; 0 when malformed or B < A. */
 int cli_parse_range(const char *s, int64_t *first, int64_t *count);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A JIT and p's schedule `index` compiled at opt_level; NULL after a message. */
+const anneal_desc *cli_compile_jit(annealc_program *p, int index, int opt_level, annealc_jit **jit);
 
 int cli_eval(int argc, char **argv);
 int cli_compile(int argc, char **argv);

@@ -512,9 +512,8 @@ int cli_analyze(int argc, char **argv)
 	annealc_program *p = cli_load(argv[optind], schedule, &ps, &index, &status);
 	if (!p)
 		return status;
-	annealc_jit *jit = annealc_jit_new(stderr);
-	annealc_options jo = { .opt_level = 2 };
-	const anneal_desc *d = jit ? annealc_jit_compile(jit, p, index, &jo, stderr) : NULL;
+	annealc_jit *jit = NULL;
+	const anneal_desc *d = cli_compile_jit(p, index, 2, &jit);
 	if (!d) {
 		annealc_jit_free(jit);
 		annealc_free(p);

@@ -31,7 +31,7 @@ int cli_compile(int argc, char **argv)
 	static const char *const kinds[] = { [ANNEALC_EMIT_OBJ] = "obj", [ANNEALC_EMIT_ASM] = "asm",
 		                             [ANNEALC_EMIT_LLVM] = "llvm", [ANNEALC_EMIT_BC] = "bc" };
 	const char *out = NULL, *header = NULL, *schedule = NULL;
-	annealc_options o = { .opt_level = 2 };
+	annealc_options o = ANNEALC_OPTIONS_INIT;
 	enum annealc_emit_kind kind = ANNEALC_EMIT_OBJ;
 	CliParams ps = { 0 };
 	int c;
@@ -75,7 +75,9 @@ int cli_compile(int argc, char **argv)
 	annealc_program *p = cli_load(argv[optind], schedule, &ps, &index, &status);
 	if (!p)
 		return status;
-	int rc = annealc_emit(p, &o, kind, out, header, stderr);
+	anneal_status st = annealc_emit(p, &o, kind, out, header);
+	if (st != ANNEAL_OK)
+		cli_lib_error(annealc_errmsg(p));
 	annealc_free(p);
-	return rc == 0 ? EXIT_OK : EXIT_USAGE;
+	return st == ANNEAL_OK ? EXIT_OK : EXIT_USAGE;
 }

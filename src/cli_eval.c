@@ -131,9 +131,7 @@ int cli_eval(int argc, char **argv)
 	annealc_jit *jit = NULL;
 	const anneal_desc *d = annealc_describe(p, index);
 	if (!interp) {
-		annealc_options o = { .opt_level = opt_level };
-		jit = annealc_jit_new(stderr);
-		d = jit ? annealc_jit_compile(jit, p, index, &o, stderr) : NULL;
+		d = cli_compile_jit(p, index, opt_level, &jit);
 		if (!d) {
 			annealc_jit_free(jit);
 			annealc_free(p);
@@ -163,8 +161,7 @@ int cli_eval(int argc, char **argv)
 	}
 	if (json)
 		fputs("\n]\n", stdout);
-	if (jit)
-		annealc_jit_free(jit);
+	annealc_jit_free(jit);
 	annealc_free(p);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "annealc eval: error: writing the output failed\n");

@@ -23,6 +23,40 @@ static const char usage[] =
 	"Run 'annealc COMMAND --help' for a command's options.\n"
 	"Exit status: 0 success, 1 errors in a schedule file, 2 usage or system error.\n";
 
+static void print_diagnostic(void *user, const annealc_diagnostic *d)
+{
+	fprintf(stderr, "%s%s", d->line == 0 ? "annealc: " : "", d->text);
+}
+
+const annealc_sink cli_sink = { NULL, print_diagnostic, NULL };
+
+int cli_exit_code(anneal_status st)
+{
+	switch (st) {
+	case ANNEAL_OK: return EXIT_OK;
+	case ANNEAL_ERR_INPUT: return EXIT_DIAGNOSTICS;
+	default: return EXIT_USAGE;
+	}
+}
+
+int cli_lib_error(const char *message)
+{
+	fprintf(stderr, "annealc: error: %s\n", message);
+	return EXIT_USAGE;
+}
+
+const anneal_desc *cli_compile_jit(annealc_program *p, int index, int opt_level, annealc_jit **jit)
+{
+	const anneal_desc *d = NULL;
+	if (annealc_jit_new(&cli_sink, jit) != ANNEAL_OK)
+		return NULL;
+	annealc_options o = ANNEALC_OPTIONS_INIT;
+	o.opt_level = opt_level;
+	if (annealc_jit_compile(*jit, p, index, &o, &d) != ANNEAL_OK)
+		cli_lib_error(annealc_jit_errmsg(*jit));
+	return d;
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
@@ -85,7 +119,8 @@ int cli_add_param(CliParams *ps, const char *arg)
 
 annealc_program *cli_load(const char *path, const char *schedule, const CliParams *ps, int *index, int *status)
 {
-	annealc_program *p = annealc_load_file(path, stderr, status);
+	annealc_program *p;
+	*status = cli_exit_code(annealc_load_file(path, &cli_sink, &p));
 	if (!p)
 		return NULL;
 	*index = annealc_schedule_find(p, schedule);
@@ -96,11 +131,11 @@ annealc_program *cli_load(const char *path, const char *schedule, const CliParam
 		return NULL;
 	}
 	for (int i = 0; ps && i < ps->n; i++) {
-		int rc = annealc_set_param(p, *index, ps->name[i], ps->value[i], stderr);
-		if (rc != 0) {
+		anneal_status st = annealc_set_param(p, *index, ps->name[i], ps->value[i], &cli_sink);
+		if (st != ANNEAL_OK) {
 			/* An unknown name is a usage error; a value that breaks
 			   the schedule is reported as diagnostics in the file. */
-			*status = rc == -2 ? EXIT_USAGE : EXIT_DIAGNOSTICS;
+			*status = cli_exit_code(st);
 			annealc_free(p);
 			return NULL;
 		}
@@ -123,8 +158,8 @@ static int cli_check(int argc, char **argv)
 		return cli_usage_error("check", "no input file");
 	int worst = EXIT_OK;
 	for (int i = 1; i < argc; i++) {
-		int status;
-		annealc_program *p = annealc_load_file(argv[i], stderr, &status);
+		annealc_program *p;
+		int status = cli_exit_code(annealc_load_file(argv[i], &cli_sink, &p));
 		annealc_free(p);
 		if (status > worst)
 			worst = status;

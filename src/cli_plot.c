@@ -256,9 +256,10 @@ static int load(annealc_jit *jit, const char *path, const char *schedule, const 
 	l->p = cli_load(path, schedule, ps, &l->index, &status);
 	if (!l->p)
 		return status;
-	annealc_options o = { .opt_level = 2 };
-	l->d = annealc_jit_compile(jit, l->p, l->index, &o, stderr);
-	return l->d ? EXIT_OK : EXIT_USAGE;
+	annealc_options o = ANNEALC_OPTIONS_INIT;
+	if (annealc_jit_compile(jit, l->p, l->index, &o, &l->d) != ANNEAL_OK)
+		return cli_lib_error(annealc_jit_errmsg(jit));
+	return EXIT_OK;
 }
 
 int cli_plot(int argc, char **argv)
@@ -315,8 +316,8 @@ int cli_plot(int argc, char **argv)
 	Loaded ours = { 0 }, other = { 0 };
 	Plot pl = { 0 };
 	char params[512] = "", other_label[256] = "";
-	annealc_jit *jit = annealc_jit_new(stderr);
-	if (!jit)
+	annealc_jit *jit;
+	if (annealc_jit_new(&cli_sink, &jit) != ANNEAL_OK)
 		return EXIT_USAGE;
 	if ((rc = load(jit, argv[optind], schedule, &ps, &ours)) != EXIT_OK)
 		goto done;

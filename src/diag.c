@@ -1,7 +1,10 @@
-/* diag.c: diagnostics in one format -- path:line:col: severity: message, the line, a caret. */
+/* diag.c: diagnostics in one format -- path:line:col: severity: message, the line, a caret -- to the caller's sink. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "annealc_int.h"
+
+static const char *const severity_name[] = { "error", "warning", "note" };
 
 /* The text of line `line` (1-based) and its length, or NULL past the end. */
 static const char *line_text(const Src *src, int line, int *len)
@@ -18,45 +21,83 @@ static const char *line_text(const Src *src, int line, int *len)
 	return p;
 }
 
-static void report(Diag *d, Loc loc, const char *severity, const char *fmt, va_list ap)
+/* The rendered text: the header line, then the source line and a caret
+   when there is a place. NULL when memory ran out. */
+static char *render(const Diag *d, Loc loc, int severity, const char *message, size_t *size)
 {
-	fprintf(d->out, "%s:%d:%d: %s: ", d->src->path, loc.line, loc.col, severity);
-	vfprintf(d->out, fmt, ap);
-	fputc('\n', d->out);
+	char *text = NULL;
+	FILE *f = open_memstream(&text, size);
+	if (!f)
+		return NULL;
+	if (loc.line > 0)
+		fprintf(f, "%s:%d:%d: ", d->src->path, loc.line, loc.col);
+	fprintf(f, "%s: %s\n", severity_name[severity], message);
 	int len;
-	const char *text = line_text(d->src, loc.line, &len);
-	if (!text)
+	const char *line = loc.line > 0 && d->src->text ? line_text(d->src, loc.line, &len) : NULL;
+	if (line) {
+		fprintf(f, "%5d | %.*s\n      | ", loc.line, len, line);
+		/* Tabs stay tabs so the caret lines up under the source in a terminal. */
+		for (int i = 0; i < loc.col - 1 && i < len; i++)
+			fputc(line[i] == '\t' ? '\t' : ' ', f);
+		fputs("^\n", f);
+	}
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static void report(Diag *d, Loc loc, int severity, const char *fmt, va_list ap)
+{
+	char message[1024];
+	vsnprintf(message, sizeof message, fmt, ap);
+	if (severity == ANNEALC_ERROR) {
+		if (d->nerror++ == 0 && d->msg) {
+			if (loc.line > 0)
+				snprintf(d->msg, d->msgsize, "%s:%d:%d: %s", d->src->path, loc.line, loc.col, message);
+			else
+				snprintf(d->msg, d->msgsize, "%s", message);
+		}
+	} else if (severity == ANNEALC_WARNING) {
+		d->nwarning++;
+	}
+	const annealc_sink *sink = d->sink;
+	if (!sink || (!sink->file && !sink->fn))
 		return;
-	fprintf(d->out, "%5d | %.*s\n      | ", loc.line, len, text);
-	/* Tabs stay tabs so the caret lines up under the source in a terminal. */
-	for (int i = 0; i < loc.col - 1 && i < len; i++)
-		fputc(text[i] == '\t' ? '\t' : ' ', d->out);
-	fputs("^\n", d->out);
+	size_t size;
+	char *text = render(d, loc, severity, message, &size);
+	/* Out of memory while rendering: the message alone still goes out. */
+	annealc_diagnostic dg = { d->src ? d->src->path : NULL, loc.line > 0 ? loc.line : 0,
+		                  loc.line > 0 ? loc.col : 0, severity, message, text ? text : message };
+	if (sink->file)
+		fputs(dg.text, sink->file);
+	if (sink->fn)
+		sink->fn(sink->user, &dg);
+	free(text);
 }
 
 void diag_error(Diag *d, Loc loc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	report(d, loc, "error", fmt, ap);
+	report(d, loc, ANNEALC_ERROR, fmt, ap);
 	va_end(ap);
-	d->nerror++;
 }
 
 void diag_warning(Diag *d, Loc loc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	report(d, loc, "warning", fmt, ap);
+	report(d, loc, ANNEALC_WARNING, fmt, ap);
 	va_end(ap);
-	d->nwarning++;
 }
 
 void diag_note(Diag *d, Loc loc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	report(d, loc, "note", fmt, ap);
+	report(d, loc, ANNEALC_NOTE, fmt, ap);
 	va_end(ap);
 }
 
@@ -64,9 +105,6 @@ void diag_plain(Diag *d, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("annealc: error: ", d->out);
-	vfprintf(d->out, fmt, ap);
-	fputc('\n', d->out);
+	report(d, (Loc){ 0, 0 }, ANNEALC_ERROR, fmt, ap);
 	va_end(ap);
-	d->nerror++;
 }

@@ -35,21 +35,34 @@ struct annealc_jit {
 	JitEntry *cache;                /* open addressing, power-of-two capacity */
 	size_t ncache, cap;
 	unsigned serial;                /* makes every compilation's symbols unique in the JITDylib */
+	char errmsg[ERRMSG_SIZE];       /* annealc_jit_errmsg */
 };
 
-annealc_jit *annealc_jit_new(FILE *diag)
+/* Where a JIT call reports: the JIT's message. */
+static Diag jit_diag(annealc_jit *j)
 {
-	cg_init();
+	return (Diag){ NULL, NULL, j->errmsg, sizeof j->errmsg, 0, 0 };
+}
+
+anneal_status annealc_jit_new(const annealc_sink *sink, annealc_jit **out)
+{
+	Diag d = { NULL, sink, NULL, 0, 0, 0 };
+	if (!out) {
+		diag_plain(&d, "annealc_jit_new: out is NULL");
+		return ANNEAL_ERR_INVALID;
+	}
+	*out = NULL;
+	if (cg_init(&d))
+		return ANNEAL_ERR_UNSUPPORTED;
 	annealc_jit *j = calloc(1, sizeof *j);
 	if (!j) {
-		if (diag)
-			fprintf(diag, "annealc: out of memory\n");
-		return NULL;
+		diag_plain(&d, "out of memory");
+		return ANNEAL_ERR_NOMEM;
 	}
 	/* LLVMOrcCreateLLJIT takes the builder, whatever it returns. */
 	LLVMErrorRef err = LLVMOrcCreateLLJIT(&j->lljit, LLVMOrcCreateLLJITBuilder());
 	if (err) {
-		cg_error(diag, err, "cannot create the JIT");
+		cg_error(&d, err, "cannot create the JIT");
 		goto fail_jit;
 	}
 	/* libm's scalar math, and libmvec's vector variants (cg_init loaded it
@@ -58,21 +71,27 @@ annealc_jit *annealc_jit_new(FILE *diag)
 	err = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(&gen, LLVMOrcLLJITGetGlobalPrefix(j->lljit), NULL,
 	                                                           NULL);
 	if (err) {
-		cg_error(diag, err, "cannot search the process for symbols");
+		cg_error(&d, err, "cannot search the process for symbols");
 		goto fail_gen;
 	}
 	LLVMOrcJITDylibAddGenerator(LLVMOrcLLJITGetMainJITDylib(j->lljit), gen); /* the JITDylib owns gen */
 	j->ctx = LLVMContextCreate();
 	pthread_mutex_init(&j->lock, NULL);
-	return j;
+	*out = j;
+	return ANNEAL_OK;
 
 fail_gen:
 	err = LLVMOrcDisposeLLJIT(j->lljit);
 	if (err)
-		cg_error(diag, err, "disposing the JIT");
+		cg_error(&d, err, "disposing the JIT");
 fail_jit:
 	free(j);
-	return NULL;
+	return ANNEAL_ERR_INTERNAL;
+}
+
+const char *annealc_jit_errmsg(const annealc_jit *j)
+{
+	return j ? j->errmsg : "";
 }
 
 void annealc_jit_free(annealc_jit *j)
@@ -91,9 +110,10 @@ void annealc_jit_free(annealc_jit *j)
 		if (j->tm[i])
 			LLVMDisposeTargetMachine(j->tm[i]);
 	/* The JIT's memory (and every descriptor it returned) goes with it. */
+	/* Nobody is left to tell of a failure here. */
 	LLVMErrorRef err = LLVMOrcDisposeLLJIT(j->lljit);
 	if (err)
-		cg_error(stderr, err, "disposing the JIT");
+		LLVMConsumeError(err);
 	LLVMContextDispose(j->ctx);
 	pthread_mutex_destroy(&j->lock);
 	free(j);
@@ -210,7 +230,7 @@ static int cache_put(annealc_jit *j, uint64_t key, const anneal_desc *desc)
 	return 0;
 }
 
-static LLVMTargetMachineRef target_machine(annealc_jit *j, int level, FILE *diag)
+static LLVMTargetMachineRef target_machine(annealc_jit *j, int level, Diag *diag)
 {
 	if (!j->tm[level])
 		j->tm[level] = cg_target_machine(NULL, 1, level, 1, diag);
@@ -219,25 +239,24 @@ static LLVMTargetMachineRef target_machine(annealc_jit *j, int level, FILE *diag
 
 /* Verify, optimise, emit an object in memory and hand it to the JIT; the
    object is linked at the first lookup of one of its symbols. */
-static int add_module(annealc_jit *j, LLVMModuleRef mod, int level, FILE *diag)
+static int add_module(annealc_jit *j, LLVMModuleRef mod, int level, Diag *diag)
 {
 	LLVMTargetMachineRef tm = target_machine(j, level, diag);
 	if (!tm || cg_optimize(mod, tm, level, diag))
-		return 2;
+		return -1;
 	char *msg = NULL;
 	LLVMMemoryBufferRef obj;
 	if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, &obj)) {
-		if (diag)
-			fprintf(diag, "annealc: code generation: %s\n", msg);
+		diag_plain(diag, "code generation: %s", msg);
 		LLVMDisposeMessage(msg);
-		return 2;
+		return -1;
 	}
 	/* The JIT owns obj from here, whether adding it succeeds or not. */
 	LLVMErrorRef err = LLVMOrcLLJITAddObjectFile(j->lljit, LLVMOrcLLJITGetMainJITDylib(j->lljit), obj);
 	return err ? cg_error(diag, err, "adding the object to the JIT") : 0;
 }
 
-static void *lookup(annealc_jit *j, const char *name, FILE *diag)
+static void *lookup(annealc_jit *j, const char *name, Diag *diag)
 {
 	LLVMOrcExecutorAddress addr = 0;
 	LLVMErrorRef err = LLVMOrcLLJITLookup(j->lljit, &addr, name);
@@ -250,7 +269,7 @@ static void *lookup(annealc_jit *j, const char *name, FILE *diag)
 
 /* Called by a NAME_fill stub until the real fill exists: compile it (once,
    under the lock), publish it for the stub, run it. If it cannot be
-   compiled the range is NaN and the reason went to stderr. */
+   compiled the range is NaN and the reason is the JIT's message. */
 static void lazy_fill(LazyFill *lf, int64_t first, int64_t count, const double *params, int32_t channel,
                       double *out)
 {
@@ -258,8 +277,9 @@ static void lazy_fill(LazyFill *lf, int64_t first, int64_t count, const double *
 	pthread_mutex_lock(&j->lock);
 	if (!lf->fn && !lf->failed) {
 		anneal_fill_fn fn = NULL;
-		if (add_module(j, lf->mod, lf->level, stderr) == 0)
-			fn = (anneal_fill_fn)lookup(j, lf->impl, stderr);
+		Diag d = jit_diag(j);
+		if (add_module(j, lf->mod, lf->level, &d) == 0)
+			fn = (anneal_fill_fn)lookup(j, lf->impl, &d);
 		LLVMDisposeModule(lf->mod);
 		lf->mod = NULL;
 		lf->failed = !fn;
@@ -276,7 +296,7 @@ static void lazy_fill(LazyFill *lf, int64_t first, int64_t count, const double *
 }
 
 static const anneal_desc *compile(annealc_jit *j, const LSchedule *s, const annealc_options *o, int level,
-                                  FILE *diag)
+                                  Diag *diag)
 {
 	char sym[strlen(s->name) + 32], name[strlen(s->name) + 48];
 	snprintf(sym, sizeof sym, "%s__jit%u", s->name, j->serial++);
@@ -286,20 +306,25 @@ static const anneal_desc *compile(annealc_jit *j, const LSchedule *s, const anne
 	if (level == 0) {
 		/* NAME_fill is a loop over NAME_eval at -O0: nothing to defer. */
 		const char *syms[1] = { sym };
-		mod = cg_module(j->ctx, s->name, &s, syms, 1, o);
+		mod = cg_module(j->ctx, s->name, &s, syms, 1, o, diag);
+		if (!mod)
+			return NULL;
 	} else {
 		lf = calloc(1, sizeof *lf);
 		if (!lf || !(lf->impl = malloc(sizeof name))) {
 			free(lf);
-			if (diag)
-				fprintf(diag, "annealc: out of memory\n");
+			diag_plain(diag, "out of memory");
 			return NULL;
 		}
 		snprintf(lf->impl, sizeof name, "%s_fill_impl", sym);
 		lf->jit = j;
 		lf->level = level;
-		cg_module_split(j->ctx, s, sym, o, (uint64_t)(uintptr_t)&lf->fn, (uint64_t)(uintptr_t)lf,
-		                (uint64_t)(uintptr_t)lazy_fill, &mod, &fill_mod);
+		if (cg_module_split(j->ctx, s, sym, o, (uint64_t)(uintptr_t)&lf->fn, (uint64_t)(uintptr_t)lf,
+		                    (uint64_t)(uintptr_t)lazy_fill, &mod, &fill_mod, diag)) {
+			free(lf->impl);
+			free(lf);
+			return NULL;
+		}
 		lf->mod = fill_mod; /* lf owns it now */
 		lf->next = j->lazy;
 		j->lazy = lf;
@@ -309,31 +334,54 @@ static const anneal_desc *compile(annealc_jit *j, const LSchedule *s, const anne
 	return rc ? NULL : lookup(j, name, diag);
 }
 
-const anneal_desc *annealc_jit_compile(annealc_jit *j, annealc_program *p, int schedule,
-                                       const annealc_options *o, FILE *diag)
+anneal_status annealc_jit_compile(annealc_jit *j, annealc_program *p, int schedule, const annealc_options *o,
+                                  const anneal_desc **out)
 {
-	if (!j || !p || schedule < 0 || schedule >= p->nschedule) {
-		if (diag)
-			fprintf(diag, "annealc: no schedule %d to compile\n", schedule);
-		return NULL;
-	}
-	annealc_options dflt = { .opt_level = 2 };
+	if (!j)
+		return ANNEAL_ERR_INVALID;
+	pthread_mutex_lock(&j->lock);
+	Diag d = jit_diag(j);
+	anneal_status st = ANNEAL_ERR_INVALID;
+	if (out)
+		*out = NULL;
+	annealc_options dflt = ANNEALC_OPTIONS_INIT;
 	if (!o)
 		o = &dflt;
-	int level = o->opt_level < 0 ? 0 : o->opt_level > 3 ? 3 : o->opt_level;
-	const LSchedule *s = &p->schedule[schedule];
-	uint64_t key = cache_key(s, level, o->bind_params != 0);
-	pthread_mutex_lock(&j->lock);
-	JitEntry *hit = cache_slot(j, key);
-	const anneal_desc *desc = hit && hit->key == key ? hit->desc : NULL;
-	if (!desc) {
-		desc = compile(j, s, o, level, diag);
-		if (desc && cache_put(j, key, desc)) {
-			if (diag)
-				fprintf(diag, "annealc: out of memory\n");
-			desc = NULL;
+	if (!out)
+		diag_plain(&d, "annealc_jit_compile: out is NULL");
+	else if (!p)
+		diag_plain(&d, "annealc_jit_compile: the program is NULL");
+	else if (schedule < 0 || schedule >= p->nschedule)
+		diag_plain(&d, "annealc_jit_compile: no schedule %d (the program has %d)", schedule, p->nschedule);
+	else if (cg_check_options(o, 1, &d) == 0) {
+		const LSchedule *s = &p->schedule[schedule];
+		uint64_t key = cache_key(s, o->opt_level, o->bind_params != 0);
+		JitEntry *hit = cache_slot(j, key);
+		const anneal_desc *desc = hit && hit->key == key ? hit->desc : NULL;
+		st = ANNEAL_ERR_INTERNAL;
+		if (!desc) {
+			desc = compile(j, s, o, o->opt_level, &d);
+			if (desc && cache_put(j, key, desc)) {
+				diag_plain(&d, "out of memory");
+				st = ANNEAL_ERR_NOMEM;
+				desc = NULL;
+			}
+		}
+		if (desc) {
+			*out = desc;
+			j->errmsg[0] = '\0';
+			st = ANNEAL_OK;
 		}
 	}
 	pthread_mutex_unlock(&j->lock);
-	return desc;
+	return st;
+}
+
+anneal_status annealc_jit_release(annealc_jit *j, const anneal_desc *desc)
+{
+	if (!j)
+		return ANNEAL_ERR_INVALID;
+	Diag d = jit_diag(j);
+	diag_plain(&d, "annealc_jit_release: not implemented yet");
+	return ANNEAL_ERR_UNSUPPORTED;
 }

@@ -1,16 +1,44 @@
 /* program.c: the public face of the front end -- load, check, look up, override params, interpret. */
 #include <errno.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "annealc_int.h"
+#include "config.h"
 
 enum { MAX_FILE_BYTES = 16 << 20 }; /* a schedule is a few lines; this is a guard, not a budget */
 
-/* Parses and checks prog->src into prog; the number of errors. */
-static int build(annealc_program *prog, FILE *diag)
+const char *annealc_version(void)
 {
-	Diag d = { &prog->src, diag, 0, 0 };
+	return PACKAGE_VERSION;
+}
+
+/* A message for p's errmsg, also sent to sink as a diagnostic with no place. */
+static anneal_status fail(annealc_program *p, const annealc_sink *sink, anneal_status st, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static anneal_status fail(annealc_program *p, const annealc_sink *sink, anneal_status st, const char *fmt, ...)
+{
+	char message[ERRMSG_SIZE];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof message, fmt, ap);
+	va_end(ap);
+	Diag d = { p ? &p->src : NULL, sink, p ? p->errmsg : NULL, sizeof p->errmsg, 0, 0 };
+	diag_plain(&d, "%s", message);
+	return st;
+}
+
+static void succeed(annealc_program *p)
+{
+	p->errmsg[0] = '\0';
+}
+
+/* Parses and checks prog->src into prog; the number of errors. */
+static int build(annealc_program *prog, const annealc_sink *sink)
+{
+	Diag d = { &prog->src, sink, prog->errmsg, sizeof prog->errmsg, 0, 0 };
 	if (!prog->ast)
 		prog->ast = parse_file(&prog->arena, &d);
 	if (!prog->ast)
@@ -18,49 +46,66 @@ static int build(annealc_program *prog, FILE *diag)
 	return check_program(prog, prog->ast, &d);
 }
 
-annealc_program *annealc_load_buffer(const char *path, const char *text, size_t len, FILE *diag, int *status)
+anneal_status annealc_load_buffer(const char *path, const char *text, size_t len, const annealc_sink *sink,
+                                  annealc_program **out)
 {
+	if (!out)
+		return fail(NULL, sink, ANNEAL_ERR_INVALID, "annealc_load_buffer: out is NULL");
+	*out = NULL;
+	if (!text && len > 0)
+		return fail(NULL, sink, ANNEAL_ERR_INVALID, "annealc_load_buffer: text is NULL");
+	if (len > MAX_FILE_BYTES) {
+		Src src = { path ? path : "<buffer>", NULL, 0 }; /* no text: the message shows no line */
+		Diag d = { &src, sink, NULL, 0, 0, 0 };
+		diag_error(&d, (Loc){ 1, 1 }, "file is larger than %d bytes", MAX_FILE_BYTES);
+		return ANNEAL_ERR_INPUT;
+	}
 	annealc_program *prog = calloc(1, sizeof *prog);
 	if (!prog)
-		die("out of memory");
-	prog->src.path = arena_strdup(&prog->arena, path);
-	prog->src.text = arena_strndup(&prog->arena, text, len);
-	prog->src.len = len;
-	if (build(prog, diag) != 0) {
-		annealc_free(prog);
-		*status = 1;
-		return NULL;
+		return fail(NULL, sink, ANNEAL_ERR_NOMEM, "out of memory");
+	/* volatile: read after a longjmp from the arena */
+	annealc_program *volatile guarded = prog;
+	jmp_buf oom;
+	if (setjmp(oom)) {
+		annealc_free(guarded);
+		return fail(NULL, sink, ANNEAL_ERR_NOMEM, "out of memory");
 	}
-	*status = 0;
-	return prog;
+	prog->arena.oom = &oom;
+	prog->src.path = arena_strdup(&prog->arena, path ? path : "<buffer>");
+	prog->src.text = arena_strndup(&prog->arena, text ? text : "", len);
+	prog->src.len = len;
+	int errors = build(prog, sink);
+	prog->arena.oom = NULL;
+	if (errors != 0) {
+		annealc_free(prog);
+		return ANNEAL_ERR_INPUT;
+	}
+	*out = prog;
+	return ANNEAL_OK;
 }
 
-annealc_program *annealc_load_file(const char *path, FILE *diag, int *status)
+anneal_status annealc_load_file(const char *path, const annealc_sink *sink, annealc_program **out)
 {
+	if (!out)
+		return fail(NULL, sink, ANNEAL_ERR_INVALID, "annealc_load_file: out is NULL");
+	*out = NULL;
+	if (!path)
+		return fail(NULL, sink, ANNEAL_ERR_INVALID, "annealc_load_file: path is NULL");
 	FILE *f = fopen(path, "rb");
-	if (!f) {
-		fprintf(diag, "annealc: error: cannot read '%s': %s\n", path, strerror(errno));
-		*status = 2;
-		return NULL;
-	}
+	if (!f)
+		return fail(NULL, sink, ANNEAL_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
 	char *buf = malloc(MAX_FILE_BYTES + 1);
-	if (!buf)
-		die("out of memory");
+	if (!buf) {
+		fclose(f);
+		return fail(NULL, sink, ANNEAL_ERR_NOMEM, "out of memory");
+	}
 	size_t len = fread(buf, 1, MAX_FILE_BYTES + 1, f);
 	int err = ferror(f);
 	fclose(f);
-	annealc_program *prog = NULL;
-	if (err) {
-		fprintf(diag, "annealc: error: cannot read '%s': %s\n", path, strerror(EIO));
-		*status = 2;
-	} else if (len > MAX_FILE_BYTES) {
-		fprintf(diag, "%s:1:1: error: file is larger than %d bytes\n", path, MAX_FILE_BYTES);
-		*status = 1;
-	} else {
-		prog = annealc_load_buffer(path, buf, len, diag, status);
-	}
+	anneal_status st = err ? fail(NULL, sink, ANNEAL_ERR_IO, "cannot read '%s': %s", path, strerror(EIO))
+	                       : annealc_load_buffer(path, buf, len, sink, out);
 	free(buf);
-	return prog;
+	return st;
 }
 
 void annealc_free(annealc_program *p)
@@ -72,13 +117,20 @@ void annealc_free(annealc_program *p)
 	free(p);
 }
 
+const char *annealc_errmsg(const annealc_program *p)
+{
+	return p ? p->errmsg : "";
+}
+
 int annealc_schedule_count(const annealc_program *p)
 {
-	return p->nschedule;
+	return p ? p->nschedule : 0;
 }
 
 int annealc_schedule_find(const annealc_program *p, const char *name)
 {
+	if (!p)
+		return -1;
 	if (!name)
 		return p->nschedule > 0 ? 0 : -1;
 	for (int i = 0; i < p->nschedule; i++)
@@ -87,51 +139,110 @@ int annealc_schedule_find(const annealc_program *p, const char *name)
 	return -1;
 }
 
-const char *annealc_schedule_name(const annealc_program *p, int schedule)
+/* The schedule at index, or NULL. */
+static const LSchedule *schedule_at(const annealc_program *p, int schedule)
 {
-	return p->schedule[schedule].name;
+	return p && schedule >= 0 && schedule < p->nschedule ? &p->schedule[schedule] : NULL;
 }
 
-int annealc_set_param(annealc_program *p, int schedule, const char *name, double value, FILE *diag)
+const char *annealc_schedule_name(const annealc_program *p, int schedule)
 {
-	const LSchedule *s = &p->schedule[schedule];
-	int found = 0;
-	for (int i = 0; i < s->nparam; i++)
-		found |= strcmp(s->param[i].name, name) == 0;
-	if (!found) {
-		fprintf(diag, "annealc: error: schedule '%s' has no param '%s'\n", s->name, name);
-		return -2;
-	}
+	const LSchedule *s = schedule_at(p, schedule);
+	return s ? s->name : NULL;
+}
+
+int annealc_param_find(const annealc_program *p, int schedule, const char *name)
+{
+	const LSchedule *s = schedule_at(p, schedule);
+	for (int i = 0; s && name && i < s->nparam; i++)
+		if (strcmp(s->param[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+anneal_status annealc_set_param(annealc_program *p, int schedule, const char *name, double value,
+                                const annealc_sink *sink)
+{
+	if (!p)
+		return fail(NULL, sink, ANNEAL_ERR_INVALID, "annealc_set_param: the program is NULL");
+	const LSchedule *s = schedule_at(p, schedule);
+	if (!s)
+		return fail(p, sink, ANNEAL_ERR_INVALID, "annealc_set_param: no schedule %d (the program has %d)",
+		            schedule, p->nschedule);
+	if (!name)
+		return fail(p, sink, ANNEAL_ERR_INVALID, "annealc_set_param: the param name is NULL");
+	if (annealc_param_find(p, schedule, name) < 0)
+		return fail(p, sink, ANNEAL_ERR_INVALID, "schedule '%s' has no param '%s'", s->name, name);
+	if (!isfinite(value))
+		return fail(p, sink, ANNEAL_ERR_INVALID, "param '%s' of schedule '%s': %g is not a finite number", name,
+		            s->name, value);
 	Override *ov = realloc(p->override, sizeof *ov * (size_t)(p->noverride + 1));
 	if (!ov)
-		die("out of memory");
+		return fail(p, sink, ANNEAL_ERR_NOMEM, "out of memory");
 	p->override = ov;
+	/* Check again: the value may shape phase lengths. On failure the
+	   previous schedules stay as they were. */
+	int n = p->nschedule, noverride = p->noverride;
+	LSchedule *old = p->schedule;
+	jmp_buf oom;
+	if (setjmp(oom)) {
+		p->arena.oom = NULL;
+		p->noverride = noverride;
+		p->nschedule = n;
+		p->schedule = old;
+		return fail(p, sink, ANNEAL_ERR_NOMEM, "out of memory");
+	}
+	p->arena.oom = &oom;
 	ov[p->noverride].schedule = s->name;
 	ov[p->noverride].param = arena_strdup(&p->arena, name);
 	ov[p->noverride].value = value;
 	p->noverride++;
-	/* Check again: the value may shape phase lengths. On failure the
-	   previous schedules stay as they were. */
-	int n = p->nschedule;
-	LSchedule *old = p->schedule;
-	if (build(p, diag) != 0) {
+	int errors = build(p, sink);
+	p->arena.oom = NULL;
+	if (errors != 0) {
 		p->noverride--;
 		p->nschedule = n;
 		p->schedule = old;
-		return -1;
+		return ANNEAL_ERR_INPUT;
 	}
-	return 0;
+	succeed(p);
+	return ANNEAL_OK;
 }
 
-void annealc_interp_eval(const annealc_program *p, int schedule, int64_t step, const double *params,
-                         anneal_point *out)
+anneal_status annealc_interp_eval(annealc_program *p, int schedule, int64_t step, const double *params,
+                                  anneal_point *out)
 {
-	interp_eval(&p->schedule[schedule], step, params, out);
+	const LSchedule *s = schedule_at(p, schedule);
+	if (!p)
+		return ANNEAL_ERR_INVALID;
+	if (!s)
+		return fail(p, NULL, ANNEAL_ERR_INVALID, "annealc_interp_eval: no schedule %d (the program has %d)",
+		            schedule, p->nschedule);
+	if (!out)
+		return fail(p, NULL, ANNEAL_ERR_INVALID, "annealc_interp_eval: out is NULL");
+	if (step < 0)
+		return fail(p, NULL, ANNEAL_ERR_INVALID, "annealc_interp_eval: step %lld is negative", (long long)step);
+	interp_eval(s, step, params, out);
+	succeed(p);
+	return ANNEAL_OK;
 }
 
 const anneal_desc *annealc_describe(annealc_program *p, int schedule)
 {
-	const LSchedule *s = &p->schedule[schedule];
+	const LSchedule *s = schedule_at(p, schedule);
+	if (!s) {
+		if (p)
+			fail(p, NULL, ANNEAL_ERR_INVALID, "annealc_describe: no schedule %d (the program has %d)", schedule,
+			     p->nschedule);
+		return NULL;
+	}
+	jmp_buf oom;
+	if (setjmp(oom)) {
+		p->arena.oom = NULL;
+		fail(p, NULL, ANNEAL_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	p->arena.oom = &oom;
 	anneal_desc *d = arena_alloc(&p->arena, sizeof *d);
 	anneal_param *param = arena_alloc(&p->arena, sizeof *param * (size_t)(s->nparam + 1));
 	anneal_hook *hook = arena_alloc(&p->arena, sizeof *hook * (size_t)(s->nhook + 1));
@@ -144,6 +255,7 @@ const anneal_desc *annealc_describe(annealc_program *p, int schedule)
 			act[a] = (anneal_action){ lh->action[a].kind, lh->action[a].name };
 		hook[h] = (anneal_hook){ lh->event, lh->arg, lh->phase, lh->naction, act };
 	}
+	p->arena.oom = NULL;
 	d->abi_version = ANNEAL_ABI_VERSION;
 	d->name = s->name;
 	d->nparam = s->nparam;
@@ -157,5 +269,12 @@ const anneal_desc *annealc_describe(annealc_program *p, int schedule)
 	d->hook = hook;
 	d->horizon = s->horizon;
 	d->digest = s->digest;
+	succeed(p);
 	return d;
+}
+
+void annealc_options_init(annealc_options *o)
+{
+	if (o)
+		*o = (annealc_options)ANNEALC_OPTIONS_INIT;
 }

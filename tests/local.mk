@@ -10,6 +10,7 @@ tests_unit_check_anneal_SOURCES = \
 	tests/unit/check_cycles.c \
 	tests/unit/check_random.c \
 	tests/unit/ulps.h \
+	tests/unit/lib_util.h \
 	tests/unit/gen_program.h \
 	tests/unit/gen_program.c \
 	tests/unit/check_codegen.c \

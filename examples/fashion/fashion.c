@@ -173,24 +173,16 @@ static int parse_args(Opts *o, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int has_param(const anneal_desc *d, const char *name)
-{
-	for (int32_t i = 0; d != NULL && i < d->nparam; i++)
-		if (strcmp(d->param[i].name, name) == 0)
-			return 1;
-	return 0;
-}
-
 /* Load, set steps_per_epoch and total when the schedule declares them, apply
    --param, JIT-compile.  Returns the descriptor or NULL with *rc set. */
 static const anneal_desc *load_schedule(const Opts *o, int64_t spe, annealc_program **prog, annealc_jit **jit,
                                         int *rc)
 {
-	int status = 0;
+	const annealc_sink diag = {stderr, NULL, NULL};
 	*jit = NULL;
-	*prog = annealc_load_file(o->schedule_file, stderr, &status);
-	if (*prog == NULL) {
-		*rc = status == 1 ? EXIT_SCHEDULE : EXIT_USAGE;
+	anneal_status st = annealc_load_file(o->schedule_file, &diag, prog);
+	if (st != ANNEAL_OK) {
+		*rc = st == ANNEAL_ERR_INPUT ? EXIT_SCHEDULE : EXIT_USAGE;
 		return NULL;
 	}
 	int idx = annealc_schedule_find(*prog, o->schedule_name);
@@ -204,29 +196,29 @@ static const anneal_desc *load_schedule(const Opts *o, int64_t spe, annealc_prog
 	for (int k = 0; k < 2 + o->nparam; k++) {
 		const char *key = k < 2 ? auto_key[k] : o->param_key[k - 2];
 		double val = k < 2 ? auto_val[k] : o->param_val[k - 2];
-		if (k < 2 && !has_param(annealc_describe(*prog, idx), key))
+		if (k < 2 && annealc_param_find(*prog, idx, key) < 0)
 			continue;
-		int r = annealc_set_param(*prog, idx, key, val, stderr);
-		if (r == -2) {
+		st = annealc_set_param(*prog, idx, key, val, &diag);
+		if (st == ANNEAL_ERR_INVALID) {
 			*rc = EXIT_USAGE;
 			return NULL;
 		}
-		if (r == -1) {
+		if (st != ANNEAL_OK) {
 			fprintf(stderr, "fashion: %s = %g makes schedule '%s' invalid\n", key, val,
 			        annealc_schedule_name(*prog, idx));
 			*rc = EXIT_SCHEDULE;
 			return NULL;
 		}
 	}
-	*jit = annealc_jit_new(stderr);
-	if (*jit == NULL) {
+	if (annealc_jit_new(&diag, jit) != ANNEAL_OK) {
 		*rc = EXIT_USAGE;
 		return NULL;
 	}
-	annealc_options jo = {2, 0, NULL};
-	const anneal_desc *d = annealc_jit_compile(*jit, *prog, idx, &jo, stderr);
-	if (d == NULL)
+	const anneal_desc *d;
+	if (annealc_jit_compile(*jit, *prog, idx, NULL, &d) != ANNEAL_OK) {
+		fprintf(stderr, "fashion: %s\n", annealc_jit_errmsg(*jit));
 		*rc = EXIT_USAGE;
+	}
 	return d;
 }
 

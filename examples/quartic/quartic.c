@@ -174,12 +174,13 @@ int main(int argc, char **argv)
 	}
 	if (o.file == NULL || o.seeds < 1 || !(o.a > 0))
 		usage();
-	int status = 0;
-	annealc_program *prog = annealc_load_file(o.file, stderr, &status);
-	if (prog == NULL)
-		return status == 1 ? 3 : 2;
-	annealc_jit *jit = annealc_jit_new(stderr);
-	if (jit == NULL)
+	const annealc_sink diag = {stderr, NULL, NULL};
+	annealc_program *prog;
+	anneal_status st = annealc_load_file(o.file, &diag, &prog);
+	if (st != ANNEAL_OK)
+		return st == ANNEAL_ERR_INPUT ? 3 : 2;
+	annealc_jit *jit;
+	if (annealc_jit_new(&diag, &jit) != ANNEAL_OK)
 		return 2;
 	printf("# f(x) = x^4 - 2*%g x^2 + %g x, %lld seeds from the shallow minimum, gradient noise sigma %g\n", o.a, o.b,
 	       (long long)o.seeds, o.sigma);
@@ -193,9 +194,13 @@ int main(int argc, char **argv)
 			rc = 2;
 			break;
 		}
-		annealc_options opts = {2, 0, NULL};
-		const anneal_desc *d = annealc_jit_compile(jit, prog, idx, &opts, stderr);
-		rc = d != NULL ? run(&o, d) : 2;
+		const anneal_desc *d;
+		if (annealc_jit_compile(jit, prog, idx, NULL, &d) != ANNEAL_OK) {
+			fprintf(stderr, "quartic: %s\n", annealc_jit_errmsg(jit));
+			rc = 2;
+			break;
+		}
+		rc = run(&o, d);
 	}
 	annealc_jit_free(jit);
 	annealc_free(prog);

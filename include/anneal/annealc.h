@@ -1,4 +1,4 @@
-/* annealc.h: the public API of libannealc -- load, check, evaluate, JIT and AOT-compile schedules. */
+/* annealc.h: the public API of libannealc -- load, check, evaluate, JIT and AOT-compile, analyze and plot schedules. */
 #ifndef ANNEAL_ANNEALC_H
 #define ANNEAL_ANNEALC_H
 
@@ -7,64 +7,174 @@
 #include <stdio.h>
 
 #include "anneal/schedule.h"
+#include "anneal/status.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
+/*
+ * Errors: every call that can fail returns an anneal_status (status.h);
+ * calls on an object leave a message naming what was wrong in it
+ * (annealc_errmsg, annealc_jit_errmsg), cleared by the next call that
+ * succeeds.  Getters return NULL or -1 on a bad argument.  The library
+ * never exits, aborts or prints on its own.
+ *
+ * Threads: a program, and a JIT, may be used from one thread at a time;
+ * distinct programs are independent.  annealc_jit_compile may be called
+ * from several threads on one JIT (it locks), each with its own program.
+ * Compiled functions (desc->eval, desc->fill) may be called from any
+ * number of threads at once.
+ */
+
+/* "0.1.0": the library's version, which may differ from the headers'. */
+const char *annealc_version(void);
+
+/* ---- diagnostics: where the messages about a schedule file go ---- */
+
+typedef enum annealc_severity { ANNEALC_ERROR, ANNEALC_WARNING, ANNEALC_NOTE } annealc_severity;
+
+/* One diagnostic. Its strings live only during the sink's call. */
+typedef struct annealc_diagnostic {
+	const char *path;  /* the file, or the name a buffer was given */
+	int32_t line;      /* 1-based; 0 when the problem has no place in the file (it cannot be read) */
+	int32_t column;    /* 1-based, in bytes; 0 with line 0 */
+	int32_t severity;  /* enum annealc_severity */
+	const char *message; /* the message alone: "expected ';' after channel definition" */
+	const char *text;  /* as annealc prints it: "path:7:22: error: message\n", the line and a caret
+	                      under the column; "error: message\n" without a place */
+} annealc_diagnostic;
+
+typedef void (*annealc_diag_fn)(void *user, const annealc_diagnostic *d);
+
+/* A sink the caller chooses: each diagnostic's text is written to file
+   when it is not NULL, and fn is called with it when fn is not NULL. A
+   NULL sink (or one with neither) keeps quiet. */
+typedef struct annealc_sink {
+	FILE *file;
+	annealc_diag_fn fn;
+	void *user;
+} annealc_sink;
+
+/* ---- programs: a checked schedule file ---- */
+
 typedef struct annealc_program annealc_program;
 
-/* Parse and check a file (or a buffer, `path` naming it in diagnostics).
-   Diagnostics go to `diag`; on any error the result is NULL and *status is
-   1 (diagnostics) or 2 (the file could not be read). */
-annealc_program *annealc_load_file(const char *path, FILE *diag, int *status);
-annealc_program *annealc_load_buffer(const char *path, const char *text, size_t len, FILE *diag,
-                                     int *status);
-void annealc_free(annealc_program *p);
+/* Parse and check a file (or a buffer of len bytes, `path` naming it in
+   diagnostics; it need not be NUL-terminated and is copied). Diagnostics go
+   to sink. On success *out is the program; otherwise *out is NULL and the
+   status is ANNEAL_ERR_INPUT (the schedule has errors), ANNEAL_ERR_IO (the
+   file cannot be read), ANNEAL_ERR_NOMEM or ANNEAL_ERR_INVALID (a NULL
+   argument). */
+anneal_status annealc_load_file(const char *path, const annealc_sink *sink, annealc_program **out);
+anneal_status annealc_load_buffer(const char *path, const char *text, size_t len, const annealc_sink *sink,
+                                  annealc_program **out);
+void annealc_free(annealc_program *p); /* NULL is fine; every descriptor annealc_describe returned goes too */
+/* The message of the last failed call on p, "" after a success (never NULL; "" for a NULL p). */
+const char *annealc_errmsg(const annealc_program *p);
 
 int annealc_schedule_count(const annealc_program *p);
 /* Index of the schedule called name (NULL: the first), or -1. */
 int annealc_schedule_find(const annealc_program *p, const char *name);
+/* The schedule's name, NULL for an index out of range. Owned by p. */
 const char *annealc_schedule_name(const annealc_program *p, int schedule);
+/* Index of the schedule's param called name, in declaration order (the
+   order of the params arrays below), or -1. */
+int annealc_param_find(const annealc_program *p, int schedule, const char *name);
 
-/* Replace the default of param `name` of a schedule; the program is
-   checked again, so a param that shapes phase lengths takes effect too.
-   Returns 0; -2 when the schedule has no such param; -1 when the value makes
-   the schedule invalid (diagnostics go to diag; the old value is kept). */
-int annealc_set_param(annealc_program *p, int schedule, const char *name, double value, FILE *diag);
+/* Replace the default of param `name` of a schedule; the program is checked
+   again, so a param that shapes phase lengths takes effect too. Returns
+   ANNEAL_ERR_INVALID when there is no such schedule or param or the value
+   is NaN or infinite, ANNEAL_ERR_INPUT when the value makes the schedule
+   invalid (diagnostics to sink); in both cases the program is unchanged.
+   Descriptors from annealc_describe stay valid but show the old values. */
+anneal_status annealc_set_param(annealc_program *p, int schedule, const char *name, double value,
+                                const annealc_sink *sink);
 
 /* A descriptor of the schedule's names, params and hooks, with eval and
-   fill NULL (the interpreter has no function pointers). Owned by p. */
+   fill NULL (the interpreter has no function pointers). Owned by p; NULL
+   for an index out of range. */
 const anneal_desc *annealc_describe(annealc_program *p, int schedule);
 
 /* The reference interpreter: the oracle the JIT and AOT paths are tested
-   against. params as in anneal_eval_fn (NULL: the defaults). */
-void annealc_interp_eval(const annealc_program *p, int schedule, int64_t step, const double *params,
-                         anneal_point *out);
+   against. params as in anneal_eval_fn (NULL: the defaults). ANNEAL_ERR_INVALID
+   for a schedule out of range, a negative step or a NULL out. */
+anneal_status annealc_interp_eval(annealc_program *p, int schedule, int64_t step, const double *params,
+                                  anneal_point *out);
+
+/* ---- compiling ---- */
 
 typedef struct annealc_options {
-	int opt_level;       /* 0..3 */
-	int bind_params;     /* 1: params become constants, the params argument is ignored */
-	const char *target;  /* AOT target triple, NULL for the host */
+	int32_t opt_level;      /* 0..3; 2 is the default */
+	int32_t bind_params;    /* 1: params become constants, the params argument is ignored */
+	const char *target;     /* AOT target triple, NULL for the host */
+	const char *prefix;     /* AOT: prepended to every generated symbol and header name, NULL for none */
+	int32_t self_contained; /* AOT header: declare the ABI types itself, not #include "anneal/schedule.h" */
 } annealc_options;
 
-/* ORC LLJIT, one per process or per host; compiled schedules stay valid
-   until annealc_jit_free. Compiling the same program text with the same
-   options twice returns the cached descriptor. */
+/* The defaults, as annealc's command line has them: -O2, params free, the
+   host, no prefix. Start from these: {0} would mean -O0. */
+#define ANNEALC_OPTIONS_INIT { 2, 0, NULL, NULL, 0 }
+void annealc_options_init(annealc_options *o);
+
+/* ORC LLJIT. Compiled schedules stay valid until released or until
+   annealc_jit_free. Compiling the same schedule (same checked form, same
+   param values, same options) again returns the same descriptor, counted:
+   each successful compile is matched by at most one release, and the code
+   is freed with the last one. The program may be freed or changed after
+   compiling: the descriptor owns copies of its names. */
 typedef struct annealc_jit annealc_jit;
-annealc_jit *annealc_jit_new(FILE *diag);
-const anneal_desc *annealc_jit_compile(annealc_jit *j, annealc_program *p, int schedule,
-                                       const annealc_options *o, FILE *diag);
-void annealc_jit_free(annealc_jit *j);
+/* A new JIT; a failure is reported to sink (which is not kept). */
+anneal_status annealc_jit_new(const annealc_sink *sink, annealc_jit **out);
+/* o may be NULL for ANNEALC_OPTIONS_INIT. */
+anneal_status annealc_jit_compile(annealc_jit *j, annealc_program *p, int schedule, const annealc_options *o,
+                                  const anneal_desc **out);
+/* Give back a descriptor annealc_jit_compile returned; its functions must
+   no longer run anywhere. ANNEAL_ERR_INVALID if this JIT did not compile it. */
+anneal_status annealc_jit_release(annealc_jit *j, const anneal_desc *desc);
+const char *annealc_jit_errmsg(const annealc_jit *j);
+void annealc_jit_free(annealc_jit *j); /* NULL is fine */
 
 enum annealc_emit_kind { ANNEALC_EMIT_OBJ, ANNEALC_EMIT_ASM, ANNEALC_EMIT_LLVM, ANNEALC_EMIT_BC };
 
 /* Every schedule of the program into one output file, and, when header is
-   not NULL, a C header declaring NAME_eval, NAME_fill, NAME_desc and an
-   enum of param indices. Existing files are replaced only on success.
-   Returns 0 or 2 (with a message on diag). */
-int annealc_emit(annealc_program *p, const annealc_options *o, enum annealc_emit_kind kind,
-                 const char *out_path, const char *header_path, FILE *diag);
+   not NULL, a C header declaring NAME_eval, NAME_fill, NAME_desc and enums
+   of param indices, channel slots and hook bits. Existing files are
+   replaced only on success. */
+anneal_status annealc_emit(annealc_program *p, const annealc_options *o, enum annealc_emit_kind kind,
+                           const char *out_path, const char *header_path);
+
+/* ---- analysis and plots, as annealc analyze and annealc plot print them ---- */
+
+typedef struct annealc_analyze_options {
+	int64_t steps;         /* steps to analyze; <= 0: the horizon, else a default */
+	double join_tolerance; /* relative jump at a phase join worth reporting; 0.05 */
+	double curvature;      /* L of the 4/L stability bound; 0: not checked */
+	double batch, base_batch; /* both > 0: the linear scaling rule's check; 0: not checked */
+	int32_t json;          /* 1: JSON, else text */
+} annealc_analyze_options;
+#define ANNEALC_ANALYZE_OPTIONS_INIT { 0, 0.05, 0, 0, 0, 0 }
+
+/* The analysis of one schedule written to out. *errors (may be NULL) is
+   the number of error-level findings (a negative or non-finite value). */
+anneal_status annealc_analyze(annealc_program *p, int schedule, const annealc_analyze_options *o, FILE *out,
+                              int32_t *errors);
+
+typedef struct annealc_plot_options {
+	int64_t first, count;  /* the steps first .. first + count - 1; count 0: the default span */
+	int32_t log;           /* a log scale for the values */
+	int32_t term;          /* 1: text for a terminal of columns x rows (0: from the terminal, else 80 x 24) */
+	int32_t columns, rows;
+	const char *channels;  /* comma-separated channel names, NULL for every channel */
+	annealc_program *compare; /* NULL, or a program whose schedule is overlaid */
+	int32_t compare_schedule;
+	const char *compare_label; /* how the overlay is named, NULL: its schedule's name */
+} annealc_plot_options;
+#define ANNEALC_PLOT_OPTIONS_INIT { 0, 0, 0, 0, 0, 0, NULL, NULL, 0, NULL }
+
+/* The schedule's curves, restarts and phase joins marked, as one SVG
+   document (or terminal text) written to out. */
+anneal_status annealc_plot(annealc_program *p, int schedule, const annealc_plot_options *o, FILE *out);
 
 #ifdef __cplusplus
 }

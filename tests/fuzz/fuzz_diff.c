@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "anneal/annealc.h"
+#include "../unit/lib_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,18 +32,15 @@ static int agree(const anneal_point *a, const anneal_point *b)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static FILE *sink;
 	static annealc_jit *jit;
-	if (!sink) {
-		sink = fopen("/dev/null", "w");
-		jit = annealc_jit_new(stderr);
-	}
-	int status;
-	annealc_program *p = annealc_load_buffer("fuzz.anneal", (const char *)data, size, sink, &status);
+	if (!jit)
+		jit = test_jit_new();
+	annealc_program *p;
+	annealc_load_buffer("fuzz.anneal", (const char *)data, size, NULL, &p);
 	if (!p)
 		return 0;
 	annealc_options o = { .opt_level = (int)(size % 3) };
-	const anneal_desc *d = annealc_jit_compile(jit, p, 0, &o, stderr);
+	const anneal_desc *d = test_compile(jit, p, 0, &o);
 	if (!d)
 		abort(); /* a checked program that does not compile is a compiler bug */
 	uint64_t h = 1469598103934665603u;

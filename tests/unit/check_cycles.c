@@ -6,11 +6,11 @@
 #include <stdlib.h>
 
 #include "annealc_int.h"
+#include "lib_util.h"
 
 static annealc_program *load(const char *text)
 {
-	int status;
-	annealc_program *p = annealc_load_buffer("cycles.anneal", text, strlen(text), stderr, &status);
+	annealc_program *p = test_load("cycles.anneal", text, stderr, NULL);
 	ck_assert_msg(p != NULL, "does not load:\n%s", text);
 	return p;
 }
@@ -147,8 +147,8 @@ START_TEST(fractional_exact)
 	         "schedule a { lr = restarts(period = %s, mult = %s) { t }; on restart { snapshot; } }",
 	         frac_case[_i].period, frac_case[_i].mult);
 	annealc_program *p = load(text);
-	annealc_jit *jit = annealc_jit_new(stderr);
-	const anneal_desc *d = annealc_jit_compile(jit, p, 0, NULL, stderr);
+	annealc_jit *jit = test_jit_new();
+	const anneal_desc *d = test_compile(jit, p, 0, NULL);
 	ck_assert_ptr_nonnull(d);
 	const int64_t limit = INT64_C(1) << 40, a = frac_case[_i].a, b = frac_case[_i].b;
 	const int64_t pp = frac_case[_i].p, q = frac_case[_i].q;

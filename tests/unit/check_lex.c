@@ -13,8 +13,8 @@ static char *diagnose(const char *text, annealc_program **out)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *diag = open_memstream(&buf, &len);
-	int status;
-	*out = annealc_load_buffer("t.anneal", text, strlen(text), diag, &status);
+	annealc_sink sink = { diag, NULL, NULL };
+	annealc_load_buffer("t.anneal", text, strlen(text), &sink, out);
 	fclose(diag);
 	return buf;
 }

@@ -8,6 +8,7 @@
 #include "annealc_int.h"
 #include "gen_program.h"
 #include "ulps.h"
+#include "lib_util.h"
 
 /* ANNEAL_RANDOM_PROGRAMS overrides the count (the sanitizer build in CI
    runs fewer: each program is a JIT compilation). */
@@ -24,7 +25,7 @@ static annealc_jit *jit;
 
 static void setup(void)
 {
-	jit = annealc_jit_new(stderr);
+	jit = test_jit_new();
 	ck_assert_ptr_nonnull(jit);
 }
 
@@ -40,11 +41,10 @@ START_TEST(jit_matches_interpreter)
 	for (int n = 0; n < 100; n++) {
 		uint64_t seed = (uint64_t)_i * 100 + (uint64_t)n;
 		gen_program(seed, "r", text, sizeof text);
-		int status;
-		annealc_program *p = annealc_load_buffer("random.anneal", text, strlen(text), stderr, &status);
+		annealc_program *p = test_load("random.anneal", text, stderr, NULL);
 		ck_assert_msg(p != NULL, "seed %llu does not load:\n%s", (unsigned long long)seed, text);
 		annealc_options o = { .opt_level = (int)(seed % 3) };
-		const anneal_desc *d = annealc_jit_compile(jit, p, 0, &o, stderr);
+		const anneal_desc *d = test_compile(jit, p, 0, &o);
 		ck_assert_msg(d != NULL, "seed %llu does not compile:\n%s", (unsigned long long)seed, text);
 		double params[3];
 		for (int k = 0; k < 3; k++)

@@ -7,6 +7,8 @@
 #include <anneal/anneal.h>
 #include <anneal/annealc.h>
 
+#include "lib_util.h"
+
 static const char src[] =
 	"schedule sgdr {\n"
 	"  param peak = 0.1;\n"
@@ -42,13 +44,13 @@ static void on_call(void *user, int64_t step, const anneal_point *pt)
 
 START_TEST(test_jit_hooks)
 {
-	int status = 0;
-	annealc_program *prog = annealc_load_buffer("sgdr.anneal", src, strlen(src), stderr, &status);
+	anneal_status status;
+	annealc_program *prog = test_load("sgdr.anneal", src, stderr, &status);
 	ck_assert_msg(prog != NULL, "load failed with status %d", status);
-	annealc_jit *jit = annealc_jit_new(stderr);
+	annealc_jit *jit = test_jit_new();
 	ck_assert_ptr_nonnull(jit);
-	annealc_options opts = {2, 0, NULL};
-	const anneal_desc *d = annealc_jit_compile(jit, prog, 0, &opts, stderr);
+	annealc_options opts = ANNEALC_OPTIONS_INIT;
+	const anneal_desc *d = test_compile(jit, prog, 0, &opts);
 	ck_assert_ptr_nonnull(d);
 
 	/* The hook indices of each action, from the descriptor itself. */
