@@ -31,6 +31,8 @@ typedef struct Arena {
    point that allocates sets (guard_oom in program.c), so the failure
    returns ANNEAL_ERR_NOMEM to the host instead of ending its process. */
 void *arena_alloc(Arena *a, size_t n);
+/* What arena_alloc does when malloc fails, for memory taken elsewhere. */
+_Noreturn void arena_out_of_memory(Arena *a);
 char *arena_strndup(Arena *a, const char *s, size_t n);
 char *arena_strdup(Arena *a, const char *s);
 void arena_free(Arena *a);
@@ -337,6 +339,7 @@ double sched_cycle_T(const Sched *r, int64_t k);
 int sched_tabled(const Sched *r);
 /* dump.c: a canonical text of the lowered form (tests, digest, --emit lowered). */
 void dump_schedule(FILE *out, const LSchedule *s);
-uint64_t digest_schedule(const LSchedule *s);
+/* Out of memory, it jumps as the arena's allocations do. */
+uint64_t digest_schedule(const LSchedule *s, Arena *a);
 
 #endif

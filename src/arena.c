@@ -24,6 +24,13 @@ _Noreturn void die(const char *fmt, ...)
 	abort();
 }
 
+_Noreturn void arena_out_of_memory(Arena *a)
+{
+	if (!a->oom)
+		die("out of memory outside a guarded library call");
+	longjmp(*a->oom, 1);
+}
+
 void *arena_alloc(Arena *a, size_t n)
 {
 	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
@@ -31,11 +38,8 @@ void *arena_alloc(Arena *a, size_t n)
 	if (!b || b->size - b->used < n) {
 		size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
 		b = malloc(sizeof *b + size);
-		if (!b) {
-			if (!a->oom)
-				die("out of memory outside a guarded library call");
-			longjmp(*a->oom, 1);
-		}
+		if (!b)
+			arena_out_of_memory(a);
 		b->size = size;
 		b->used = 0;
 		b->next = a->head;

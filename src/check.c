@@ -274,7 +274,7 @@ static void check_schedule(Checker *c, Node *sched, LSchedule *out)
 	out->nhook = nhook;
 	out->hook = arena_alloc(c->arena, sizeof(LHook) * (size_t)(nhook + 1));
 	memcpy(out->hook, hook, sizeof(LHook) * (size_t)nhook);
-	out->digest = digest_schedule(out);
+	out->digest = digest_schedule(out, c->arena);
 }
 
 int check_program(annealc_program *prog, Node *file, Diag *d)

@@ -1,14 +1,11 @@
-/* cli_analyze.c: `annealc analyze` -- per channel: range, monotone stretches, restarts, sums, joins, findings, Robbins-Monro. */
+/* cli_analyze.c: `annealc analyze` -- the command line over annealc_analyze. */
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze.h"
 #include "cli.h"
 
 static const char analyze_help[] =
@@ -28,416 +25,6 @@ static const char analyze_help[] =
 	"  --batch B --base-batch B0\n"
 	"                        the lr peak scaled linearly to batch B from B0\n"
 	"  --format text|json    output format (default text)\n";
-
-#define MAX_MARKS 4096
-#define MAX_SHOWN 12 /* list entries printed in text; JSON has them all */
-
-typedef enum { LV_ERROR, LV_WARNING, LV_NOTE } Level;
-static const char *const level_name[] = { "error", "warning", "note" };
-
-typedef struct Finding {
-	Level level;
-	char text[256];
-} Finding;
-
-typedef struct Stretch {
-	int64_t from, to; /* inclusive */
-	int dir;          /* 1 rising, -1 falling, 0 constant */
-} Stretch;
-
-typedef struct Join {
-	int64_t step;
-	double before, after, expect, rel;
-	const char *label, *prev_label; /* of the phases that start and end here */
-} Join;
-
-typedef struct Report {
-	const char *name;
-	int is_lr;
-	double min, max;
-	int64_t min_step, max_step;
-	long double sum, sum_sq;
-	int nstretch, cap_stretch;
-	Stretch *stretch;
-	int nmark; /* -1: more than MAX_MARKS */
-	Mark *mark;
-	int njoin;
-	Join *join;
-	int rm_verdict;
-	char rm_why[256];
-	int nfinding, cap_finding;
-	Finding *finding;
-} Report;
-
-typedef struct Options {
-	int64_t first, count;
-	double join_tol, curvature, batch, base_batch;
-} Options;
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n);
-	if (!p) {
-		fprintf(stderr, "annealc analyze: error: out of memory\n");
-		exit(EXIT_USAGE);
-	}
-	return p;
-}
-
-static void __attribute__((format(printf, 3, 4))) find(Report *r, Level lv, const char *fmt, ...)
-{
-	if (r->nfinding == r->cap_finding) {
-		r->cap_finding = r->cap_finding ? 2 * r->cap_finding : 8;
-		r->finding = xrealloc(r->finding, sizeof *r->finding * (size_t)r->cap_finding);
-	}
-	Finding *f = &r->finding[r->nfinding++];
-	f->level = lv;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(f->text, sizeof f->text, fmt, ap);
-	va_end(ap);
-}
-
-static void add_stretch(Report *r, int64_t from, int64_t to, int dir)
-{
-	if (to < from)
-		return;
-	if (r->nstretch == r->cap_stretch) {
-		r->cap_stretch = r->cap_stretch ? 2 * r->cap_stretch : 16;
-		r->stretch = xrealloc(r->stretch, sizeof *r->stretch * (size_t)r->cap_stretch);
-	}
-	r->stretch[r->nstretch++] = (Stretch){ from, to, dir };
-}
-
-static int is_standard(int slot)
-{
-	return slot < ANNEAL_FIRST_CUSTOM;
-}
-
-/* One pass over the channel's values through fill: range, sums, stretches,
-   the first bad values; stretches restart at every structural mark, so a
-   restart's jump is not reported as a rise of two steps. */
-static void scan(const anneal_desc *d, int slot, const Options *o, Report *r)
-{
-	enum { CHUNK = 8192 };
-	double buf[CHUNK];
-	int64_t end = o->first + o->count, nonfinite = 0, negative = 0, first_bad = -1, first_neg = -1;
-	double prev = NAN, neg_value = 0;
-	int dir = 0, next_mark = 0;
-	int64_t start = o->first;
-	r->min = INFINITY;
-	r->max = -INFINITY;
-	for (int64_t k = o->first; k < end; k += CHUNK) {
-		int64_t n = end - k < CHUNK ? end - k : CHUNK;
-		d->fill(k, n, NULL, slot, buf);
-		for (int64_t i = 0; i < n; i++) {
-			int64_t s = k + i;
-			double v = buf[i];
-			while (r->nmark > 0 && next_mark < r->nmark && r->mark[next_mark].step < s)
-				next_mark++;
-			if (r->nmark > 0 && next_mark < r->nmark && r->mark[next_mark].step == s && s > start) {
-				add_stretch(r, start, s - 1, dir);
-				start = s;
-				dir = 0;
-				prev = NAN;
-			}
-			if (!isfinite(v)) {
-				if (first_bad < 0)
-					first_bad = s;
-				nonfinite++;
-				prev = NAN;
-				continue;
-			}
-			if (v < 0 && is_standard(slot)) {
-				if (first_neg < 0) {
-					first_neg = s;
-					neg_value = v;
-				}
-				negative++;
-			}
-			if (v < r->min) {
-				r->min = v;
-				r->min_step = s;
-			}
-			if (v > r->max) {
-				r->max = v;
-				r->max_step = s;
-			}
-			r->sum += v;
-			r->sum_sq += (long double)v * v;
-			if (isfinite(prev) && v != prev) {
-				int dv = v > prev ? 1 : -1;
-				if (dir == 0) {
-					dir = dv;
-				} else if (dv != dir) {
-					add_stretch(r, start, s - 1, dir);
-					start = s - 1;
-					dir = dv;
-				}
-			}
-			prev = v;
-		}
-	}
-	add_stretch(r, start, end - 1, dir);
-	if (nonfinite)
-		find(r, LV_ERROR, "%" PRId64 " non-finite value%s, the first at step %" PRId64, nonfinite,
-		     nonfinite == 1 ? "" : "s", first_bad);
-	if (negative)
-		find(r, LV_ERROR, "%" PRId64 " negative value%s, the first %g at step %" PRId64, negative,
-		     negative == 1 ? "" : "s", neg_value, first_neg);
-}
-
-static double value_at(const anneal_desc *d, int slot, int64_t step)
-{
-	double v;
-	d->fill(step, 1, NULL, slot, &v);
-	return v;
-}
-
-/* A join is discontinuous by how far its first value lies from the previous
-   phase carried on one more step (its last two values extrapolated), as a
-   fraction of the channel's peak: a warmup that reaches its peak just as the
-   decay starts is smooth, a decay that starts already lower is not. */
-static void joins(const anneal_desc *d, int slot, const Options *o, Report *r)
-{
-	double peak = fmax(fabs(r->min), fabs(r->max));
-	int64_t prev_mark = o->first;
-	r->join = xrealloc(NULL, sizeof *r->join * (size_t)(r->nmark > 0 ? r->nmark : 1));
-	for (int i = 0; i < r->nmark; i++) {
-		const Mark *m = &r->mark[i];
-		int64_t from = prev_mark;
-		prev_mark = m->step;
-		if (m->kind != MARK_PHASE || m->step <= o->first)
-			continue;
-		double a = value_at(d, slot, m->step - 1), b = value_at(d, slot, m->step);
-		double expect = a;
-		if (m->step - 2 >= from)
-			expect = 2 * a - value_at(d, slot, m->step - 2);
-		double rel = peak > 0 && isfinite(peak) ? fabs(b - expect) / peak : 0;
-		if (rel < 1e-9)
-			rel = 0; /* rounding in the extrapolation, not a jump */
-		Join *j = &r->join[r->njoin++];
-		*j = (Join){ m->step, a, b, expect, rel, m->label, m->prev_label };
-		if (rel > o->join_tol)
-			find(r, LV_WARNING, "the join at step %" PRId64 " jumps from %g to %g where %g would continue the "
-			     "curve: %.3g%% of the peak %g, more than %g%%",
-			     m->step, a, b, expect, 100 * rel, peak, 100 * o->join_tol);
-	}
-}
-
-/* Restart cycles that the end of the horizon cuts, and (with
-   --curvature) cycle peaks above 4/L. */
-static void cycles(const anneal_desc *d, int slot, const Options *o, Report *r)
-{
-	int64_t end = o->first + o->count;
-	for (int i = r->nmark - 1; i >= 0; i--)
-		if (r->mark[i].kind == MARK_RESTART) {
-			const Mark *m = &r->mark[i];
-			if (m->cycle_len > 0 && m->step + m->cycle_len > end)
-				find(r, LV_WARNING, "cycle %" PRId64 " (from step %" PRId64 ", %" PRId64
-				     " steps) is cut short by the end at step %" PRId64 ": %" PRId64 " of its steps run",
-				     m->cycle, m->step, m->cycle_len, end, end - m->step);
-			break;
-		}
-	if (!r->is_lr || !(o->curvature > 0))
-		return;
-	double bound = 4 / o->curvature;
-	int64_t seg = o->first;
-	int above = 0;
-	for (int i = 0; i <= r->nmark; i++) {
-		if (i < r->nmark && r->mark[i].kind != MARK_RESTART)
-			continue;
-		int64_t stop = i < r->nmark ? r->mark[i].step : end;
-		double peak = -INFINITY;
-		int64_t at = seg;
-		enum { CHUNK = 8192 };
-		double buf[CHUNK];
-		for (int64_t k = seg; k < stop; k += CHUNK) {
-			int64_t n = stop - k < CHUNK ? stop - k : CHUNK;
-			d->fill(k, n, NULL, slot, buf);
-			for (int64_t j = 0; j < n; j++)
-				if (buf[j] > peak) {
-					peak = buf[j];
-					at = k + j;
-				}
-		}
-		if (peak > bound) {
-			find(r, LV_WARNING, "the peak %g at step %" PRId64 " exceeds the stability bound 4/L = %g (L = %g)",
-			     peak, at, bound, o->curvature);
-			above++;
-		}
-		seg = stop;
-	}
-	if (!above)
-		find(r, LV_NOTE, "every peak is within the stability bound 4/L = %g (L = %g)", bound, o->curvature);
-	if (o->batch > 0) {
-		double scaled = r->max * o->batch / o->base_batch;
-		if (scaled > bound)
-			find(r, LV_WARNING, "the linearly scaled peak %g at batch %g exceeds the stability bound 4/L = %g",
-			     scaled, o->batch, bound);
-	}
-}
-
-static const char *dir_name(int dir)
-{
-	return dir > 0 ? "rising" : dir < 0 ? "falling" : "constant";
-}
-
-static void print_text(FILE *out, const LSchedule *ls, const Options *o, const char *source, Report *rep, int n)
-{
-	fprintf(out, "%s: steps %" PRId64 " to %" PRId64 " (%s)\n", ls->name, o->first, o->first + o->count - 1, source);
-	for (int c = 0; c < n; c++) {
-		Report *r = &rep[c];
-		fprintf(out, "%s:\n", r->name);
-		if (!isfinite(r->min))
-			fprintf(out, "  range: no finite value\n");
-		else if (r->min == r->max)
-			fprintf(out, "  range: constant %g\n", r->min);
-		else
-			fprintf(out, "  range: min %g at step %" PRId64 ", max %g at step %" PRId64 "\n", r->min, r->min_step,
-			        r->max, r->max_step);
-		if (r->min != r->max) {
-			fprintf(out, "  monotone:");
-			for (int i = 0; i < r->nstretch && i < MAX_SHOWN; i++)
-				fprintf(out, "%s %s %" PRId64 "..%" PRId64, i ? "," : "", dir_name(r->stretch[i].dir),
-				        r->stretch[i].from, r->stretch[i].to);
-			if (r->nstretch > MAX_SHOWN)
-				fprintf(out, " (%d more)", r->nstretch - MAX_SHOWN);
-			fputc('\n', out);
-		}
-		int nr = 0;
-		for (int i = 0; i < r->nmark; i++)
-			if (r->mark[i].kind == MARK_RESTART && r->mark[i].cycle > 0) {
-				const Mark *m = &r->mark[i];
-				if (nr < MAX_SHOWN) {
-					fprintf(out, "%s %" PRId64 " (cycle %" PRId64 ", ", nr ? "," : "  restarts:", m->step, m->cycle);
-					if (m->cycle_len > 0)
-						fprintf(out, "%" PRId64 " steps)", m->cycle_len);
-					else
-						fputs("holds to the end)", out);
-				}
-				nr++;
-			}
-		if (nr > MAX_SHOWN)
-			fprintf(out, " (%d more)", nr - MAX_SHOWN);
-		if (nr)
-			fputc('\n', out);
-		if (r->nmark < 0)
-			fprintf(out, "  restarts and joins: more than %d, not listed\n", MAX_MARKS);
-		for (int i = 0; i < r->njoin && i < MAX_SHOWN; i++) {
-			const Join *j = &r->join[i];
-			fprintf(out, "  join at step %" PRId64, j->step);
-			if (j->prev_label || j->label)
-				fprintf(out, " (%s%s%s%s)", j->prev_label ? "end of " : "", j->prev_label ? j->prev_label : "",
-				        j->prev_label && j->label ? ", " : "", j->label ? j->label : "");
-			fprintf(out, ": %g -> %g (a jump of %.3g%% of the peak)\n", j->before, j->after, 100 * j->rel);
-		}
-		if (r->njoin > MAX_SHOWN)
-			fprintf(out, "  (%d more joins)\n", r->njoin - MAX_SHOWN);
-		if (r->is_lr) {
-			fprintf(out, "  sum(lr) = %.6Lg, sum(lr^2) = %.6Lg\n", r->sum, r->sum_sq);
-			fprintf(out, "  robbins-monro: %s: %s\n",
-			        r->rm_verdict > 0 ? "met" : r->rm_verdict == 0 ? "not met" : "undecided", r->rm_why);
-			if (o->batch > 0)
-				fprintf(out, "  linear scaling: peak %g at batch %g becomes %g at batch %g\n", r->max, o->base_batch,
-				        r->max * o->batch / o->base_batch, o->batch);
-		}
-		for (int i = 0; i < r->nfinding; i++)
-			fprintf(out, "  %s: %s\n", level_name[r->finding[i].level], r->finding[i].text);
-	}
-}
-
-static void json_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; s && *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
-static void json_num(FILE *out, double v)
-{
-	if (isfinite(v))
-		fprintf(out, "%.17g", v);
-	else
-		fputs("null", out);
-}
-
-static void print_json(FILE *out, const LSchedule *ls, const Options *o, const char *source, Report *rep, int n)
-{
-	fputs("{\"schedule\": ", out);
-	json_string(out, ls->name);
-	fprintf(out, ", \"first\": %" PRId64 ", \"steps\": %" PRId64 ", \"horizon\": ", o->first, o->count);
-	json_string(out, source);
-	fputs(", \"channels\": [", out);
-	for (int c = 0; c < n; c++) {
-		Report *r = &rep[c];
-		fprintf(out, "%s\n {\"name\": ", c ? "," : "");
-		json_string(out, r->name);
-		fputs(", \"min\": ", out);
-		json_num(out, r->min);
-		fprintf(out, ", \"min_step\": %" PRId64 ", \"max\": ", r->min_step);
-		json_num(out, r->max);
-		fprintf(out, ", \"max_step\": %" PRId64 ",\n  \"monotone\": [", r->max_step);
-		for (int i = 0; i < r->nstretch; i++)
-			fprintf(out, "%s{\"from\": %" PRId64 ", \"to\": %" PRId64 ", \"direction\": \"%s\"}", i ? ", " : "",
-			        r->stretch[i].from, r->stretch[i].to, dir_name(r->stretch[i].dir));
-		fputs("],\n  \"restarts\": [", out);
-		for (int i = 0, k = 0; i < r->nmark; i++)
-			if (r->mark[i].kind == MARK_RESTART && r->mark[i].cycle > 0)
-				fprintf(out, "%s{\"step\": %" PRId64 ", \"cycle\": %" PRId64 ", \"length\": %" PRId64 "}", k++ ? ", " : "",
-				        r->mark[i].step, r->mark[i].cycle, r->mark[i].cycle_len);
-		fputs("],\n  \"joins\": [", out);
-		for (int i = 0; i < r->njoin; i++) {
-			const Join *j = &r->join[i];
-			fprintf(out, "%s{\"step\": %" PRId64 ", \"ends\": ", i ? ", " : "", j->step);
-			if (j->prev_label)
-				json_string(out, j->prev_label);
-			else
-				fputs("null", out);
-			fputs(", \"starts\": ", out);
-			if (j->label)
-				json_string(out, j->label);
-			else
-				fputs("null", out);
-			fputs(", \"before\": ", out);
-			json_num(out, j->before);
-			fputs(", \"after\": ", out);
-			json_num(out, j->after);
-			fputs(", \"continued\": ", out);
-			json_num(out, j->expect);
-			fputs(", \"jump\": ", out);
-			json_num(out, j->rel);
-			fputc('}', out);
-		}
-		fputs("]", out);
-		if (r->is_lr) {
-			fputs(",\n  \"sum\": ", out);
-			json_num(out, (double)r->sum);
-			fputs(", \"sum_sq\": ", out);
-			json_num(out, (double)r->sum_sq);
-			fprintf(out, ",\n  \"robbins_monro\": {\"verdict\": \"%s\", \"reason\": ",
-			        r->rm_verdict > 0 ? "met" : r->rm_verdict == 0 ? "not met" : "undecided");
-			json_string(out, r->rm_why);
-			fputc('}', out);
-			if (o->batch > 0) {
-				fputs(", \"scaled_peak\": ", out);
-				json_num(out, r->max * o->batch / o->base_batch);
-			}
-		}
-		fputs(",\n  \"findings\": [", out);
-		for (int i = 0; i < r->nfinding; i++) {
-			fprintf(out, "%s{\"level\": \"%s\", \"message\": ", i ? ", " : "", level_name[r->finding[i].level]);
-			json_string(out, r->finding[i].text);
-			fputc('}', out);
-		}
-		fputs("]}", out);
-	}
-	fputs("\n]}\n", out);
-}
 
 static int parse_positive(const char *s, double *out)
 {
@@ -459,8 +46,8 @@ int cli_analyze(int argc, char **argv)
 		{ "base-batch", required_argument, NULL, 'B' },     { "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },                 { NULL, 0, NULL, 0 },
 	};
-	const char *schedule = NULL, *format = "text";
-	Options o = { 0, -1, 0.05, 0, 0, 0 };
+	const char *schedule = NULL;
+	annealc_analyze_options o = ANNEALC_ANALYZE_OPTIONS_INIT;
 	CliParams ps = { 0 };
 	int c;
 	optind = 1;
@@ -469,7 +56,7 @@ int cli_analyze(int argc, char **argv)
 		switch (c) {
 		case 's': schedule = optarg; break;
 		case 'n':
-			if (!cli_parse_count(optarg, &o.count) || o.count < 1)
+			if (!cli_parse_count(optarg, &o.steps) || o.steps < 1)
 				return cli_usage_error("analyze", "--steps expects a count >= 1, got '%s'", optarg);
 			break;
 		case 'p':
@@ -478,8 +65,8 @@ int cli_analyze(int argc, char **argv)
 			break;
 		case 'j':
 			errno = 0;
-			o.join_tol = strtod(optarg, &end);
-			if (*optarg == '\0' || *end != '\0' || !(o.join_tol >= 0) || !isfinite(o.join_tol))
+			o.join_tolerance = strtod(optarg, &end);
+			if (*optarg == '\0' || *end != '\0' || !(o.join_tolerance >= 0) || !isfinite(o.join_tolerance))
 				return cli_usage_error("analyze", "--join-tolerance expects a fraction >= 0, got '%s'", optarg);
 			break;
 		case 'L':
@@ -497,7 +84,7 @@ int cli_analyze(int argc, char **argv)
 		case 'f':
 			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0)
 				return cli_usage_error("analyze", "--format expects text or json, got '%s'", optarg);
-			format = optarg;
+			o.json = strcmp(optarg, "json") == 0;
 			break;
 		case 'h': fputs(analyze_help, stdout); return EXIT_OK;
 		default: return cli_usage_error("analyze", "bad option");
@@ -512,60 +99,13 @@ int cli_analyze(int argc, char **argv)
 	annealc_program *p = cli_load(argv[optind], schedule, &ps, &index, &status);
 	if (!p)
 		return status;
-	annealc_jit *jit = NULL;
-	const anneal_desc *d = cli_compile_jit(p, index, 2, &jit);
-	if (!d) {
-		annealc_jit_free(jit);
-		annealc_free(p);
-		return EXIT_USAGE;
-	}
-	const LSchedule *ls = &p->schedule[index];
-	const char *source = "--steps";
-	if (o.count < 0) {
-		o.count = analyze_default_steps(p, index);
-		source = "a default for an open-ended schedule; --steps to change";
-		if (ls->horizon > 0)
-			source = "the schedule's horizon";
-		for (int i = 0; i < ls->nparam && ls->horizon <= 0; i++)
-			if (strcmp(ls->param[i].name, "total") == 0)
-				source = "param total";
-	}
-
-	double params[ls->nparam + 1];
-	for (int i = 0; i < ls->nparam; i++)
-		params[i] = ls->param[i].value;
-	Report *rep = calloc((size_t)ls->nchannel, sizeof *rep);
-	int errors = 0;
-	for (int ch = 0; ch < ls->nchannel; ch++) {
-		Report *r = &rep[ch];
-		const LChannel *lc = &ls->channel[ch];
-		r->name = lc->name;
-		r->is_lr = lc->slot == ANNEAL_LR;
-		r->mark = xrealloc(NULL, sizeof(Mark) * MAX_MARKS);
-		r->nmark = analyze_marks(p, index, ch, o.first, o.first + o.count, r->mark, MAX_MARKS);
-		if (r->nmark > MAX_MARKS)
-			r->nmark = -1;
-		scan(d, lc->slot, &o, r);
-		joins(d, lc->slot, &o, r);
-		cycles(d, lc->slot, &o, r);
-		if (r->is_lr)
-			analyze_robbins_monro(ls, ch, params, &r->rm_verdict, r->rm_why, sizeof r->rm_why);
-		for (int i = 0; i < r->nfinding; i++)
-			errors += r->finding[i].level == LV_ERROR;
-	}
-	if (strcmp(format, "json") == 0)
-		print_json(stdout, ls, &o, source, rep, ls->nchannel);
-	else
-		print_text(stdout, ls, &o, source, rep, ls->nchannel);
-	for (int ch = 0; ch < ls->nchannel; ch++) {
-		free(rep[ch].stretch);
-		free(rep[ch].mark);
-		free(rep[ch].join);
-		free(rep[ch].finding);
-	}
-	free(rep);
-	annealc_jit_free(jit);
+	int32_t errors = 0;
+	anneal_status st = annealc_analyze(p, index, &o, stdout, &errors);
+	if (st != ANNEAL_OK)
+		cli_lib_error(annealc_errmsg(p));
 	annealc_free(p);
+	if (st != ANNEAL_OK)
+		return EXIT_USAGE;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "annealc analyze: error: writing the output failed\n");
 		return EXIT_USAGE;

@@ -60,16 +60,18 @@ static void dyadic(double v, int64_t *p, int64_t *q)
 typedef struct Big {
 	int n, cap;
 	uint64_t *d;
+	Arena *a; /* where the limbs live */
 } Big;
 
 static void big_room(Big *x, int n)
 {
 	if (n <= x->cap)
 		return;
+	uint64_t *d = arena_alloc(x->a, sizeof *d * (size_t)(2 * n));
+	if (x->n)
+		memcpy(d, x->d, sizeof *d * (size_t)x->n);
+	x->d = d;
 	x->cap = 2 * n;
-	x->d = realloc(x->d, sizeof *x->d * (size_t)x->cap);
-	if (!x->d)
-		die("out of memory");
 }
 
 static void big_set(Big *x, uint64_t v)
@@ -243,12 +245,13 @@ int cycles_frac(Checker *c, Node *n, Node *period_arg, Sched *r, int64_t *total)
 
 	/* S_k = N_k / D_k with N_k = p (a^k - b^k), D_k = q b^(k-1) (a - b). */
 	int cap = r->count > 0 && r->count < MAX_CYCLES ? (int)r->count : MAX_CYCLES;
-	int64_t *start = malloc(sizeof *start * (MAX_CYCLES + 1));
-	double *off = malloc(sizeof *off * (MAX_CYCLES + 1));
-	double *T = malloc(sizeof *T * (MAX_CYCLES + 1));
-	Big A = { 0 }, B = { 0 }, Bprev = { 0 }, N = { 0 }, D = { 0 }, tmp = { 0 };
-	if (!start || !off || !T)
-		die("out of memory");
+	/* The work, in an arena of its own freed below; out of memory it
+	   jumps where the program's arena would (its blocks are then lost). */
+	Arena w = { NULL, c->arena->oom };
+	int64_t *start = arena_alloc(&w, sizeof *start * (MAX_CYCLES + 1));
+	double *off = arena_alloc(&w, sizeof *off * (MAX_CYCLES + 1));
+	double *T = arena_alloc(&w, sizeof *T * (MAX_CYCLES + 1));
+	Big A = { .a = &w }, B = { .a = &w }, Bprev = { .a = &w }, N = { .a = &w }, D = { .a = &w }, tmp = { .a = &w };
 	big_set(&A, 1);
 	big_set(&B, 1);
 	start[0] = 0;
@@ -298,9 +301,6 @@ int cycles_frac(Checker *c, Node *n, Node *period_arg, Sched *r, int64_t *total)
 		if (r->count > 0)
 			*total = start[r->count];
 	}
-	free(start);
-	free(off);
-	free(T);
-	free(A.d), free(B.d), free(Bprev.d), free(N.d), free(D.d), free(tmp.d);
+	arena_free(&w);
 	return ok;
 }

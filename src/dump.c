@@ -68,13 +68,19 @@ static void dump_sched(FILE *out, const Sched *n, int depth)
 	UNREACHABLE();
 }
 
-void dump_schedule(FILE *out, const LSchedule *s)
+/* values 0: the structure alone -- a param that is not structural is
+   a run-time input (the params array), so its value is left out. */
+static void dump(FILE *out, const LSchedule *s, int values)
 {
 	fprintf(out, "schedule %s primary=%d horizon=%" PRId64 " restart=%#" PRIx64 "\n", s->name, s->primary,
 	        s->horizon, s->restart_mask);
-	for (int i = 0; i < s->nparam; i++)
-		fprintf(out, "param $%d %s = %a%s\n", i, s->param[i].name, s->param[i].value,
-		        s->param[i].structural ? " structural" : "");
+	for (int i = 0; i < s->nparam; i++) {
+		if (values || s->param[i].structural)
+			fprintf(out, "param $%d %s = %a%s\n", i, s->param[i].name, s->param[i].value,
+			        s->param[i].structural ? " structural" : "");
+		else
+			fprintf(out, "param $%d %s\n", i, s->param[i].name);
+	}
 	for (int h = 0; h < s->nhook; h++) {
 		const LHook *hk = &s->hook[h];
 		fprintf(out, "hook %d event=%d arg=%" PRId64 " phase=%s:", h, hk->event, hk->arg,
@@ -90,16 +96,26 @@ void dump_schedule(FILE *out, const LSchedule *s)
 	}
 }
 
-/* FNV-1a over the canonical dump: equal digests mean equal schedules. */
-uint64_t digest_schedule(const LSchedule *s)
+void dump_schedule(FILE *out, const LSchedule *s)
+{
+	dump(out, s, 1);
+}
+
+/* FNV-1a over the canonical dump of the structure: equal digests mean
+   the same schedule, whatever defaults its run-time params were given,
+   so a checkpoint moves between JIT and AOT runs and across --param. */
+uint64_t digest_schedule(const LSchedule *s, Arena *a)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&buf, &len);
 	if (!mem)
-		die("open_memstream failed");
-	dump_schedule(mem, s);
-	fclose(mem);
+		arena_out_of_memory(a);
+	dump(mem, s, 0);
+	if (fclose(mem) != 0) {
+		free(buf);
+		arena_out_of_memory(a);
+	}
 	uint64_t h = UINT64_C(0xcbf29ce484222325);
 	for (size_t i = 0; i < len; i++) {
 		h ^= (unsigned char)buf[i];

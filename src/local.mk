@@ -25,6 +25,12 @@ FRONT_SOURCES = \
 	src/interp.c \
 	src/dump.c \
 	src/program.c \
+	src/analyze.h \
+	src/analyze.c \
+	src/svg.h \
+	src/svg.c \
+	src/plot.c \
+	src/analyze_report.c \
 	grammar/parser.c \
 	grammar/parser.h \
 	grammar/lexer.c
@@ -48,11 +54,8 @@ annealc_SOURCES = \
 	src/cli_main.c \
 	src/cli_eval.c \
 	src/cli_compile.c \
-	src/analyze.h \
-	src/analyze.c \
-	src/svg.h \
-	src/svg.c \
 	src/cli_plot.c \
 	src/cli_analyze.c
-annealc_CPPFLAGS = $(AM_CPPFLAGS) $(GRAMMAR_CPPFLAGS) $(LLVM_CPPFLAGS)
-annealc_LDADD = libannealc_core.la
+annealc_CPPFLAGS = $(AM_CPPFLAGS)
+# The command line sees only the public API, as any host does.
+annealc_LDADD = libannealc.la

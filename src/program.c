@@ -99,10 +99,12 @@ anneal_status annealc_load_file(const char *path, const annealc_sink *sink, anne
 		fclose(f);
 		return fail(NULL, sink, ANNEAL_ERR_NOMEM, "out of memory");
 	}
+	errno = 0;
 	size_t len = fread(buf, 1, MAX_FILE_BYTES + 1, f);
-	int err = ferror(f);
+	/* fread's errno says why (a directory: EISDIR); EIO when it says nothing. */
+	int err = ferror(f) ? (errno ? errno : EIO) : 0;
 	fclose(f);
-	anneal_status st = err ? fail(NULL, sink, ANNEAL_ERR_IO, "cannot read '%s': %s", path, strerror(EIO))
+	anneal_status st = err ? fail(NULL, sink, ANNEAL_ERR_IO, "cannot read '%s': %s", path, strerror(err))
 	                       : annealc_load_buffer(path, buf, len, sink, out);
 	free(buf);
 	return st;
