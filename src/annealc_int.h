@@ -240,7 +240,9 @@ typedef struct Override {
 } Override;
 
 struct annealc_program {
-	Arena arena;
+	Arena arena;    /* the source, the AST, overrides and descriptors: the program's life */
+	Arena lowered;  /* the checked form: replaced by each successful re-check */
+	Arena building; /* the check under way, so running out of memory can free it */
 	char errmsg[ERRMSG_SIZE]; /* annealc_errmsg: "" after a success */
 	Src src;
 	Node *ast;
@@ -321,7 +323,10 @@ Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t enclosing, int64
 /* lexer.re / parser.y: the file's schedules, or NULL after diagnostics. */
 Node *parse_file(Arena *a, Diag *d);
 /* check.c + lower.c: the AST checked and lowered into prog; returns the
-   number of errors. Nothing is lowered from a program with errors. */
+   number of errors. Nothing is lowered from a program with errors. The
+   new lowered form is built in prog->building and replaces prog->lowered
+   only on success, so a failed re-check leaves the program as it was and
+   a successful one frees the form it replaces. */
 int check_program(annealc_program *prog, Node *file, Diag *d);
 /* interp.c: the reference interpreter, the oracle for every other path. */
 void interp_eval(const LSchedule *s, int64_t step, const double *params, anneal_point *out);

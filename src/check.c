@@ -284,7 +284,9 @@ int check_program(annealc_program *prog, Node *file, Diag *d)
 		diag_error(d, file->loc, "the file holds %d schedules, more than the limit of %d", n, MAX_SCHEDULES);
 		return d->nerror;
 	}
-	LSchedule *scheds = arena_alloc(&prog->arena, sizeof(LSchedule) * (size_t)n);
+	prog->building = (Arena){ NULL, prog->arena.oom };
+	Arena *lowered = &prog->building;
+	LSchedule *scheds = arena_alloc(lowered, sizeof(LSchedule) * (size_t)n);
 	int i = 0;
 	for (Node *s = file; s; s = s->next, i++) {
 		for (Node *prev = file; prev != s; prev = prev->next)
@@ -294,8 +296,8 @@ int check_program(annealc_program *prog, Node *file, Diag *d)
 				break;
 			}
 		/* The checker's tables are large; one at a time, on the heap. */
-		Checker *c = arena_alloc(&prog->arena, sizeof *c);
-		c->arena = &prog->arena;
+		Checker *c = arena_alloc(lowered, sizeof *c);
+		c->arena = lowered;
 		c->diag = d;
 		c->prog = prog;
 		c->schedule = s->name;
@@ -311,8 +313,13 @@ int check_program(annealc_program *prog, Node *file, Diag *d)
 		if (!found)
 			diag_plain(d, "schedule '%s' has no param '%s'", ov->schedule, ov->param);
 	}
-	if (d->nerror > 0)
+	if (d->nerror > 0) {
+		arena_free(lowered);
 		return d->nerror;
+	}
+	arena_free(&prog->lowered);
+	prog->lowered = *lowered;
+	prog->building = (Arena){ 0 };
 	prog->nschedule = n;
 	prog->schedule = scheds;
 	return 0;

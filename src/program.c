@@ -67,7 +67,7 @@ anneal_status annealc_load_buffer(const char *path, const char *text, size_t len
 	annealc_program *volatile guarded = prog;
 	jmp_buf oom;
 	if (setjmp(oom)) {
-		annealc_free(guarded);
+		annealc_free(guarded); /* with the check under way */
 		return fail(NULL, sink, ANNEAL_ERR_NOMEM, "out of memory");
 	}
 	prog->arena.oom = &oom;
@@ -114,6 +114,8 @@ void annealc_free(annealc_program *p)
 {
 	if (!p)
 		return;
+	arena_free(&p->building);
+	arena_free(&p->lowered);
 	arena_free(&p->arena);
 	free(p->override);
 	free(p);
@@ -189,6 +191,7 @@ anneal_status annealc_set_param(annealc_program *p, int schedule, const char *na
 	jmp_buf oom;
 	if (setjmp(oom)) {
 		p->arena.oom = NULL;
+		arena_free(&p->building);
 		p->noverride = noverride;
 		p->nschedule = n;
 		p->schedule = old;
