@@ -230,6 +230,38 @@ START_TEST(set_param_clears_message)
 }
 END_TEST
 
+/* Resident memory in KiB, from /proc/self/statm. */
+static long rss_kib(void)
+{
+	long pages = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f) {
+		if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* A re-check replaces the lowered form: 5,000 new values (a structural
+   one among them) leave the resident size where 500 left it. Each check
+   used to keep its lowered form and checker state (some 20 KB here), which
+   would grow the process by about 90 MB. */
+START_TEST(set_param_memory_bounded)
+{
+	annealc_program *p = sgdr();
+	long after500 = 0;
+	for (int i = 0; i < 5000; i++) {
+		ck_assert_int_eq(annealc_set_param(p, 0, i % 2 ? "peak" : "warm", 1 + i % 50, NULL), ANNEAL_OK);
+		if (i == 499)
+			after500 = rss_kib();
+	}
+	long grown = rss_kib() - after500;
+	ck_assert_msg(grown < 8 * 1024, "5,000 re-checks grew the process by %ld KiB after the first 500", grown);
+	annealc_free(p);
+}
+END_TEST
+
 START_TEST(interp_and_describe_refused)
 {
 	annealc_program *p = sgdr();
@@ -425,6 +457,7 @@ Suite *suite_api(void)
 	tcase_add_test(tc, lookups);
 	tcase_add_loop_test(tc, set_param_refused, 0, sizeof bad_params / sizeof *bad_params);
 	tcase_add_test(tc, set_param_clears_message);
+	tcase_add_test(tc, set_param_memory_bounded);
 	tcase_add_test(tc, interp_and_describe_refused);
 	tcase_add_test(tc, options_defaults);
 	tcase_add_test(tc, emit_refused);
