@@ -19,6 +19,7 @@ FRONT_SOURCES = \
 	src/diag.c \
 	src/ast.c \
 	src/check.c \
+	src/names.c \
 	src/lower.c \
 	src/cycles.c \
 	src/shapes.c \
