@@ -287,7 +287,7 @@ static anneal_status prepare(Output *o, Diag *d)
 {
 	o->exists = stat(o->path, &o->st) == 0;
 	if (o->exists && S_ISDIR(o->st.st_mode)) {
-		diag_plain(d, "%s '%s' is a directory", o->what, o->path);
+		diag_plain(d, "the %s '%s' is a directory", o->what, o->path);
 		return ANNEAL_ERR_IO;
 	}
 	o->in_place = o->exists && !S_ISREG(o->st.st_mode);
