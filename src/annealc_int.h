@@ -328,6 +328,17 @@ Node *parse_file(Arena *a, Diag *d);
    only on success, so a failed re-check leaves the program as it was and
    a successful one frees the form it replaces. */
 int check_program(annealc_program *prog, Node *file, Diag *d);
+/* names.c: the C names of the generated header and object. A schedule
+   name whose symbols would enter Anneal's libraries' namespace (anneal,
+   annealc, ANNEAL and their _ names) or be reserved C identifiers
+   (leading '_', a '__', a trailing '_'). */
+int names_reserved_lib(const char *sym);
+int names_reserved_c(const char *sym);
+/* The event of a hook as it names its NAME_HOOK_ macro: restart, every_N, at_N, enter_LABEL. */
+void names_hook(const LHook *h, char *buf, size_t size);
+/* Errors for two definitions generating one C name, over the schedules
+   of file that checked (sched[i].name set). */
+void names_check(Arena *arena, Diag *d, Node *file, const LSchedule *sched, int n);
 /* interp.c: the reference interpreter, the oracle for every other path. */
 void interp_eval(const LSchedule *s, int64_t step, const double *params, anneal_point *out);
 double interp_channel(const LSchedule *s, int ch_index, int64_t step, const double *params);

@@ -1,86 +1,345 @@
 /* aot.c: annealc_emit -- every schedule of a program into an object, assembly, IR or bitcode file, plus a C header. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <llvm-c/BitWriter.h>
 
 #include "cg.h"
 
-/* path.tmp.PID: written in full, then renamed over path. */
-static char *temp_name(const char *path)
+/* include/anneal/schedule.h as a C string, made at build time (src/local.mk),
+   so a self-contained header carries the very definitions the libraries use. */
+static const char schedule_h[] =
+#include "schedule_h.inc"
+	;
+
+/* The targets annealc drives and has tested: others LLVM may know abort
+   inside LLVM (riscv64's CPU, amdgcn's vector loads) or lack libmvec. */
+static const char supported_targets[] = "x86_64 and aarch64 Linux (x86_64-linux-gnu, aarch64-linux-gnu)";
+
+static anneal_status check_target(const char *triple, Diag *d)
 {
-	size_t n = strlen(path) + 32;
-	char *t = malloc(n);
-	if (t)
-		snprintf(t, n, "%s.tmp.%ld", path, (long)getpid());
-	return t;
+	char *norm = triple ? LLVMNormalizeTargetTriple(triple) : LLVMGetDefaultTargetTriple();
+	const char *arch = norm, *dash = strchr(norm, '-');
+	size_t alen = dash ? (size_t)(dash - norm) : strlen(norm);
+	const char *os = dash ? strchr(dash + 1, '-') : NULL;
+	int ok = ((alen == 6 && strncmp(arch, "x86_64", 6) == 0) || (alen == 7 && strncmp(arch, "aarch64", 7) == 0)) &&
+	         os && strncmp(os + 1, "linux", 5) == 0;
+	if (!ok)
+		diag_plain(d, "target '%s' is not supported: annealc compiles for %s", triple ? triple : norm,
+		           supported_targets);
+	LLVMDisposeMessage(norm);
+	return ok ? ANNEAL_OK : ANNEAL_ERR_UNSUPPORTED;
 }
 
-static void write_header(FILE *f, const annealc_program *p, const char *header_path)
+/* A C identifier's start, to which every schedule name is appended. */
+static anneal_status check_prefix(const annealc_program *p, const char *prefix, Diag *d)
 {
+	size_t n = strlen(prefix);
+	int ok = n <= MAX_IDENT && !isdigit((unsigned char)prefix[0]);
+	for (size_t i = 0; i < n && ok; i++)
+		ok = isalnum((unsigned char)prefix[i]) || prefix[i] == '_';
+	if (!ok) {
+		diag_plain(d, "annealc_options.prefix = '%s': expected the start of a C identifier "
+		              "(letters, digits and '_', not beginning with a digit, at most %d bytes)",
+		           prefix, MAX_IDENT);
+		return ANNEAL_ERR_INVALID;
+	}
+	for (int i = 0; i < p->nschedule; i++) {
+		char sym[2 * MAX_IDENT + 1];
+		snprintf(sym, sizeof sym, "%s%s", prefix, p->schedule[i].name);
+		if (names_reserved_lib(sym) || names_reserved_c(sym)) {
+			diag_plain(d, "annealc_options.prefix = '%s': schedule '%s' would define '%s_eval', %s", prefix,
+			           p->schedule[i].name, sym,
+			           names_reserved_lib(sym) ? "in the namespace of Anneal's libraries"
+			                                   : "a reserved C identifier");
+			return ANNEAL_ERR_INVALID;
+		}
+	}
+	return ANNEAL_OK;
+}
+
+/* A path in a comment: no byte that could end it (a '*' before a '/'), start
+   a trigraph or a line splice, or is not printable ASCII. */
+static void comment_text(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc(*s < 0x20 || *s > 0x7e || *s == '*' || *s == '\\' || *s == '?' ? '_' : *s, f);
+}
+
+static const char *const channel_enum[ANNEAL_FIRST_CUSTOM] = {
+	[ANNEAL_LR] = "ANNEAL_LR",
+	[ANNEAL_MOMENTUM] = "ANNEAL_MOMENTUM",
+	[ANNEAL_BETA2] = "ANNEAL_BETA2",
+	[ANNEAL_WEIGHT_DECAY] = "ANNEAL_WEIGHT_DECAY",
+	[ANNEAL_TEMPERATURE] = "ANNEAL_TEMPERATURE",
+};
+
+static const char *const action_text[] = {
+	[ANNEAL_ACT_RESET_MOMENTUM] = "reset momentum",
+	[ANNEAL_ACT_RESET_MOMENTS] = "reset moments",
+	[ANNEAL_ACT_SNAPSHOT] = "snapshot",
+	[ANNEAL_ACT_SWA] = "swa",
+	[ANNEAL_ACT_CALL] = "call",
+};
+
+/* NAME_HOOK_<event>: the bits of every hook on that event, in the order of
+   the descriptor's hooks. */
+static void write_hooks(FILE *f, const LSchedule *s, const char *sym)
+{
+	for (int h = 0; h < s->nhook; h++) {
+		char ev[MAX_IDENT + 32], other[MAX_IDENT + 32];
+		names_hook(&s->hook[h], ev, sizeof ev);
+		int seen = 0;
+		for (int k = 0; k < h && !seen; k++) {
+			names_hook(&s->hook[k], other, sizeof other);
+			seen = strcmp(ev, other) == 0;
+		}
+		if (seen)
+			continue;
+		fprintf(f, "#define %s_HOOK_%s (", sym, ev);
+		int first = 1;
+		for (int k = h; k < s->nhook; k++) {
+			names_hook(&s->hook[k], other, sizeof other);
+			if (strcmp(ev, other) != 0)
+				continue;
+			fprintf(f, "%s(UINT64_C(1) << %d)", first ? "" : " | ", k);
+			first = 0;
+		}
+		fputs(") /*", f);
+		for (int k = h; k < s->nhook; k++) {
+			names_hook(&s->hook[k], other, sizeof other);
+			if (strcmp(ev, other) != 0)
+				continue;
+			const LHook *hk = &s->hook[k];
+			for (int a = 0; a < hk->naction; a++) {
+				fprintf(f, " %s", action_text[hk->action[a].kind]);
+				if (hk->action[a].name) {
+					fputc(' ', f);
+					comment_text(f, hk->action[a].name);
+				}
+				fputc(';', f);
+			}
+		}
+		fputs(" */\n", f);
+	}
+}
+
+static void write_header(FILE *f, const annealc_program *p, const annealc_options *o, const char *header_path)
+{
+	const char *prefix = o->prefix ? o->prefix : "";
 	const char *base = strrchr(header_path, '/');
 	base = base ? base + 1 : header_path;
-	char guard[strlen(base) + 16];
-	size_t g = 0;
-	g += (size_t)sprintf(guard, "ANNEAL_GEN_");
-	for (const char *c = base; *c; c++)
-		guard[g++] = isalnum((unsigned char)*c) ? (char)toupper((unsigned char)*c) : '_';
-	guard[g] = '\0';
-	fprintf(f, "/* %s: generated by annealc from %s -- do not edit. */\n", base, p->src.path ? p->src.path : "-");
+	fputs("/* ", f);
+	comment_text(f, base);
+	fputs(": generated by annealc from ", f);
+	comment_text(f, p->src.path ? p->src.path : "-");
+	fputs(" -- do not edit. */\n", f);
 	fprintf(f, "/* Link with the object and -lmvec -lm (vector math from glibc's libmvec). */\n");
-	fprintf(f, "#ifndef %s\n#define %s\n\n#include <stdint.h>\n\n#include \"anneal/schedule.h\"\n\n", guard,
-	        guard);
+	/* The guard is namespaced like every other name. */
+	fprintf(f, "#ifndef %sANNEAL_GEN_", prefix);
+	for (const char *c = base; *c; c++)
+		fputc(isalnum((unsigned char)*c) ? toupper((unsigned char)*c) : '_', f);
+	fprintf(f, "\n#define %sANNEAL_GEN_", prefix);
+	for (const char *c = base; *c; c++)
+		fputc(isalnum((unsigned char)*c) ? toupper((unsigned char)*c) : '_', f);
+	fputs("\n\n#include <stdint.h>\n\n", f);
+	if (o->self_contained)
+		fprintf(f, "/* The ABI types: a copy of anneal/schedule.h, whose guard keeps one definition\n"
+		           "   when both are included. */\n%s\n",
+		        schedule_h);
+	else
+		fputs("#include \"anneal/schedule.h\"\n\n", f);
+	fprintf(f, "#if ANNEAL_ABI_VERSION != %d\n#error \"compiled for anneal ABI version %d\"\n#endif\n\n",
+	        ANNEAL_ABI_VERSION, ANNEAL_ABI_VERSION);
 	fprintf(f, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n");
 	for (int i = 0; i < p->nschedule; i++) {
 		const LSchedule *s = &p->schedule[i];
+		char sym[2 * MAX_IDENT + 1];
+		snprintf(sym, sizeof sym, "%s%s", prefix, s->name);
 		fprintf(f, "\n/* schedule %s */\n", s->name);
-		fprintf(f, "void %s_eval(int64_t step, const double *params, anneal_point *out);\n", s->name);
+		fprintf(f, "void %s_eval(int64_t step, const double *params, anneal_point *out);\n", sym);
 		fprintf(f, "void %s_fill(int64_t first, int64_t count, const double *params, int32_t channel, "
 		           "double *out);\n",
-		        s->name);
-		fprintf(f, "extern const anneal_desc %s_desc;\n", s->name);
-		fprintf(f, "enum {\n");
-		for (int k = 0; k < s->nparam; k++)
-			fprintf(f, "\t%s_PARAM_%s, /* default %.17g%s */\n", s->name, s->param[k].name, s->param[k].value,
-			        s->param[k].structural ? ", structural" : "");
-		fprintf(f, "\t%s_NPARAM\n};\n", s->name);
+		        sym);
+		fprintf(f, "extern const anneal_desc %s_desc;\n", sym);
+		fprintf(f, "enum { /* indices into params */\n");
+		for (int k = 0; k < s->nparam; k++) {
+			const LParam *pa = &s->param[k];
+			if (o->bind_params)
+				fprintf(f, "\t%s_PARAM_%s, /* bound: %.17g when compiled (--bind-params), its entry ignored */\n",
+				        sym, pa->name, pa->value);
+			else
+				fprintf(f, "\t%s_PARAM_%s, /* default %.17g%s */\n", sym, pa->name, pa->value,
+				        pa->structural ? ", structural: fixed when compiled, its entry ignored" : "");
+		}
+		fprintf(f, "\t%s_NPARAM\n};\n", sym);
+		fprintf(f, "enum { /* slots of anneal_point.value and the channel of %s_fill */\n", sym);
+		for (int c = 0; c < s->nchannel; c++) {
+			int slot = s->channel[c].slot;
+			fprintf(f, "%s\t%s_CHANNEL_%s = ", c ? ",\n" : "", sym, s->channel[c].name);
+			if (slot < ANNEAL_FIRST_CUSTOM)
+				fputs(channel_enum[slot], f);
+			else
+				fprintf(f, "ANNEAL_FIRST_CUSTOM + %d", slot - ANNEAL_FIRST_CUSTOM);
+		}
+		fprintf(f, "\n};\n");
+		if (s->nhook > 0) {
+			fprintf(f, "/* bits of anneal_point.events: bit i is %s_desc.hook[i] */\n", sym);
+			write_hooks(f, s, sym);
+		}
 	}
 	fprintf(f, "\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
 }
 
-static int emit_module(LLVMTargetMachineRef tm, LLVMModuleRef mod, enum annealc_emit_kind kind,
-                       const char *path, Diag *diag)
+/* The output in memory, so nothing is touched before it is complete. */
+static int emit_module(LLVMTargetMachineRef tm, LLVMModuleRef mod, enum annealc_emit_kind kind, char **data,
+                       size_t *len, Diag *diag)
 {
 	char *msg = NULL;
+	LLVMMemoryBufferRef buf = NULL;
 	switch (kind) {
 	case ANNEALC_EMIT_OBJ:
 	case ANNEALC_EMIT_ASM:
-		/* LLVM's C API takes a mutable file name. */
-		if (LLVMTargetMachineEmitToFile(tm, mod, (char *)path,
-		                                kind == ANNEALC_EMIT_OBJ ? LLVMObjectFile : LLVMAssemblyFile, &msg)) {
-			diag_plain(diag, "%s: %s", path, msg);
+		if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, kind == ANNEALC_EMIT_OBJ ? LLVMObjectFile : LLVMAssemblyFile,
+		                                        &msg, &buf)) {
+			diag_plain(diag, "code generation failed: %s", msg);
 			LLVMDisposeMessage(msg);
 			return -1;
 		}
-		return 0;
-	case ANNEALC_EMIT_LLVM:
-		if (LLVMPrintModuleToFile(mod, path, &msg)) {
-			diag_plain(diag, "%s: %s", path, msg);
-			LLVMDisposeMessage(msg);
-			return -1;
-		}
-		return 0;
-	case ANNEALC_EMIT_BC:
-		if (LLVMWriteBitcodeToFile(mod, path)) {
-			diag_plain(diag, "%s: cannot write bitcode", path);
-			return -1;
-		}
-		return 0;
+		break;
+	case ANNEALC_EMIT_LLVM: {
+		char *text = LLVMPrintModuleToString(mod);
+		*len = strlen(text);
+		*data = malloc(*len + 1);
+		if (*data)
+			memcpy(*data, text, *len + 1);
+		LLVMDisposeMessage(text);
+		return *data ? 0 : -1;
 	}
-	UNREACHABLE(); /* annealc_emit checked kind */
+	case ANNEALC_EMIT_BC: buf = LLVMWriteBitcodeToMemoryBuffer(mod); break;
+	default: UNREACHABLE(); /* annealc_emit checked kind */
+	}
+	if (!buf)
+		return -1;
+	*len = LLVMGetBufferSize(buf);
+	*data = malloc(*len ? *len : 1);
+	if (*data)
+		memcpy(*data, LLVMGetBufferStart(buf), *len);
+	LLVMDisposeMemoryBuffer(buf);
+	return *data ? 0 : -1;
+}
+
+/* One output file: where it goes and how. */
+typedef struct Output {
+	const char *path;
+	const char *what; /* "output", "header" */
+	char *data;
+	size_t len;
+	int exists;       /* stat succeeded (following links) */
+	struct stat st;
+	int in_place;     /* not a regular file: written where it is, never replaced */
+	char *norm;       /* the path with its directory resolved, for files that do not exist yet */
+	char *tmp;        /* regular: path.tmp.PID, renamed over path once everything is written */
+	int tmp_made;
+} Output;
+
+/* realpath of the directory, then the last component: two spellings of
+   one file that does not exist yet compare equal. */
+static char *normalise(const char *path)
+{
+	char *r = realpath(path, NULL);
+	if (r)
+		return r;
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+	char *rd = dir ? realpath(dir, NULL) : NULL;
+	free(dir);
+	const char *base = slash ? slash + 1 : path;
+	char *out = NULL;
+	if (rd) {
+		size_t n = strlen(rd) + strlen(base) + 2;
+		out = malloc(n);
+		if (out)
+			snprintf(out, n, "%s/%s", rd, base);
+	} else {
+		out = strdup(path);
+	}
+	free(rd);
+	return out;
+}
+
+static int same_file(const Output *a, const Output *b)
+{
+	if (a->exists && b->exists)
+		return a->st.st_dev == b->st.st_dev && a->st.st_ino == b->st.st_ino;
+	return a->norm && b->norm && strcmp(a->norm, b->norm) == 0;
+}
+
+/* Stat and classify one output: refuses a directory; a regular or missing
+   file is replaced through a temporary, anything else written in place. */
+static anneal_status prepare(Output *o, Diag *d)
+{
+	o->exists = stat(o->path, &o->st) == 0;
+	if (o->exists && S_ISDIR(o->st.st_mode)) {
+		diag_plain(d, "the %s '%s' is a directory", o->what, o->path);
+		return ANNEAL_ERR_IO;
+	}
+	o->in_place = o->exists && !S_ISREG(o->st.st_mode);
+	o->norm = normalise(o->path);
+	if (!o->norm)
+		goto nomem;
+	if (!o->in_place) {
+		size_t n = strlen(o->path) + 32;
+		o->tmp = malloc(n);
+		if (!o->tmp)
+			goto nomem;
+		snprintf(o->tmp, n, "%s.tmp.%ld", o->path, (long)getpid());
+	}
+	return ANNEAL_OK;
+nomem:
+	diag_plain(d, "out of memory");
+	return ANNEAL_ERR_NOMEM;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, data, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		data += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Writes o's data to its temporary, or in place; errno kept on failure. */
+static int write_output(Output *o, Diag *d)
+{
+	int fd = o->in_place ? open(o->path, O_WRONLY | O_NOCTTY | O_CLOEXEC)
+	                     : open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		diag_plain(d, "%s: %s", o->in_place ? o->path : o->tmp, strerror(errno));
+		return -1;
+	}
+	o->tmp_made = !o->in_place;
+	int err = write_all(fd, o->data, o->len) ? errno : 0;
+	if (close(fd) && !err)
+		err = errno;
+	if (err) {
+		diag_plain(d, "%s: %s", o->path, strerror(err));
+		return -1;
+	}
+	return 0;
 }
 
 anneal_status annealc_emit(annealc_program *p, const annealc_options *o, enum annealc_emit_kind kind,
@@ -103,70 +362,116 @@ anneal_status annealc_emit(annealc_program *p, const annealc_options *o, enum an
 	anneal_status st = cg_check_options(o, 0, diag);
 	if (st != ANNEAL_OK)
 		return st;
-	int level = o->opt_level;
+	if (o->self_contained != 0 && o->self_contained != 1) {
+		diag_plain(diag, "annealc_options.self_contained = %d: expected 0 or 1", (int)o->self_contained);
+		return ANNEAL_ERR_INVALID;
+	}
+	if (o->prefix && (st = check_prefix(p, o->prefix, diag)) != ANNEAL_OK)
+		return st;
 	if (cg_init(diag))
 		return ANNEAL_ERR_UNSUPPORTED;
+	if ((st = check_target(o->target, diag)) != ANNEAL_OK)
+		return st;
+
+	Output out[2] = { { .path = out_path, .what = "output" }, { .path = header_path, .what = "header" } };
+	int nout = header_path ? 2 : 1;
+	const LSchedule **scheds = NULL;
+	const char **syms = NULL;
+	char *names = NULL;
+	LLVMTargetMachineRef tm = NULL;
+	LLVMContextRef ctx = NULL;
+	LLVMModuleRef mod = NULL;
+	for (int i = 0; i < nout; i++)
+		if ((st = prepare(&out[i], diag)) != ANNEAL_OK)
+			goto out;
 	st = ANNEAL_ERR_IO;
-	LLVMTargetMachineRef tm = cg_target_machine(o->target, 0, level, 0, diag);
-	if (!tm)
-		return ANNEAL_ERR_UNSUPPORTED;
-	const LSchedule **scheds = calloc((size_t)p->nschedule + 1, sizeof *scheds);
-	char *out_tmp = temp_name(out_path);
-	char *hdr_tmp = header_path ? temp_name(header_path) : NULL;
-	if (!scheds || !out_tmp || (header_path && !hdr_tmp)) {
+	if (nout == 2 && same_file(&out[0], &out[1])) {
+		diag_plain(diag, "the output and the header are the same file '%s'", header_path);
+		goto out;
+	}
+	struct stat in;
+	if (p->src.path && stat(p->src.path, &in) == 0)
+		for (int i = 0; i < nout; i++)
+			if (out[i].exists && out[i].st.st_dev == in.st_dev && out[i].st.st_ino == in.st_ino) {
+				diag_plain(diag, "the %s '%s' is the input file", out[i].what, out[i].path);
+				goto out;
+			}
+
+	st = ANNEAL_ERR_NOMEM;
+	scheds = calloc((size_t)p->nschedule + 1, sizeof *scheds);
+	syms = calloc((size_t)p->nschedule + 1, sizeof *syms);
+	names = calloc((size_t)p->nschedule + 1, 2 * MAX_IDENT + 1);
+	if (!scheds || !syms || !names) {
 		diag_plain(diag, "out of memory");
-		st = ANNEAL_ERR_NOMEM;
-		goto out_alloc;
+		goto out;
 	}
-	for (int i = 0; i < p->nschedule; i++)
+	for (int i = 0; i < p->nschedule; i++) {
 		scheds[i] = &p->schedule[i];
-	LLVMContextRef ctx = LLVMContextCreate();
-	LLVMModuleRef mod = cg_module(ctx, p->src.path ? p->src.path : "anneal", scheds, NULL, p->nschedule, o, diag);
-	if (!mod) {
-		st = ANNEAL_ERR_NOMEM;
-		goto out_ctx;
+		char *sym = names + (size_t)i * (2 * MAX_IDENT + 1);
+		snprintf(sym, 2 * MAX_IDENT + 1, "%s%s", o->prefix ? o->prefix : "", p->schedule[i].name);
+		syms[i] = sym;
 	}
-	if (cg_optimize(mod, tm, level, diag)) {
+	if (!(tm = cg_target_machine(o->target, 0, o->opt_level, 0, diag))) {
+		st = ANNEAL_ERR_UNSUPPORTED;
+		goto out;
+	}
+	ctx = LLVMContextCreate();
+	mod = cg_module(ctx, p->src.path ? p->src.path : "anneal", scheds, syms, p->nschedule, o, diag);
+	if (!mod)
+		goto out;
+	if (cg_optimize(mod, tm, o->opt_level, diag)) {
 		st = ANNEAL_ERR_INTERNAL;
-		goto out_tmp;
+		goto out;
 	}
-	if (emit_module(tm, mod, kind, out_tmp, diag))
-		goto out_tmp;
-	if (hdr_tmp) {
-		FILE *h = fopen(hdr_tmp, "w");
+	if (emit_module(tm, mod, kind, &out[0].data, &out[0].len, diag)) {
+		st = ANNEAL_ERR_INTERNAL;
+		goto out;
+	}
+	if (nout == 2) {
+		FILE *h = open_memstream(&out[1].data, &out[1].len);
 		if (!h) {
-			diag_plain(diag, "%s: %s", header_path, strerror(errno));
-			goto out_tmp;
+			diag_plain(diag, "out of memory");
+			goto out;
 		}
-		write_header(h, p, header_path);
-		if (ferror(h) | fclose(h)) {
-			diag_plain(diag, "%s: write error", header_path);
-			goto out_tmp;
+		write_header(h, p, o, header_path);
+		if (fclose(h)) {
+			diag_plain(diag, "out of memory");
+			goto out;
 		}
 	}
-	if (rename(out_tmp, out_path)) {
-		diag_plain(diag, "%s: %s", out_path, strerror(errno));
-		goto out_tmp;
-	}
-	if (hdr_tmp && rename(hdr_tmp, header_path)) {
-		diag_plain(diag, "%s: %s", header_path, strerror(errno));
-		goto out_tmp;
-	}
+	/* Temporaries first, then in place, then the renames: a failure before
+	   the renames leaves every regular file as it was. */
+	st = ANNEAL_ERR_IO;
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < nout; i++)
+			if (out[i].in_place == pass && write_output(&out[i], diag))
+				goto out;
+	for (int i = 0; i < nout; i++)
+		if (!out[i].in_place) {
+			if (rename(out[i].tmp, out[i].path)) {
+				diag_plain(diag, "%s: %s", out[i].path, strerror(errno));
+				goto out;
+			}
+			out[i].tmp_made = 0;
+		}
 	st = ANNEAL_OK;
 	p->errmsg[0] = '\0';
-out_tmp:
-	if (st != ANNEAL_OK) {
-		unlink(out_tmp);
-		if (hdr_tmp)
-			unlink(hdr_tmp);
+out:
+	for (int i = 0; i < nout; i++) {
+		if (out[i].tmp_made)
+			unlink(out[i].tmp);
+		free(out[i].tmp);
+		free(out[i].norm);
+		free(out[i].data);
 	}
-	LLVMDisposeModule(mod);
-out_ctx:
-	LLVMContextDispose(ctx);
-out_alloc:
-	free(hdr_tmp);
-	free(out_tmp);
+	if (mod)
+		LLVMDisposeModule(mod);
+	if (ctx)
+		LLVMContextDispose(ctx);
+	if (tm)
+		LLVMDisposeTargetMachine(tm);
+	free(names);
+	free(syms);
 	free(scheds);
-	LLVMDisposeTargetMachine(tm);
 	return st;
 }

@@ -52,9 +52,10 @@ LLVMValueRef cg_desc(Cg *g, LLVMValueRef eval, LLVMValueRef fill)
 {
 	const LSchedule *s = g->s;
 	LLVMValueRef *pv = cg_alloc(g, (size_t)s->nparam, sizeof *pv);
+	/* A bound param is marked structural too: its params entry is ignored. */
 	for (int i = 0; i < s->nparam; i++) {
 		const LParam *p = &s->param[i];
-		LLVMValueRef f[] = { cg_cstr(g, p->name), cg_f64(g, p->value), i32c(g, p->structural) };
+		LLVMValueRef f[] = { cg_cstr(g, p->name), cg_f64(g, p->value), i32c(g, p->structural || g->bind) };
 		pv[i] = LLVMConstNamedStruct(g->param, f, 3);
 	}
 	LLVMValueRef params = array_ptr(g, g->param, pv, (unsigned)s->nparam, "params");

@@ -295,6 +295,16 @@ int check_program(annealc_program *prog, Node *file, Diag *d)
 				diag_note(d, prev->loc, "first defined here");
 				break;
 			}
+		if (names_reserved_lib(s->name))
+			diag_error(d, s->loc,
+			           "schedule '%s' would define '%s_desc' in the namespace of Anneal's libraries "
+			           "(anneal, annealc, ANNEAL and their '_' names)",
+			           s->name, s->name);
+		else if (names_reserved_c(s->name))
+			diag_error(d, s->loc,
+			           "schedule '%s' would define '%s_eval', a reserved C identifier "
+			           "(a schedule name must not begin or end with '_' or hold '__')",
+			           s->name, s->name);
 		/* The checker's tables are large; one at a time, on the heap. */
 		Checker *c = arena_alloc(lowered, sizeof *c);
 		c->arena = lowered;
@@ -313,6 +323,8 @@ int check_program(annealc_program *prog, Node *file, Diag *d)
 		if (!found)
 			diag_plain(d, "schedule '%s' has no param '%s'", ov->schedule, ov->param);
 	}
+	if (d->nerror == 0)
+		names_check(lowered, d, file, scheds, n);
 	if (d->nerror > 0) {
 		arena_free(lowered);
 		return d->nerror;

@@ -18,6 +18,11 @@ static const char compile_help[] =
 	"                         or of --schedule NAME)\n"
 	"  --schedule NAME        the schedule --param applies to\n"
 	"  --bind-params          make params constants (the params argument is ignored)\n"
+	"  --prefix PFX           prepend PFX to every symbol and header name\n"
+	"  --self-contained       the header declares the ABI types itself\n"
+	"                         (no #include \"anneal/schedule.h\")\n"
+	"Targets: x86_64 and aarch64 Linux. OUT and H are replaced only when\n"
+	"everything is written; a FIFO or device is written in place.\n"
 	"Link the object with -lm -lmvec.\n";
 
 int cli_compile(int argc, char **argv)
@@ -26,6 +31,7 @@ int cli_compile(int argc, char **argv)
 		{ "header", required_argument, NULL, 'H' },  { "emit", required_argument, NULL, 'e' },
 		{ "target", required_argument, NULL, 't' },  { "param", required_argument, NULL, 'p' },
 		{ "schedule", required_argument, NULL, 's' }, { "bind-params", no_argument, NULL, 'b' },
+		{ "prefix", required_argument, NULL, 'P' },  { "self-contained", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
 	};
 	static const char *const kinds[] = { [ANNEALC_EMIT_OBJ] = "obj", [ANNEALC_EMIT_ASM] = "asm",
@@ -62,6 +68,8 @@ int cli_compile(int argc, char **argv)
 			break;
 		case 's': schedule = optarg; break;
 		case 'b': o.bind_params = 1; break;
+		case 'P': o.prefix = optarg; break;
+		case 'S': o.self_contained = 1; break;
 		case 'h': fputs(compile_help, stdout); return EXIT_OK;
 		default: return cli_usage_error("compile", "bad option");
 		}

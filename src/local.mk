@@ -19,6 +19,7 @@ FRONT_SOURCES = \
 	src/diag.c \
 	src/ast.c \
 	src/check.c \
+	src/names.c \
 	src/lower.c \
 	src/cycles.c \
 	src/shapes.c \
@@ -37,8 +38,18 @@ FRONT_SOURCES = \
 
 noinst_LTLIBRARIES += libannealc_core.la
 libannealc_core_la_SOURCES = $(FRONT_SOURCES) $(CG_SOURCES)
-libannealc_core_la_CPPFLAGS = $(AM_CPPFLAGS) $(GRAMMAR_CPPFLAGS) $(LLVM_CPPFLAGS)
+nodist_libannealc_core_la_SOURCES = src/schedule_h.inc
+libannealc_core_la_CPPFLAGS = $(AM_CPPFLAGS) $(GRAMMAR_CPPFLAGS) -I$(top_builddir)/src $(LLVM_CPPFLAGS)
 libannealc_core_la_LIBADD = $(LLVM_LDFLAGS) $(LLVM_LIBS) $(LLVM_SYSLIBS) -lm
+
+# The ABI header as a C string, pasted into self-contained AOT headers.
+BUILT_SOURCES += src/schedule_h.inc
+CLEANFILES += src/schedule_h.inc
+src/schedule_h.inc: $(top_srcdir)/include/anneal/schedule.h
+	$(AM_V_GEN)$(MKDIR_P) src && \
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $(top_srcdir)/include/anneal/schedule.h >$@.tmp && \
+	mv $@.tmp $@
+$(am_libannealc_core_la_OBJECTS): src/schedule_h.inc
 
 # Only annealc_* is exported; everything else is internal.
 lib_LTLIBRARIES += libannealc.la

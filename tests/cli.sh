@@ -153,5 +153,103 @@ else
 	echo "FAIL: the header of a schedule named 'int' does not compile"
 fi
 
+# compile: output files, targets, prefixes, the input path in the header
+mkdir "$tmp/files"
+o=$tmp/files
+cp "$sgdr" "$o/in.anneal"
+echo keep >"$o/X"
+ln -s X "$o/L"
+# untouched NAME...: each file still holds "keep", no temporary is left behind
+untouched() {
+	for f in "$@"; do
+		if [ "$(cat "$f")" != keep ]; then
+			fail=$((fail + 1))
+			echo "FAIL: a refused compile changed $f"
+			return
+		fi
+	done
+	if ls "$o" | grep -q '\.tmp\.'; then
+		fail=$((fail + 1))
+		echo "FAIL: a refused compile left a temporary: $(ls "$o")"
+		return
+	fi
+	pass=$((pass + 1))
+}
+expect 2 "annealc: error: the output and the header are the same file '$o/X'" -- compile "$sgdr" -o "$o/X" --header "$o/X"
+expect 2 'the output and the header are the same file' -- compile "$sgdr" -o "$o/X" --header "$o/L"
+expect 2 'the output and the header are the same file' -- compile "$sgdr" -o "$o/L" --header "$o/./X"
+untouched "$o/X"
+expect 2 'the output and the header are the same file' -- compile "$sgdr" -o "$o/new.o" --header "$o/../files/new.o"
+[ -e "$o/new.o" ] && { fail=$((fail + 1)); echo "FAIL: a refused compile created new.o"; }
+expect 2 "the output '$o/./in.anneal' is the input file" -- compile "$o/in.anneal" -o "$o/./in.anneal"
+expect 2 "the header '$o/in.anneal' is the input file" -- compile "$o/in.anneal" -o "$o/in.o" --header "$o/in.anneal"
+ln -s in.anneal "$o/in_link"
+expect 2 "the output '$o/in_link' is the input file" -- compile "$o/in.anneal" -o "$o/in_link"
+if cmp -s "$sgdr" "$o/in.anneal" && [ ! -e "$o/in.o" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: a refused compile changed the input"; fi
+expect 2 "the output '$o' is a directory" -- compile "$sgdr" -o "$o"
+untouched "$o/X"
+# anything but a regular file is written in place, never replaced: a device, a FIFO
+expect 0 - -- compile "$sgdr" -o /dev/null --header "$o/devnull.h"
+expect 0 - -- compile "$sgdr" -o /dev/null --emit llvm
+if [ -c /dev/null ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: /dev/null is no longer a device"; fi
+expect 2 'the output and the header are the same file' -- compile "$sgdr" -o /dev/null --header /dev/null
+if mkfifo "$o/fifo" 2>/dev/null; then
+	timeout 20 cat "$o/fifo" >"$o/from_fifo.o" &
+	expect 0 - -- compile "$sgdr" -o "$o/fifo" --header "$o/fifo.h"
+	wait
+	timeout 20 cat "$o/fifo" >"$o/from_fifo.h" &
+	expect 0 - -- compile "$sgdr" -o "$o/fifo2.o" --header "$o/fifo"
+	wait
+	if [ -p "$o/fifo" ] && [ "$(head -c 4 "$o/from_fifo.o" | tail -c 3)" = ELF ] &&
+		grep -q 'sgdr_eval' "$o/from_fifo.h" && [ ! -e "$o/fifo.tmp.$$" ]; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL: compile into a FIFO"
+	fi
+fi
+# targets: the supported list, others refused with it, nothing left behind
+for t in riscv64-linux-gnu bpf amdgcn-amd-amdhsa avr nvptx64 r600 x86_64-apple-darwin; do
+	expect 2 "target '$t' is not supported: annealc compiles for x86_64 and aarch64 Linux \(x86_64-linux-gnu, aarch64-linux-gnu\)" -- \
+		compile "$sgdr" -o "$o/t.o" --target "$t"
+done
+untouched "$o/X"
+for t in x86_64-linux-gnu x86_64-pc-linux-gnu aarch64-linux-gnu aarch64-unknown-linux-musl; do
+	expect 0 - -- compile "$sgdr" -o "$o/t.o" --header "$o/t.h" --target "$t"
+	if ! nm "$o/t.o" 2>/dev/null | grep -q ' T sgdr_eval$'; then
+		fail=$((fail + 1))
+		echo "FAIL: --target $t: no sgdr_eval in the object"
+	elif command -v readelf >/dev/null && ! readelf -h "$o/t.o" | grep -q "Machine:.*$(case $t in x86_64*) echo X86-64 ;; *) echo AArch64 ;; esac)"; then
+		fail=$((fail + 1))
+		echo "FAIL: --target $t: the object is not for that machine"
+	else
+		pass=$((pass + 1))
+	fi
+done
+# prefixes: the start of a C identifier, outside Anneal's namespace and the reserved names
+expect 2 "annealc_options.prefix = '1x': expected the start of a C identifier" -- compile "$sgdr" -o "$o/p.o" --prefix 1x
+expect 2 "annealc_options.prefix = 'a-b': expected the start of a C identifier" -- compile "$sgdr" -o "$o/p.o" --prefix a-b
+expect 2 "annealc_options.prefix = 'anneal_': schedule 'sgdr' would define 'anneal_sgdr_eval', in the namespace of Anneal's libraries" -- \
+	compile "$sgdr" -o "$o/p.o" --prefix anneal_
+expect 2 "annealc_options.prefix = '_': schedule 'sgdr' would define '_sgdr_eval', a reserved C identifier" -- compile "$sgdr" -o "$o/p.o" --prefix _
+expect 0 - -- compile "$sgdr" -o "$o/p.o" --header "$o/p.h" --prefix my_
+if nm "$o/p.o" | grep -q ' T my_sgdr_eval$' && grep -q '^void my_sgdr_eval' "$o/p.h"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: --prefix my_"; fi
+# reserved schedule names are refused at check time
+printf 'schedule anneal { lr = 0.1; }\n' >"$o/anneal.anneal"
+expect 1 "anneal.anneal:1:10: error: schedule 'anneal' would define 'anneal_desc' in the namespace" -- check "$o/anneal.anneal"
+expect 1 "would define 'anneal_desc'" -- compile "$o/anneal.anneal" -o "$o/a.o" --header "$o/a.h"
+# the input path reaches a header comment: nothing in it may end the comment
+inj="$o/a*/ int injected = 1; /*.anneal"
+mkdir -p "$(dirname "$inj")" && cp "$sgdr" "$inj"
+expect 0 - -- compile "$inj" -o "$o/inj.o" --header "$o/inj.h"
+printf '#include "inj.h"\nint injected = 2;\n' >"$o/injhost.c"
+if ${CC:-cc} -std=c11 -Wall -Werror -I"$srcdir/include" -I"$o" -c "$o/injhost.c" -o "$o/injhost.o" &&
+	! grep -v '^/\*.*\*/$' "$o/inj.h" | grep -q injected; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1))
+	echo "FAIL: the input path put code into the header"
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -75,8 +75,8 @@ conformance-tables:
 # aot
 # tests/aot: `annealc compile` to an object and header, linked into a C host with no LLVM library,
 # against `annealc eval --interp` on every channel, phase, cycle and event.
-TESTS += tests/aot/run.sh
-EXTRA_DIST += tests/aot/run.sh tests/aot/host.c tests/aot/aot_host.h tests/aot/aot.anneal
+TESTS += tests/aot/run.sh tests/aot/names.sh
+EXTRA_DIST += tests/aot/run.sh tests/aot/names.sh tests/aot/host.c tests/aot/aot_host.h tests/aot/aot.anneal
 AM_TESTS_ENVIRONMENT += CC='$(CC)'; export CC;
 
 # The command line: every command, flag and exit status.
