@@ -2,6 +2,12 @@
 EXAMPLE_SCHEDULES = examples/sgdr.anneal
 EXTRA_DIST += $(EXAMPLE_SCHEDULES) scripts/setup-build-run.sh .ci/run
 
+# make install puts the schedules and the programs' sources (each local.mk
+# adds its own to EXAMPLE_DOCS) under $(docdir)/examples, paths kept.
+EXAMPLE_DOCS =
+exampledir = $(docdir)
+nobase_dist_example_DATA = $(EXAMPLE_SCHEDULES) $(EXAMPLE_DOCS)
+
 # Every example schedule must check and evaluate.
 TESTS += tests/examples.sh
 EXTRA_DIST += tests/examples.sh

@@ -5,8 +5,11 @@ cd "$(dirname "$0")/.."
 
 sudo=
 [ "$(id -u)" -eq 0 ] || sudo=sudo
-packages="build-essential autoconf automake libtool pkg-config re2c bison llvm-14-dev check
-	libopenblas-dev zlib1g-dev dataset-fashion-mnist python3-torch librsvg2-bin valgrind"
+# llvm-19-dev: CI (.ci/run) also builds and tests against LLVM 19. Python and
+# MPI: the python/ binding and libanneal_mpi, and their tests.
+packages="build-essential autoconf automake libtool pkg-config re2c bison llvm-14-dev llvm-19-dev check
+	libopenblas-dev zlib1g-dev dataset-fashion-mnist python3-torch librsvg2-bin valgrind
+	python3-dev python3-numpy python3-pytest python3-matplotlib libopenmpi-dev openmpi-bin"
 missing=$(for p in $packages; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
 if [ -n "$missing" ]; then
 	$sudo apt-get update -q

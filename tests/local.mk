@@ -2,7 +2,13 @@
 # Every test script finds the built annealc and the sources through these.
 AM_TESTS_ENVIRONMENT = ANNEALC=$(abs_top_builddir)/annealc; srcdir=$(abs_top_srcdir); \
 	SANITIZE_FLAGS='$(SANITIZE_FLAGS)'; export ANNEALC srcdir SANITIZE_FLAGS;
+
+# The unit runner needs Check; without it configure says so and make check
+# runs everything else, tests/skipped.sh naming what it left out.
+if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_anneal
+TESTS += tests/unit/check_anneal
+endif
 tests_unit_check_anneal_SOURCES = \
 	tests/unit/runner.c \
 	tests/unit/suites.def \
@@ -19,8 +25,6 @@ tests_unit_check_anneal_SOURCES = \
 tests_unit_check_anneal_CPPFLAGS = $(AM_CPPFLAGS) $(GRAMMAR_CPPFLAGS) $(LLVM_CPPFLAGS)
 tests_unit_check_anneal_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENMP_CFLAGS)
 tests_unit_check_anneal_LDADD = libannealc_core.la libanneal.la $(CHECK_LIBS) $(OPENMP_CFLAGS)
-
-TESTS += tests/unit/check_anneal
 
 # Golden language tests: every diagnostic and boundary value, stated in the file.
 TESTS += tests/golden/run.sh
@@ -127,7 +131,9 @@ TESTS += tests/aot/random.sh
 EXTRA_DIST += tests/aot/random.sh
 
 # The runtime's suites under valgrind (memcheck).
+if HAVE_CHECK
 TESTS += tests/valgrind.sh
+endif
 EXTRA_DIST += tests/valgrind.sh
 
 # Checkpoints under faults: kill -9 mid-save, a full disk, a read-only directory.
@@ -136,3 +142,29 @@ tests_unit_ckpt_fault_SOURCES = tests/unit/ckpt_fault.c
 tests_unit_ckpt_fault_LDADD = libanneal.la
 TESTS += tests/faults.sh
 EXTRA_DIST += tests/faults.sh
+
+# install
+# make install DESTDIR= into a temporary root, then a JIT host and an AOT host
+# built from the installed headers, .pc files and libraries alone.
+TESTS += tests/install.sh
+EXTRA_DIST += \
+	tests/install.sh \
+	tests/install/install.anneal \
+	tests/install/train.h \
+	tests/install/train.c \
+	tests/install/jit_host.c \
+	tests/install/aot_host.c
+AM_TESTS_ENVIRONMENT += MAKE='$(MAKE)'; PKG_CONFIG='$(PKG_CONFIG)'; prefix='$(prefix)'; \
+	bindir='$(bindir)'; libdir='$(libdir)'; pkgconfigdir='$(pkgconfigdir)'; docdir='$(docdir)'; \
+	mandir='$(mandir)'; pkgincludedir='$(pkgincludedir)'; \
+	export MAKE PKG_CONFIG prefix bindir libdir pkgconfigdir docdir mandir pkgincludedir;
+
+# What this configuration leaves out (no Check, no zlib or OpenBLAS), named
+# in the test log, in the summary of make check and by configure.
+EXTRA_DIST += tests/skipped.sh
+if SKIPPING
+TESTS += tests/skipped.sh
+AM_TESTS_ENVIRONMENT += ANNEAL_SKIPPED='$(SKIPPED_TESTS)'; export ANNEAL_SKIPPED;
+check-local: check-TESTS
+	@echo "$(SKIPPED_TESTS)" | tr '|' '\n' | sed 's/^/make check skipped /'
+endif

@@ -19,3 +19,4 @@ $(AOT_SCHEDULE).h: $(AOT_SCHEDULE).o
 CLEANFILES += $(AOT_SCHEDULE).o $(AOT_SCHEDULE).h
 TESTS += examples/aot/test.sh
 EXTRA_DIST += $(AOT_SCHEDULE).anneal examples/aot/README.md examples/aot/test.sh
+EXAMPLE_DOCS += examples/aot/aot.c $(AOT_SCHEDULE).anneal examples/aot/README.md

@@ -5,3 +5,4 @@ examples_quartic_quartic_SOURCES = examples/quartic/quartic.c
 examples_quartic_quartic_LDADD = libanneal.la libannealc.la -lm
 TESTS += examples/quartic/test.sh
 EXTRA_DIST += examples/quartic/schedules.anneal examples/quartic/README.md examples/quartic/test.sh
+EXAMPLE_DOCS += examples/quartic/quartic.c examples/quartic/schedules.anneal examples/quartic/README.md
