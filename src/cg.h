@@ -23,7 +23,7 @@ typedef struct CgTable {
    schedule whose functions are being built. The builders are owned here; the
    module passes to whoever called cg_module or cg_module_split. */
 typedef struct Cg {
-	LLVMContextRef ctx; /* borrowed: owned by the JIT or by annealc_emit */
+	LLVMContextRef ctx; /* borrowed: owned by the JIT's compilation or by annealc_emit */
 	LLVMModuleRef mod;
 	LLVMBuilderRef b;
 	LLVMBuilderRef ab; /* allocas, at the top of the entry block */
@@ -110,13 +110,14 @@ void *cg_alloc(Cg *g, size_t n, size_t size);
    (out of memory). */
 LLVMModuleRef cg_module(LLVMContextRef ctx, const char *modname, const LSchedule *const *s,
                         const char *const *sym, int n, const annealc_options *o, Diag *d);
-/* The JIT's split of one schedule: eval_mod holds NAME_eval, NAME_desc and
-   a NAME_fill stub (cg_fill_stub's slot, ctx, resolve); fill_mod holds the
-   real fill as sym_fill_impl, compiled when first called. 0, or -1 after
-   an error on d, with neither module made. */
-int cg_module_split(LLVMContextRef ctx, const LSchedule *s, const char *sym, const annealc_options *o,
-                    uint64_t slot, uint64_t lazy_ctx, uint64_t resolve, LLVMModuleRef *eval_mod,
-                    LLVMModuleRef *fill_mod, Diag *d);
+/* The JIT's split of one schedule: eval_mod (in eval_ctx) holds NAME_eval,
+   NAME_desc and a NAME_fill stub (cg_fill_stub's slot, ctx, resolve);
+   fill_mod (in fill_ctx, which may then outlive eval_ctx) holds the real
+   fill as sym_fill_impl, compiled when first called. 0, or -1 after an
+   error on d, with neither module made. */
+int cg_module_split(LLVMContextRef eval_ctx, LLVMContextRef fill_ctx, const LSchedule *s, const char *sym,
+                    const annealc_options *o, uint64_t slot, uint64_t lazy_ctx, uint64_t resolve,
+                    LLVMModuleRef *eval_mod, LLVMModuleRef *fill_mod, Diag *d);
 /* ANNEAL_OK, or the status of an error on d naming the bad field: an
    opt_level outside 0..3, or (for the JIT) a target or prefix. */
 anneal_status cg_check_options(const annealc_options *o, int jit, Diag *d);
@@ -124,5 +125,25 @@ anneal_status cg_check_options(const annealc_options *o, int jit, Diag *d);
 LLVMTargetMachineRef cg_target_machine(const char *triple, int host_cpu, int opt_level, int jit, Diag *d);
 /* Verify, then optimise with the new pass manager. 0, or -1 after an error on d. */
 int cg_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, Diag *d);
+/* A new context whose error diagnostics (which LLVM would print before
+   exiting the process) are kept for cg_protect, and whose warnings and
+   remarks are dropped. Every module built for the JIT or AOT lives in one. */
+LLVMContextRef cg_context(void);
+/* Runs fn(arg, d) so that LLVM cannot end the process: an error diagnostic
+   of a cg_context met meanwhile, or an LLVM fatal error (LLVM's own frames
+   are then abandoned, see cg_module.c), is reported on d as an internal
+   error and -1 returned, with *fatal set after a fatal one: everything fn
+   was handing LLVM (module, context, target machine, JIT) is then in an
+   unknown state and must be abandoned, neither used nor disposed. Else
+   fn's result. Set up by cg_init. Not async-signal-safe, nestable. */
+int cg_protect(int (*fn)(void *arg, Diag *d), void *arg, Diag *d, int *fatal);
+/* Tests only: when set, cg_optimize runs this pipeline at -O1 to -O3, and
+   calls cg_test_module on each module before verifying it. */
+extern const char *cg_test_passes;
+extern void (*cg_test_module)(LLVMModuleRef mod);
+
+/* jit.c, tests only: when set, the cache's hash of a key (its bytes), so
+   that distinct keys can be made to collide. */
+extern uint64_t (*jit_test_hash)(const char *key, size_t len);
 
 #endif

@@ -1,13 +1,29 @@
-/* cg_module.c: one LLVM module per compilation, target machines, verification and the new-PM pipeline. */
+/* cg_module.c: one LLVM module per compilation, target machines, verification, the new-PM pipeline, and LLVM's errors caught. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <llvm-c/Analysis.h>
+#include <llvm-c/ErrorHandling.h>
 #include <llvm-c/Support.h>
 #include <llvm-c/Transforms/PassBuilder.h>
+#include <llvm/Config/llvm-config.h>
 
 #include "cg.h"
+
+/* From LLVM 18 an instcombine named in a pipeline text verifies that its
+   one iteration reached a fixpoint, and reports a module that needs a
+   second as a fatal error (default<On> does not verify). Reaching it is not
+   needed for correct code, so it is not verified here. */
+#if LLVM_VERSION_MAJOR >= 18
+#define INSTCOMBINE "instcombine<no-verify-fixpoint>"
+#else
+#define INSTCOMBINE "instcombine"
+#endif
+
+const char *cg_test_passes;
+void (*cg_test_module)(LLVMModuleRef mod);
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int vector_math;
@@ -19,8 +35,11 @@ static int no_native; /* LLVM was built without this machine's target */
    (LLVMLoadLibraryPermanently: dlopen with RTLD_GLOBAL), so the JIT's
    process symbol generator resolves the _ZGV* variants the vectoriser
    calls. */
+static void on_fatal(const char *reason);
+
 static void init(void)
 {
+	LLVMInstallFatalErrorHandler(on_fatal);
 	/* Every target LLVM was built with, so --target can cross-compile. */
 	LLVMInitializeAllTargetInfos();
 	LLVMInitializeAllTargets();
@@ -116,14 +135,14 @@ LLVMModuleRef cg_module(LLVMContextRef ctx, const char *modname, const LSchedule
 	return g.mod; /* ownership passes to the caller */
 }
 
-int cg_module_split(LLVMContextRef ctx, const LSchedule *s, const char *sym, const annealc_options *o,
-                    uint64_t slot, uint64_t lazy_ctx, uint64_t resolve, LLVMModuleRef *eval_mod,
-                    LLVMModuleRef *fill_mod, Diag *d)
+int cg_module_split(LLVMContextRef eval_ctx, LLVMContextRef fill_ctx, const LSchedule *s, const char *sym,
+                    const annealc_options *o, uint64_t slot, uint64_t lazy_ctx, uint64_t resolve,
+                    LLVMModuleRef *eval_mod, LLVMModuleRef *fill_mod, Diag *d)
 {
 	LLVMValueRef pval[s->nparam + 1];
-	Cg g = { .ctx = ctx, .s = s, .sym = sym, .pval = pval };
-	g.b = LLVMCreateBuilderInContext(ctx);
-	g.mod = LLVMModuleCreateWithNameInContext(s->name, ctx);
+	Cg g = { .ctx = eval_ctx, .s = s, .sym = sym, .pval = pval };
+	g.b = LLVMCreateBuilderInContext(eval_ctx);
+	g.mod = LLVMModuleCreateWithNameInContext(s->name, eval_ctx);
 	/* volatile: read after a longjmp */
 	LLVMModuleRef volatile first = NULL;
 	g.scratch.oom = &g.oom;
@@ -144,7 +163,12 @@ int cg_module_split(LLVMContextRef ctx, const LSchedule *s, const char *sym, con
 	cg_desc(&g, eval, cg_fill_stub(&g, slot, lazy_ctx, resolve));
 	first = g.mod;
 
-	g.mod = LLVMModuleCreateWithNameInContext(s->name, ctx);
+	/* The fill in a context of its own, which outlives eval's. */
+	LLVMDisposeBuilder(g.b);
+	g.ctx = fill_ctx;
+	g.b = LLVMCreateBuilderInContext(fill_ctx);
+	g.mod = LLVMModuleCreateWithNameInContext(s->name, fill_ctx);
+	cg_types(&g);
 	g.ntable = 0;
 	g.table = NULL;
 	g.fill_suffix = "_fill_impl";
@@ -230,6 +254,8 @@ int cg_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, Diag 
 	LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(tm);
 	LLVMSetModuleDataLayout(mod, dl);
 	LLVMDisposeTargetData(dl);
+	if (cg_test_module)
+		cg_test_module(mod);
 
 	char *msg = NULL;
 	if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
@@ -246,10 +272,13 @@ int cg_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, Diag 
 	   without default<O2>'s inliner and CGSCC machinery, which costs
 	   most of its time and finds nothing here (every function but the entry
 	   points is noinline). -O3 is LLVM's own pipeline. */
-	const char *passes = !vectorise       ? "function(sroa,early-cse,instcombine,simplifycfg,loop-mssa(licm))"
-	                     : opt_level >= 3 ? "default<O3>"
-	                                      : "function(sroa,early-cse,instcombine,simplifycfg,loop-mssa(licm),"
-	                                        "inject-tli-mappings,loop-vectorize,instcombine,simplifycfg)";
+	const char *passes = !vectorise ? "function(sroa,early-cse," INSTCOMBINE ",simplifycfg,loop-mssa(licm))"
+	                     : opt_level >= 3
+	                         ? "default<O3>"
+	                         : "function(sroa,early-cse," INSTCOMBINE ",simplifycfg,loop-mssa(licm),"
+	                           "inject-tli-mappings,loop-vectorize," INSTCOMBINE ",simplifycfg)";
+	if (cg_test_passes)
+		passes = cg_test_passes;
 	LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
 	LLVMPassBuilderOptionsSetLoopVectorization(pbo, vectorise);
 	LLVMPassBuilderOptionsSetSLPVectorization(pbo, 0); /* see init() */
@@ -257,6 +286,75 @@ int cg_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, Diag 
 	LLVMErrorRef err = LLVMRunPasses(mod, passes, tm, pbo);
 	LLVMDisposePassBuilderOptions(pbo);
 	if (err)
-		return cg_error(d, err, "optimisation");
+		return cg_error(d, err, "internal error (a bug in annealc): the pass pipeline");
 	return 0;
+}
+
+/* LLVM's errors. A fatal error (report_fatal_error: an instruction the
+   back end cannot select, a pass's broken invariant) calls the handler,
+   then exits or aborts the process if it returns; an error diagnostic
+   with no handler on its context is printed, then the process exits. Both
+   are caught on the thread that met them: an error diagnostic is kept and
+   LLVM goes on, and a fatal error longjmps out of LLVM back to the
+   cg_protect that ran it. That abandons LLVM's frames without their
+   destructors -- what they allocated leaks, and whatever they were
+   changing (the module, its context, the target machine, the JIT) is left
+   half-done, so the caller never touches those again. LLVM holds none of
+   its own locks while it calls the handler; the only locks held are the
+   caller's, released by the caller after cg_protect returns. */
+static _Thread_local jmp_buf *fatal_jmp;
+static _Thread_local char fatal_msg[512];
+static _Thread_local char diag_msg[512];
+
+static void on_fatal(const char *reason)
+{
+	if (fatal_jmp) {
+		snprintf(fatal_msg, sizeof fatal_msg, "%s", reason);
+		longjmp(*fatal_jmp, 1);
+	}
+	/* Not annealc's: the host's own use of LLVM. Say what LLVM would have
+	   said without this handler; LLVM ends the process on return. */
+	static const char prefix[] = "LLVM ERROR: ";
+	if (write(2, prefix, sizeof prefix - 1) > 0 && write(2, reason, strlen(reason)) > 0)
+		(void)!write(2, "\n", 1);
+}
+
+static void on_diagnostic(LLVMDiagnosticInfoRef di, void *unused)
+{
+	/* Warnings, remarks and notes are dropped: the library prints nothing. */
+	if (LLVMGetDiagInfoSeverity(di) != LLVMDSError || diag_msg[0])
+		return;
+	char *text = LLVMGetDiagInfoDescription(di);
+	snprintf(diag_msg, sizeof diag_msg, "%s", text ? text : "(no description)");
+	LLVMDisposeMessage(text);
+}
+
+LLVMContextRef cg_context(void)
+{
+	LLVMContextRef ctx = LLVMContextCreate();
+	LLVMContextSetDiagnosticHandler(ctx, on_diagnostic, NULL);
+	return ctx;
+}
+
+int cg_protect(int (*fn)(void *arg, Diag *d), void *arg, Diag *d, int *fatal)
+{
+	jmp_buf here;
+	jmp_buf *outer = fatal_jmp;
+	*fatal = 0;
+	diag_msg[0] = '\0';
+	if (setjmp(here)) {
+		fatal_jmp = outer;
+		*fatal = 1;
+		diag_plain(d, "internal error (a bug in annealc or LLVM): LLVM fatal error: %s", fatal_msg);
+		return -1;
+	}
+	fatal_jmp = &here;
+	int rc = fn(arg, d);
+	fatal_jmp = outer;
+	if (diag_msg[0]) {
+		diag_plain(d, "internal error (a bug in annealc or LLVM): LLVM error: %s", diag_msg);
+		diag_msg[0] = '\0';
+		return -1;
+	}
+	return rc;
 }

@@ -21,6 +21,7 @@ tests_unit_check_anneal_SOURCES = \
 	tests/unit/gen_program.c \
 	tests/unit/check_codegen.c \
 	tests/unit/check_api.c \
+	tests/unit/check_jit.c \
 	$(UNIT_RUNTIME_SOURCES)
 tests_unit_check_anneal_CPPFLAGS = $(AM_CPPFLAGS) $(GRAMMAR_CPPFLAGS) $(LLVM_CPPFLAGS)
 tests_unit_check_anneal_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENMP_CFLAGS)

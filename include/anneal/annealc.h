@@ -20,11 +20,24 @@ extern "C" {
  * succeeds.  Getters return NULL or -1 on a bad argument.  The library
  * never exits, aborts or prints on its own.
  *
- * Threads: a program, and a JIT, may be used from one thread at a time;
- * distinct programs are independent.  annealc_jit_compile may be called
- * from several threads on one JIT (it locks), each with its own program.
- * Compiled functions (desc->eval, desc->fill) may be called from any
- * number of threads at once.
+ * Threads: a program may be used from one thread at a time; distinct
+ * programs are independent.  A JIT may be shared: annealc_jit_compile and
+ * annealc_jit_release may be called from several threads on one JIT (they
+ * lock it, so its compilations run one at a time), each compile with a
+ * program no other thread uses meanwhile; annealc_jit_errmsg then holds
+ * the last failure of any of them.  annealc_jit_free must not overlap any
+ * other use of its JIT or of its descriptors.  Compiled functions
+ * (desc->eval, desc->fill) may be called from any number of threads at
+ * once until their descriptor is released; the first call of a fill
+ * compiled at -O1 to -O3 compiles it, under the JIT's lock.
+ *
+ * LLVM: a JIT call that LLVM fails (an error diagnostic, or a fatal error
+ * that would end the process) returns ANNEAL_ERR_INTERNAL with LLVM's
+ * message, and what LLVM was working on is leaked, not reused.  For this
+ * libannealc installs LLVM's fatal-error handler, for the whole process,
+ * when the first JIT is made (or the first emit runs); a host that uses
+ * LLVM itself keeps LLVM's behaviour for its own fatal errors (the message
+ * on stderr, then exit) and must not install a handler of its own.
  */
 
 /* "0.1.0": the library's version, which may differ from the headers'. */
@@ -117,20 +130,30 @@ typedef struct annealc_options {
 #define ANNEALC_OPTIONS_INIT { 2, 0, NULL, NULL, 0 }
 void annealc_options_init(annealc_options *o);
 
-/* ORC LLJIT. Compiled schedules stay valid until released or until
-   annealc_jit_free. Compiling the same schedule (same checked form, same
-   param values, same options) again returns the same descriptor, counted:
-   each successful compile is matched by at most one release, and the code
-   is freed with the last one. The program may be freed or changed after
-   compiling: the descriptor owns copies of its names. */
+/* ORC LLJIT. A descriptor from annealc_jit_compile -- its functions, names
+   and arrays -- stays valid until its last release or annealc_jit_free,
+   whichever comes first; whatever keeps it must be gone by then (an
+   optimizer from anneal_create keeps desc: anneal_free it first). The
+   program may be freed or changed after compiling: the descriptor owns
+   copies of its names. Compiling the same schedule again (the same checked
+   form: names, param values, hooks, channels; and the same options)
+   returns the same descriptor, counted: each successful compile is matched
+   by at most one release, and the code and data are freed with the last
+   one (a later compile may then return a descriptor at the same address).
+   A hit compares the whole canonical text of the schedule, so it costs
+   microseconds, not a compilation. Each compilation's LLVM state is freed
+   once its code is made, a lazily compiled fill's once it is compiled or
+   released: the JIT's memory is what its live descriptors need. */
 typedef struct annealc_jit annealc_jit;
 /* A new JIT; a failure is reported to sink (which is not kept). */
 anneal_status annealc_jit_new(const annealc_sink *sink, annealc_jit **out);
-/* o may be NULL for ANNEALC_OPTIONS_INIT. */
+/* o may be NULL for ANNEALC_OPTIONS_INIT; o->target must be NULL (the
+   JIT compiles for the machine it runs on). */
 anneal_status annealc_jit_compile(annealc_jit *j, annealc_program *p, int schedule, const annealc_options *o,
                                   const anneal_desc **out);
-/* Give back a descriptor annealc_jit_compile returned; its functions must
-   no longer run anywhere. ANNEAL_ERR_INVALID if this JIT did not compile it. */
+/* Give back a descriptor annealc_jit_compile returned; once its count is
+   zero its functions must no longer run anywhere. ANNEAL_ERR_INVALID if
+   this JIT did not compile it or it was released as often as compiled. */
 anneal_status annealc_jit_release(annealc_jit *j, const anneal_desc *desc);
 const char *annealc_jit_errmsg(const annealc_jit *j);
 void annealc_jit_free(annealc_jit *j); /* NULL is fine */
