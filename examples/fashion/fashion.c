@@ -175,10 +175,7 @@ static int parse_args(Opts *o, int argc, char **argv)
 
 static int has_param(const anneal_desc *d, const char *name)
 {
-	for (int32_t i = 0; d != NULL && i < d->nparam; i++)
-		if (strcmp(d->param[i].name, name) == 0)
-			return 1;
-	return 0;
+	return anneal_param_index(d, name) >= 0;
 }
 
 /* Load, set steps_per_epoch and total when the schedule declares them, apply
@@ -361,7 +358,8 @@ static int train(const Opts *o, const anneal_desc *desc, Mlp *m, const Dataset *
 	};
 	char err[ANNEAL_ERRLEN];
 	/* NULL params: the descriptor's defaults, which annealc_set_param set */
-	anneal_opt *opt = anneal_create(&c, g, 2, desc, NULL, err, sizeof err);
+	anneal_opt *opt = NULL;
+	anneal_create(&c, g, 2, desc, NULL, &opt, err, sizeof err);
 	if (opt == NULL) {
 		fprintf(stderr, "fashion: %s\n", err);
 		return EXIT_USAGE;
