@@ -30,7 +30,8 @@ static anneal_opt *make(int kind, const anneal_desc *d, float *p, const float *g
 	c.threads = 1;
 	anneal_group gr = {p, g, n, 1, 1};
 	char err[ANNEAL_ERRLEN];
-	anneal_opt *o = anneal_create(&c, &gr, 1, d, NULL, err, sizeof err);
+	anneal_opt *o = NULL;
+	anneal_create(&c, &gr, 1, d, NULL, &o, err, sizeof err);
 	if (o == NULL) {
 		fprintf(stderr, "runtime_dispatch: %s\n", err);
 		exit(2);

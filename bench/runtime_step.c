@@ -183,7 +183,8 @@ static anneal_opt *make(int adam, float *p, const float *g, int64_t n, int nthr)
 	c.parallel_min = PARALLEL_MIN;
 	anneal_group gr = {p, g, n, 1, 1};
 	char err[ANNEAL_ERRLEN];
-	anneal_opt *o = anneal_create(&c, &gr, 1, &bench_desc, NULL, err, sizeof err);
+	anneal_opt *o = NULL;
+	anneal_create(&c, &gr, 1, &bench_desc, NULL, &o, err, sizeof err);
 	if (o == NULL) {
 		fprintf(stderr, "runtime_step: %s\n", err);
 		exit(2);

@@ -19,14 +19,35 @@ BYTES = {"sgd-momentum": 20, "adamw": 28}
 ANNEAL_SGD, ANNEAL_ADAMW = 0, 2
 
 
-class Config(ctypes.Structure):
-    """anneal_config of include/anneal/anneal.h, field for field."""
-    _fields_ = [("kind", ctypes.c_int32), ("lr", ctypes.c_double), ("momentum", ctypes.c_double),
-                ("beta2", ctypes.c_double), ("weight_decay", ctypes.c_double), ("temperature", ctypes.c_double),
-                ("dampening", ctypes.c_double), ("eps", ctypes.c_double), ("nesterov", ctypes.c_int32),
-                ("centered", ctypes.c_int32), ("amsgrad", ctypes.c_int32), ("bias", ctypes.c_int32),
-                ("snapshot_keep", ctypes.c_int32), ("threads", ctypes.c_int32), ("parallel_min", ctypes.c_int64),
-                ("seed", ctypes.c_uint64)]
+class Field(ctypes.Structure):
+    """anneal_field: one entry of the library's own description of a struct."""
+    _fields_ = [("name", ctypes.c_char_p), ("type", ctypes.c_int32), ("offset", ctypes.c_size_t)]
+
+
+FIELD_CTYPES = [ctypes.c_int32, ctypes.c_int64, ctypes.c_uint64, ctypes.c_double]  # enum anneal_field_type
+
+
+def config_class(lib):
+    """anneal_config as the loaded libanneal lays it out (anneal_config_fields), padding included."""
+    lib.anneal_config_fields.restype = ctypes.POINTER(Field)
+    lib.anneal_config_fields.argtypes = [ctypes.POINTER(ctypes.c_int32)]
+    lib.anneal_config_size.restype = ctypes.c_size_t
+    n = ctypes.c_int32()
+    table = lib.anneal_config_fields(ctypes.byref(n))
+    fields, at = [], 0
+    for i in range(n.value):
+        f = table[i]
+        if f.offset > at:
+            fields.append(("_pad%d" % i, ctypes.c_char * (f.offset - at)))
+        ct = FIELD_CTYPES[f.type]
+        fields.append((f.name.decode(), ct))
+        at = f.offset + ctypes.sizeof(ct)
+    size = lib.anneal_config_size()
+    if size > at:
+        fields.append(("_tail", ctypes.c_char * (size - at)))
+    cls = type("Config", (ctypes.Structure,), {"_fields_": fields})
+    assert ctypes.sizeof(cls) == size, "anneal_config: %d bytes built, the library says %d" % (ctypes.sizeof(cls), size)
+    return cls
 
 
 class Group(ctypes.Structure):
@@ -37,26 +58,30 @@ class Group(ctypes.Structure):
 class Anneal:
     def __init__(self, path):
         self.lib = ctypes.CDLL(path)
-        self.lib.anneal_create.restype = ctypes.c_void_p
-        self.lib.anneal_create.argtypes = [ctypes.POINTER(Config), ctypes.POINTER(Group), ctypes.c_int32,
-                                           ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+        self.Config = config_class(self.lib)
+        self.lib.anneal_config_init.restype = ctypes.c_int
+        self.lib.anneal_config_init.argtypes = [ctypes.POINTER(self.Config), ctypes.c_int32]
+        self.lib.anneal_create.restype = ctypes.c_int
+        self.lib.anneal_create.argtypes = [ctypes.POINTER(self.Config), ctypes.POINTER(Group), ctypes.c_int32,
+                                           ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p),
+                                           ctypes.c_char_p, ctypes.c_size_t]
+        self.lib.anneal_step.restype = ctypes.c_int
         self.lib.anneal_step.argtypes = [ctypes.c_void_p]
         self.lib.anneal_destroy.argtypes = [ctypes.c_void_p]
 
     def make(self, kind, p, g, thr):
-        c = Config()
-        self.lib.anneal_config_init(ctypes.byref(c), ctypes.c_int32(ANNEAL_SGD if kind == "sgd-momentum"
-                                                                     else ANNEAL_ADAMW))
+        c = self.Config()
+        self.lib.anneal_config_init(ctypes.byref(c), ANNEAL_SGD if kind == "sgd-momentum" else ANNEAL_ADAMW)
         c.lr = 1e-3
         if kind == "sgd-momentum":
             c.momentum = 0.9
         c.threads = thr
         gr = Group(p.data_ptr(), g.data_ptr(), p.numel(), 1.0, 1.0)
         err = ctypes.create_string_buffer(256)
-        o = self.lib.anneal_create(ctypes.byref(c), ctypes.byref(gr), 1, None, None, err, 256)
-        if not o:
+        o = ctypes.c_void_p()
+        if self.lib.anneal_create(ctypes.byref(c), ctypes.byref(gr), 1, None, None, ctypes.byref(o), err, 256) != 0:
             raise RuntimeError(err.value.decode())
-        return o
+        return o.value
 
 
 def make_torch(kind, p):

@@ -61,7 +61,6 @@ typedef struct Plateau {
 	int32_t on;
 	int32_t mode_max;
 	int32_t rel;
-	int32_t pad; /* explicit: the struct is written to checkpoints byte for byte */
 	double factor, threshold, min_lr, eps;
 	int64_t patience, cooldown;
 	double best;
@@ -94,6 +93,9 @@ struct anneal_opt {
 	CallReg *call;
 	Plateau plateau;
 	anneal_point last;
+	int32_t has_last;  /* a step has run: last is meaningful */
+	int32_t skipped;   /* the last step skipped its update */
+	int32_t ready;     /* anneal_check_ready passed since the last callback change */
 	char err[ANNEAL_ERRLEN];
 };
 
@@ -105,13 +107,59 @@ float kern_normal(uint64_t key, uint64_t index);
 uint64_t kern_mix(uint64_t x);
 
 /* hooks.c */
-int hook_fire(anneal_opt *o, const anneal_point *pt);
+anneal_status hook_fire(anneal_opt *o, const anneal_point *pt);
+anneal_status hook_check_ready(anneal_opt *o);
 int hook_swa_needed(const anneal_desc *d);
 
 /* plateau.c */
 double plateau_lr(const Plateau *pl, double sched_lr);
 
-/* optim.c */
-int opt_fail(anneal_opt *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* checkpoint.c: the format shared by save and load (layout in checkpoint.c). */
+#define CK_MAGIC "ANNEALCK"
+#define CK_VERSION 2u
+#define CK_ORDER 0x01020304u
+#define CK_HEADER 32 /* magic, version, order mark, size, digest */
+
+enum {
+#define CK_ARRAY(name, member) CK_A_##name,
+#include "ckpt_arrays.def"
+#undef CK_ARRAY
+	CK_NARRAY
+};
+
+typedef struct CkHash {
+	uint64_t h;
+	unsigned char pend[8];
+	size_t npend;
+} CkHash;
+
+void ck_hash_init(CkHash *s);
+void ck_hash_add(CkHash *s, const void *buf, size_t len);
+uint64_t ck_hash_end(CkHash *s);
+float *ck_array(const Group *g, int which);
+uint32_t ck_mask(const Group *g);
+uint64_t ck_file_size(const anneal_opt *o);
+
+/* optim.c: the message of a call on o; opt_ok at the start of every call
+   that can fail, so a success leaves "". */
+anneal_status opt_fail(anneal_opt *o, anneal_status s, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void opt_ok(const anneal_opt *o);
+/* The optimizer as a mutable object: getters take a const pointer but
+   still report through the message. */
+anneal_opt *opt_mut(const anneal_opt *o);
+int opt_need_m(const anneal_config *c, const anneal_desc *d);
+
+/* config.c */
+anneal_status st_fail(char *err, size_t n, anneal_status s, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+extern const char *const opt_kind_name[4];
+int desc_defines(const anneal_desc *d, int ch);
+const char *desc_channel_std_name(int ch);
+anneal_status cfg_check(const anneal_config *c, const anneal_desc *d, char *err, size_t n);
+anneal_status groups_check(const anneal_group *group, int32_t ngroup, char *err, size_t n);
+anneal_status group_scales_check(int32_t i, double lr_scale, double wd_scale, char *err, size_t n);
+anneal_status desc_check(const anneal_desc *d, int32_t kind, const double *params, char *err, size_t n);
+
+/* plateau.c: the rules of anneal_plateau_enable, for a restored state too. */
+anneal_status plateau_check(const Plateau *pl, char *err, size_t n);
 
 #endif

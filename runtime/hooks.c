@@ -20,33 +20,81 @@ static CallReg *find_call(anneal_opt *o, const char *name)
 	return NULL;
 }
 
-int anneal_set_callback(anneal_opt *o, const char *name, anneal_callback_fn fn, void *user)
+anneal_status anneal_set_callback(anneal_opt *o, const char *name, anneal_callback_fn fn, void *user)
 {
+	if (o == NULL)
+		return ANNEAL_ERR_INVALID;
+	opt_ok(o);
+	if (name == NULL)
+		return opt_fail(o, ANNEAL_ERR_INVALID, "anneal_set_callback: name is NULL");
 	CallReg *r = find_call(o, name);
 	if (r == NULL)
-		return opt_fail(o, "the schedule has no `call %s`", name);
+		return opt_fail(o, ANNEAL_ERR_INVALID, "anneal_set_callback: the schedule has no `call %s`", name);
 	r->fn = fn;
 	r->user = user;
-	return 0;
+	o->ready = 0;
+	return ANNEAL_OK;
 }
 
-void anneal_set_snapshot(anneal_opt *o, anneal_snapshot_fn fn, void *user)
+anneal_status anneal_check_ready(anneal_opt *o)
 {
+	if (o == NULL)
+		return ANNEAL_ERR_INVALID;
+	opt_ok(o);
+	const anneal_desc *d = o->desc;
+	for (int32_t i = 0; d != NULL && i < d->nhook; i++)
+		for (int32_t j = 0; j < d->hook[i].naction; j++) {
+			const anneal_action *a = &d->hook[i].action[j];
+			if (a->kind != ANNEAL_ACT_CALL)
+				continue;
+			CallReg *r = find_call(o, a->name);
+			if (r == NULL || r->fn == NULL) {
+				char ev[64];
+				anneal_hook_event_text(&d->hook[i], ev, sizeof ev, NULL);
+				return opt_fail(o, ANNEAL_ERR_INVALID,
+				                "hook %d (on %s) has `call %s` but no callback is registered under that name",
+				                (int)i, ev, a->name);
+			}
+		}
+	o->ready = 1;
+	return ANNEAL_OK;
+}
+
+anneal_status anneal_set_snapshot(anneal_opt *o, anneal_snapshot_fn fn, void *user)
+{
+	if (o == NULL)
+		return ANNEAL_ERR_INVALID;
+	opt_ok(o);
 	o->snap = fn;
 	o->snap_user = user;
+	return ANNEAL_OK;
 }
 
 int64_t anneal_snapshot_count(const anneal_opt *o)
 {
+	if (o == NULL)
+		return -1;
+	opt_ok(o);
 	return o->snap_n;
 }
 
 const float *anneal_snapshot_get(const anneal_opt *o, int32_t i, int32_t group, int64_t *step, int64_t *cycle)
 {
+	if (o == NULL)
+		return NULL;
+	opt_ok(o);
 	int64_t keep = o->cfg.snapshot_keep;
 	int64_t held = o->snap_n < keep ? o->snap_n : keep;
-	if (i < 0 || i >= held || group < 0 || group >= o->ngroup)
+	if (i < 0 || i >= held) {
+		opt_fail(opt_mut(o), ANNEAL_ERR_INVALID, "anneal_snapshot_get: copy %d out of range [0, %lld)", (int)i,
+		         (long long)held);
 		return NULL;
+	}
+	if (group < 0 || group >= o->ngroup) {
+		opt_fail(opt_mut(o), ANNEAL_ERR_INVALID, "anneal_snapshot_get: group %d out of range [0, %d)", (int)group,
+		         (int)o->ngroup);
+		return NULL;
+	}
 	int64_t slot = (o->snap_n - held + i) % keep;
 	if (step != NULL)
 		*step = o->snap_meta[2 * slot];
@@ -115,13 +163,19 @@ static void swa_fold(anneal_opt *o)
 
 int64_t anneal_swa_count(const anneal_opt *o)
 {
+	if (o == NULL)
+		return -1;
+	opt_ok(o);
 	return o->swa_n;
 }
 
-int anneal_swa_swap(anneal_opt *o)
+anneal_status anneal_swa_swap(anneal_opt *o)
 {
+	if (o == NULL)
+		return ANNEAL_ERR_INVALID;
+	opt_ok(o);
 	if (!o->has_swa || o->swa_n == 0)
-		return opt_fail(o, "no SWA average: the schedule has no `swa` action or it has not fired yet");
+		return opt_fail(o, ANNEAL_ERR_INVALID, "anneal_swa_swap: no SWA average: the schedule has no `swa` action or it has not fired yet");
 	for (int32_t i = 0; i < o->ngroup; i++) {
 		Group *g = &o->grp[i];
 		for (int64_t j = 0; j < g->g.n; j++) {
@@ -130,12 +184,12 @@ int anneal_swa_swap(anneal_opt *o)
 			g->swa[j] = t;
 		}
 	}
-	return 0;
+	return ANNEAL_OK;
 }
 
 /* Every callback a firing hook names must be registered before any action
    runs, so a failing step changes nothing. */
-static int check_calls(anneal_opt *o, uint64_t events)
+static anneal_status check_calls(anneal_opt *o, uint64_t events)
 {
 	const anneal_desc *d = o->desc;
 	for (int32_t i = 0; i < d->nhook && i < ANNEAL_MAX_HOOKS; i++) {
@@ -147,20 +201,21 @@ static int check_calls(anneal_opt *o, uint64_t events)
 				continue;
 			CallReg *r = find_call(o, a->name);
 			if (r == NULL || r->fn == NULL)
-				return opt_fail(o, "step %lld: `call %s` fires but no callback is registered under that name",
+				return opt_fail(o, ANNEAL_ERR_INVALID, "step %lld: `call %s` fires but no callback is registered under that name",
 				                (long long)o->step, a->name);
 		}
 	}
-	return 0;
+	return ANNEAL_OK;
 }
 
-int hook_fire(anneal_opt *o, const anneal_point *pt)
+anneal_status hook_fire(anneal_opt *o, const anneal_point *pt)
 {
 	const anneal_desc *d = o->desc;
 	if (d == NULL || pt->events == 0)
-		return 0;
-	if (check_calls(o, pt->events) < 0)
-		return -1;
+		return ANNEAL_OK;
+	anneal_status st = check_calls(o, pt->events);
+	if (st != ANNEAL_OK)
+		return st;
 	for (int32_t i = 0; i < d->nhook && i < ANNEAL_MAX_HOOKS; i++) {
 		if (!(pt->events >> i & 1u))
 			continue;
@@ -187,5 +242,5 @@ int hook_fire(anneal_opt *o, const anneal_point *pt)
 			}
 		}
 	}
-	return 0;
+	return ANNEAL_OK;
 }

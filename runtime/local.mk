@@ -3,10 +3,17 @@ lib_LTLIBRARIES += libanneal.la
 pkginclude_HEADERS += include/anneal/anneal.h
 libanneal_la_SOURCES = \
 	runtime/anneal_int.h \
+	runtime/config_fields.def \
+	runtime/plateau_fields.def \
+	runtime/ckpt_fields.def \
+	runtime/ckpt_arrays.def \
+	runtime/config.c \
+	runtime/desc.c \
 	runtime/optim.c \
 	runtime/kernels.c \
 	runtime/hooks.c \
 	runtime/checkpoint.c \
+	runtime/ckpt_load.c \
 	runtime/plateau.c
 # -ffp-contract=off: no fused multiply-add, so the vector and scalar paths of
 # a kernel round alike and results do not depend on the thread split.
@@ -23,7 +30,9 @@ UNIT_RUNTIME_SOURCES = \
 	tests/unit/check_runtime_torch.c \
 	tests/unit/check_runtime_nan.c \
 	tests/unit/check_runtime_ckpt.c \
-	tests/unit/check_runtime_jit.c
+	tests/unit/check_runtime_jit.c \
+	tests/unit/check_runtime_api.c \
+	tests/unit/check_runtime_crafted.c
 
 # The torch.optim trajectories the conformance suite replays (tables.txt lists
 # them), and their generator: the whole directory goes into the tarball.

@@ -7,50 +7,35 @@
 
 #include "anneal_int.h"
 
-int opt_fail(anneal_opt *o, const char *fmt, ...)
+anneal_status opt_fail(anneal_opt *o, anneal_status s, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(o->err, sizeof o->err, fmt, ap);
 	va_end(ap);
-	return -1;
+	return s;
 }
 
-void anneal_config_init(anneal_config *c, int32_t kind)
+anneal_opt *opt_mut(const anneal_opt *o)
 {
-	memset(c, 0, sizeof *c);
-	c->kind = kind;
-	c->eps = 1e-8;
-	c->bias = ANNEAL_BIAS_PRODUCT;
-	/* 2^18 elements: a one-thread AdamW step there takes ~130 us here, so a
-	   second thread still gains after paying the ~57 us it takes to wake. */
-	c->parallel_min = 1 << 18;
-	c->seed = 0x5eed;
-	switch (kind) {
-	case ANNEAL_SGD:
-		c->lr = NAN; /* torch.optim.SGD has no default lr */
-		break;
-	case ANNEAL_ADAM:
-		c->lr = 1e-3;
-		c->momentum = 0.9;
-		c->beta2 = 0.999;
-		break;
-	case ANNEAL_ADAMW:
-		c->lr = 1e-3;
-		c->momentum = 0.9;
-		c->beta2 = 0.999;
-		c->weight_decay = 1e-2;
-		break;
-	case ANNEAL_RMSPROP:
-		c->lr = 1e-2;
-		c->beta2 = 0.99;
-		break;
-	}
+	/* Every anneal_opt is allocated by anneal_create, never defined const. */
+	return (anneal_opt *)o;
+}
+
+void opt_ok(const anneal_opt *o)
+{
+	opt_mut(o)->err[0] = '\0';
 }
 
 static int defines(const anneal_desc *d, int ch)
 {
-	return d != NULL && (d->channels >> ch & 1u);
+	return desc_defines(d, ch);
+}
+
+/* SGD and RMSProp keep a velocity only if some step can have momentum. */
+int opt_need_m(const anneal_config *c, const anneal_desc *d)
+{
+	return c->kind == ANNEAL_ADAM || c->kind == ANNEAL_ADAMW || c->momentum > 0 || defines(d, ANNEAL_MOMENTUM);
 }
 
 /* Allocation of a zeroed state array, 64-byte aligned for the vector loops. */
@@ -61,44 +46,6 @@ static float *state_alloc(anneal_opt *o, int64_t n)
 	if (x != NULL)
 		kern_zero(o, x, n);
 	return x;
-}
-
-static int check_config(const anneal_config *c, const anneal_desc *d, char *err, size_t errlen)
-{
-	if (c->kind < ANNEAL_SGD || c->kind > ANNEAL_RMSPROP) {
-		snprintf(err, errlen, "unknown optimizer kind %d", (int)c->kind);
-		return -1;
-	}
-	if (isnan(c->lr) && !defines(d, ANNEAL_LR)) {
-		snprintf(err, errlen, "no learning rate: the schedule defines no lr channel and the config's lr is unset");
-		return -1;
-	}
-	if (c->lr < 0 || c->momentum < 0 || c->weight_decay < 0 || c->eps < 0 || c->temperature < 0) {
-		snprintf(err, errlen, "lr, momentum, weight_decay, eps and temperature must be >= 0");
-		return -1;
-	}
-	if (c->kind == ANNEAL_SGD && c->nesterov && (c->dampening != 0 || (c->momentum <= 0 && !defines(d, ANNEAL_MOMENTUM)))) {
-		snprintf(err, errlen, "Nesterov momentum requires a momentum and zero dampening");
-		return -1;
-	}
-	if (c->snapshot_keep < 0) {
-		snprintf(err, errlen, "snapshot_keep must be >= 0");
-		return -1;
-	}
-	if (c->bias != ANNEAL_BIAS_PRODUCT && c->bias != ANNEAL_BIAS_POWER) {
-		snprintf(err, errlen, "unknown bias correction mode %d", (int)c->bias);
-		return -1;
-	}
-	if (d != NULL && d->abi_version != ANNEAL_ABI_VERSION) {
-		snprintf(err, errlen, "schedule '%s' has ABI version %u, libanneal expects %d", d->name ? d->name : "?",
-		         d->abi_version, ANNEAL_ABI_VERSION);
-		return -1;
-	}
-	if (d != NULL && d->eval == NULL) {
-		snprintf(err, errlen, "schedule '%s' has no eval function", d->name ? d->name : "?");
-		return -1;
-	}
-	return 0;
 }
 
 /* One registration slot per distinct `call NAME` in the schedule. */
@@ -127,26 +74,22 @@ static int collect_calls(anneal_opt *o)
 	return 0;
 }
 
-anneal_opt *anneal_create(const anneal_config *c, const anneal_group *group, int32_t ngroup,
-                          const anneal_desc *desc, const double *params, char *err, size_t errlen)
+anneal_status anneal_create(const anneal_config *c, const anneal_group *group, int32_t ngroup,
+                            const anneal_desc *desc, const double *params, anneal_opt **out, char *err,
+                            size_t errlen)
 {
-	if (check_config(c, desc, err, errlen) < 0)
-		return NULL;
-	if (ngroup < 1 || group == NULL) {
-		snprintf(err, errlen, "an optimizer needs at least one parameter group");
-		return NULL;
-	}
-	for (int32_t i = 0; i < ngroup; i++) {
-		const anneal_group *g = &group[i];
-		if (g->n < 0 || (g->n > 0 && (g->param == NULL || g->grad == NULL))) {
-			snprintf(err, errlen, "group %d: needs n >= 0 and param and grad arrays", (int)i);
-			return NULL;
-		}
-		if (!(g->lr_scale >= 0) || !(g->wd_scale >= 0)) {
-			snprintf(err, errlen, "group %d: lr_scale and wd_scale must be >= 0", (int)i);
-			return NULL;
-		}
-	}
+	anneal_status st;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (out == NULL)
+		return st_fail(err, errlen, ANNEAL_ERR_INVALID, "anneal_create: out is NULL");
+	*out = NULL;
+	if (c == NULL)
+		return st_fail(err, errlen, ANNEAL_ERR_INVALID, "anneal_create: the config c is NULL");
+	if ((st = cfg_check(c, desc, err, errlen)) != ANNEAL_OK || (st = groups_check(group, ngroup, err, errlen)) != ANNEAL_OK)
+		return st;
+	if (desc != NULL && (st = desc_check(desc, c->kind, params, err, errlen)) != ANNEAL_OK)
+		return st;
 	anneal_opt *o = calloc(1, sizeof *o);
 	if (o == NULL)
 		goto oom;
@@ -168,13 +111,13 @@ anneal_opt *anneal_create(const anneal_config *c, const anneal_group *group, int
 		o->params = malloc((size_t)desc->nparam * sizeof *o->params);
 		if (o->params == NULL)
 			goto oom;
+		/* A structural param's entry is ignored: it was fixed when compiled. */
 		for (int32_t i = 0; i < desc->nparam; i++)
-			o->params[i] = params != NULL ? params[i] : desc->param[i].value;
+			o->params[i] = params != NULL && !desc->param[i].structural ? params[i] : desc->param[i].value;
 	}
 	o->has_swa = hook_swa_needed(desc);
-	/* SGD and RMSProp keep a velocity only if some step can have momentum. */
 	int adam = c->kind == ANNEAL_ADAM || c->kind == ANNEAL_ADAMW;
-	int need_m = adam || c->momentum > 0 || defines(desc, ANNEAL_MOMENTUM);
+	int need_m = opt_need_m(c, desc);
 	int need_v = c->kind != ANNEAL_SGD;
 	int need_a = (c->kind == ANNEAL_RMSPROP && c->centered) || (adam && c->amsgrad);
 	for (int32_t i = 0; i < ngroup; i++) {
@@ -190,17 +133,19 @@ anneal_opt *anneal_create(const anneal_config *c, const anneal_group *group, int
 			goto oom;
 	}
 	if (c->snapshot_keep > 0) {
+		if ((uint64_t)o->total > SIZE_MAX / sizeof(float) / (uint64_t)c->snapshot_keep - 1)
+			goto oom;
 		/* Zeroed: a checkpoint writes the whole ring, filled or not. */
 		o->snap_keep = calloc((size_t)c->snapshot_keep * (size_t)o->total + 1, sizeof(float));
 		o->snap_meta = calloc(2 * (size_t)c->snapshot_keep, sizeof *o->snap_meta);
 		if (o->snap_keep == NULL || o->snap_meta == NULL)
 			goto oom;
 	}
-	return o;
+	*out = o;
+	return ANNEAL_OK;
 oom:
 	anneal_destroy(o);
-	snprintf(err, errlen, "out of memory allocating optimizer state");
-	return NULL;
+	return st_fail(err, errlen, ANNEAL_ERR_NOMEM, "out of memory allocating optimizer state");
 }
 
 void anneal_destroy(anneal_opt *o)
@@ -224,7 +169,7 @@ void anneal_destroy(anneal_opt *o)
 }
 
 /* The step's channel values after the config's fallbacks and the plateau scale. */
-static int resolve(anneal_opt *o, const anneal_point *in, anneal_point *pt)
+static anneal_status resolve(anneal_opt *o, const anneal_point *in, anneal_point *pt)
 {
 	const double fallback[ANNEAL_FIRST_CUSTOM] = {o->cfg.lr, o->cfg.momentum, o->cfg.beta2, o->cfg.weight_decay,
 	                                              o->cfg.temperature};
@@ -236,21 +181,21 @@ static int resolve(anneal_opt *o, const anneal_point *in, anneal_point *pt)
 	double lr = pt->value[ANNEAL_LR], mu = pt->value[ANNEAL_MOMENTUM], b2 = pt->value[ANNEAL_BETA2];
 	double wd = pt->value[ANNEAL_WEIGHT_DECAY], temp = pt->value[ANNEAL_TEMPERATURE];
 	if (!(lr >= 0))
-		return opt_fail(o, "step %lld: lr is %g, it must be >= 0", (long long)o->step, lr);
+		return opt_fail(o, ANNEAL_ERR_INVALID, "step %lld: lr is %g, it must be >= 0", (long long)o->step, lr);
 	int adam = o->cfg.kind == ANNEAL_ADAM || o->cfg.kind == ANNEAL_ADAMW;
 	if (!(mu >= 0) || (adam && !(mu < 1)))
-		return opt_fail(o, "step %lld: momentum/beta1 is %g, outside %s", (long long)o->step, mu,
+		return opt_fail(o, ANNEAL_ERR_INVALID, "step %lld: momentum/beta1 is %g, outside %s", (long long)o->step, mu,
 		                adam ? "[0, 1)" : "[0, inf)");
 	if (o->cfg.kind != ANNEAL_SGD && !(b2 >= 0 && b2 < 1))
-		return opt_fail(o, "step %lld: beta2/alpha is %g, outside [0, 1)", (long long)o->step, b2);
+		return opt_fail(o, ANNEAL_ERR_INVALID, "step %lld: beta2/alpha is %g, outside [0, 1)", (long long)o->step, b2);
 	if (!(wd >= 0))
-		return opt_fail(o, "step %lld: weight_decay is %g, it must be >= 0", (long long)o->step, wd);
+		return opt_fail(o, ANNEAL_ERR_INVALID, "step %lld: weight_decay is %g, it must be >= 0", (long long)o->step, wd);
 	if (!(temp >= 0))
-		return opt_fail(o, "step %lld: temperature is %g, it must be >= 0", (long long)o->step, temp);
+		return opt_fail(o, ANNEAL_ERR_INVALID, "step %lld: temperature is %g, it must be >= 0", (long long)o->step, temp);
 	if (o->cfg.kind == ANNEAL_SGD && o->cfg.nesterov && !(mu > 0))
-		return opt_fail(o, "step %lld: Nesterov momentum needs momentum > 0, the schedule gives %g",
+		return opt_fail(o, ANNEAL_ERR_INVALID, "step %lld: Nesterov momentum needs momentum > 0, the schedule gives %g",
 		                (long long)o->step, mu);
-	return 0;
+	return ANNEAL_OK;
 }
 
 /* Fill each group's kernel with this step's float scalars, rounded from
@@ -360,40 +305,56 @@ static int find_nonfinite(const anneal_opt *o, int32_t *group, int64_t *at)
 	return 0;
 }
 
-int anneal_step_point(anneal_opt *o, const anneal_point *in)
+anneal_status anneal_step_point(anneal_opt *o, const anneal_point *in)
 {
 	anneal_point pt;
 	int32_t bad_group = 0;
 	int64_t bad_at = 0;
 	int skip = 0;
+	anneal_status st;
+	if (o == NULL)
+		return ANNEAL_ERR_INVALID;
+	opt_ok(o);
+	if (in == NULL)
+		return opt_fail(o, ANNEAL_ERR_INVALID, "anneal_step_point: point is NULL");
+	if (o->step == INT64_MAX)
+		return opt_fail(o, ANNEAL_ERR_UNSUPPORTED, "step %lld: the last step has run", (long long)o->step);
+	if (!o->ready && (st = anneal_check_ready(o)) != ANNEAL_OK)
+		return st;
 	if (o->cfg.nonfinite != ANNEAL_NONFINITE_PASS && find_nonfinite(o, &bad_group, &bad_at)) {
 		if (o->cfg.nonfinite == ANNEAL_NONFINITE_STOP)
-			return opt_fail(o, "step %lld: gradient of group %d has a non-finite value at element %lld",
+			return opt_fail(o, ANNEAL_ERR_NONFINITE,
+			                "step %lld: gradient of group %d has a non-finite value at element %lld",
 			                (long long)o->step, bad_group, (long long)bad_at);
 		skip = 1;
 	}
-	if (resolve(o, in, &pt) < 0)
-		return -1;
-	if (hook_fire(o, &pt) < 0)
-		return -1;
+	if ((st = resolve(o, in, &pt)) != ANNEAL_OK)
+		return st;
+	if ((st = hook_fire(o, &pt)) != ANNEAL_OK)
+		return st;
+	o->last = pt;
+	o->has_last = 1;
+	o->skipped = skip;
 	if (skip) {
-		o->last = pt;
 		o->step++;
-		return 1;
+		return ANNEAL_OK;
 	}
 	prepare(o, &pt);
 	kern_run_all(o);
-	o->plateau.last_lr = isnan(in->value[ANNEAL_LR]) || !(o->desc != NULL && (o->desc->channels & 1u << ANNEAL_LR))
-	                         ? o->cfg.lr
-	                         : in->value[ANNEAL_LR];
-	o->last = pt;
+	o->plateau.last_lr = isnan(in->value[ANNEAL_LR]) || !defines(o->desc, ANNEAL_LR) ? o->cfg.lr : in->value[ANNEAL_LR];
 	o->step++;
-	return 0;
+	return ANNEAL_OK;
 }
 
-int anneal_step(anneal_opt *o)
+anneal_status anneal_step(anneal_opt *o)
 {
 	anneal_point pt;
+	if (o == NULL)
+		return ANNEAL_ERR_INVALID;
+	if (o->step == INT64_MAX) {
+		opt_ok(o);
+		return opt_fail(o, ANNEAL_ERR_UNSUPPORTED, "step %lld: the last step has run", (long long)o->step);
+	}
 	if (o->desc != NULL) {
 		o->desc->eval(o->step, o->params, &pt);
 	} else {
@@ -405,31 +366,88 @@ int anneal_step(anneal_opt *o)
 	return anneal_step_point(o, &pt);
 }
 
+int anneal_last_skipped(const anneal_opt *o)
+{
+	if (o == NULL)
+		return -1;
+	opt_ok(o);
+	return o->skipped;
+}
+
 int64_t anneal_get_step(const anneal_opt *o)
 {
+	if (o == NULL)
+		return -1;
+	opt_ok(o);
 	return o->step;
 }
 
 const anneal_point *anneal_last_point(const anneal_opt *o)
 {
+	if (o == NULL)
+		return NULL;
+	opt_ok(o);
+	if (!o->has_last) {
+		opt_fail(opt_mut(o), ANNEAL_ERR_INVALID, "anneal_last_point: no step has run yet");
+		return NULL;
+	}
 	return &o->last;
 }
 
 const char *anneal_errmsg(const anneal_opt *o)
 {
-	return o->err;
+	return o != NULL ? o->err : "anneal_errmsg: the optimizer is NULL";
 }
 
 float *anneal_state_array(anneal_opt *o, int32_t group, int32_t which)
 {
-	if (group < 0 || group >= o->ngroup)
+	if (o == NULL)
 		return NULL;
-	switch (which) {
-	case ANNEAL_STATE_MOMENTUM: return o->grp[group].m;
-	case ANNEAL_STATE_SQUARE: return o->grp[group].v;
-	case ANNEAL_STATE_GRAD_AVG: return o->cfg.kind == ANNEAL_RMSPROP ? o->grp[group].a : NULL;
-	case ANNEAL_STATE_MAX_SQUARE: return o->cfg.kind != ANNEAL_RMSPROP ? o->grp[group].a : NULL;
-	case ANNEAL_STATE_SWA: return o->grp[group].swa;
+	opt_ok(o);
+	if (group < 0 || group >= o->ngroup) {
+		opt_fail(o, ANNEAL_ERR_INVALID, "anneal_state_array: group %d out of range [0, %d)", (int)group, (int)o->ngroup);
+		return NULL;
 	}
-	return NULL;
+	float *x = NULL;
+	switch (which) {
+	case ANNEAL_STATE_MOMENTUM: x = o->grp[group].m; break;
+	case ANNEAL_STATE_SQUARE: x = o->grp[group].v; break;
+	case ANNEAL_STATE_GRAD_AVG: x = o->cfg.kind == ANNEAL_RMSPROP ? o->grp[group].a : NULL; break;
+	case ANNEAL_STATE_MAX_SQUARE: x = o->cfg.kind != ANNEAL_RMSPROP ? o->grp[group].a : NULL; break;
+	case ANNEAL_STATE_SWA: x = o->grp[group].swa; break;
+	default:
+		opt_fail(o, ANNEAL_ERR_INVALID, "anneal_state_array: %d is not an enum anneal_state", (int)which);
+		return NULL;
+	}
+	if (x == NULL)
+		opt_fail(o, ANNEAL_ERR_INVALID, "anneal_state_array: this optimizer keeps no state %d", (int)which);
+	return x;
+}
+
+const double *anneal_params(const anneal_opt *o)
+{
+	if (o == NULL)
+		return NULL;
+	opt_ok(o);
+	if (o->params == NULL)
+		opt_fail(opt_mut(o), ANNEAL_ERR_INVALID, "anneal_params: %s", o->desc == NULL ? "the optimizer has no schedule" : "the schedule has no params");
+	return o->params;
+}
+
+anneal_status anneal_set_param(anneal_opt *o, int32_t index, double value)
+{
+	if (o == NULL)
+		return ANNEAL_ERR_INVALID;
+	opt_ok(o);
+	int32_t np = o->desc != NULL ? o->desc->nparam : 0;
+	if (index < 0 || index >= np)
+		return opt_fail(o, ANNEAL_ERR_INVALID, "anneal_set_param: index %d out of range [0, %d)", (int)index, (int)np);
+	const anneal_param *p = &o->desc->param[index];
+	const char *name = p->name != NULL ? p->name : "?";
+	if (p->structural)
+		return opt_fail(o, ANNEAL_ERR_INVALID, "anneal_set_param: param '%s' is structural (fixed when compiled)", name);
+	if (!isfinite(value))
+		return opt_fail(o, ANNEAL_ERR_INVALID, "anneal_set_param: param '%s' = %g: must be finite", name, value);
+	o->params[index] = value;
+	return ANNEAL_OK;
 }

@@ -8,7 +8,7 @@ command -v valgrind >/dev/null || { echo "valgrind not found: skipped"; exit 77;
 case "${SANITIZE_FLAGS:-}" in *sanitize=address*) echo "a sanitizer build: skipped"; exit 77 ;; esac
 pass=0
 fail=0
-for suite in runtime runtime_ckpt runtime_torch; do
+for suite in runtime runtime_ckpt runtime_torch runtime_nan runtime_api runtime_crafted; do
 	if CK_FORK=no CK_RUN_SUITE=$suite ./libtool --mode=execute valgrind -q --error-exitcode=9 \
 		--track-origins=yes ./tests/unit/check_anneal >"valgrind-$suite.out" 2>&1; then
 		pass=$((pass + 1))

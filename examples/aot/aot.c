@@ -122,7 +122,8 @@ int main(int argc, char **argv)
 	anneal_config_init(&c, ANNEAL_SGD);
 	anneal_group g = {p.w, p.g, DIM, 1.0, 1.0};
 	char err[ANNEAL_ERRLEN];
-	anneal_opt *opt = anneal_create(&c, &g, 1, d, params, err, sizeof err);
+	anneal_opt *opt = NULL;
+	anneal_create(&c, &g, 1, d, params, &opt, err, sizeof err);
 	if (opt == NULL) {
 		fprintf(stderr, "aot: %s\n", err);
 		return 2;

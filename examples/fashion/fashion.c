@@ -353,7 +353,8 @@ static int train(const Opts *o, const anneal_desc *desc, Mlp *m, const Dataset *
 	};
 	char err[ANNEAL_ERRLEN];
 	/* NULL params: the descriptor's defaults, which annealc_set_param set */
-	anneal_opt *opt = anneal_create(&c, g, 2, desc, NULL, err, sizeof err);
+	anneal_opt *opt = NULL;
+	anneal_create(&c, g, 2, desc, NULL, &opt, err, sizeof err);
 	if (opt == NULL) {
 		fprintf(stderr, "fashion: %s\n", err);
 		return EXIT_USAGE;

@@ -96,7 +96,8 @@ static int run(const Opts *o, const anneal_desc *d)
 	c.momentum = o->momentum;
 	anneal_group gr = {x, g, o->seeds, 1, 0};
 	char err[ANNEAL_ERRLEN];
-	anneal_opt *opt = anneal_create(&c, &gr, 1, d, NULL, err, sizeof err);
+	anneal_opt *opt = NULL;
+	anneal_create(&c, &gr, 1, d, NULL, &opt, err, sizeof err);
 	if (opt == NULL) {
 		fprintf(stderr, "quartic: %s: %s\n", d->name, err);
 		return 2;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include <anneal/schedule.h>
+#include <anneal/status.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -49,10 +50,12 @@ extern "C" {
  * restarts prod beta1, so m is again unbiased); reset moments zeroes every
  * moment and restarts both products; snapshot calls the host; swa folds the
  * parameters into a running average; call NAME calls the host callback
- * registered under NAME (a firing hook with no callback is an error and the
- * step changes nothing).  A snapshot calls the handler if one is set and,
- * with snapshot_keep = K > 0, copies the parameters into a ring of the last K
- * snapshots (allocated at setup, part of the checkpoint).
+ * registered under NAME.  Every `call NAME` must have a callback before the
+ * first step: anneal_check_ready() tests it, and the first anneal_step runs
+ * it (so a missing callback fails at step 0, not a day into the run).  A
+ * snapshot calls the handler if one is set and, with snapshot_keep = K > 0,
+ * copies the parameters into a ring of the last K snapshots (allocated at
+ * setup, part of the checkpoint).
  *
  * The noise thermostat: with a temperature K > 0 (channel or config), every
  * gradient element gets sigma * N(0,1) added before the update, sigma =
@@ -66,6 +69,26 @@ extern "C" {
  * across `threads` OpenMP threads; smaller ones run on the calling thread, as
  * waking sleeping threads costs more than their whole update.  Results are
  * bit-identical for any thread count.
+ *
+ * Errors: every call that can fail returns an anneal_status and leaves a
+ * message naming the argument or field in anneal_errmsg(o); every call on an
+ * optimizer that succeeds leaves the message "" (no stale message survives).
+ * Getters that return a pointer return NULL and set the message; getters of
+ * a count or step return -1 for a NULL optimizer.  A call given o == NULL
+ * returns ANNEAL_ERR_INVALID (there is nowhere to put a message).  The
+ * library never exits, aborts or prints.
+ *
+ * Lifetimes: the optimizer keeps pointers to `desc` (and through it the
+ * schedule's names, hooks and functions: a JIT-compiled schedule must not be
+ * released before anneal_destroy) and to the host's param and grad arrays of
+ * every group; it copies the config, the group structs and the params.
+ * Callback and snapshot `user` pointers are the host's and must stay valid
+ * while the optimizer can call them.
+ *
+ * Threads: an anneal_opt is not safe to use from two threads at once
+ * (getters included: they write the message); distinct optimizers are
+ * independent.  The descriptor lookups and anneal_version are pure and
+ * thread-safe.
  */
 
 enum anneal_kind {
@@ -85,10 +108,24 @@ enum anneal_bias {
    update (4 bytes an element) to look for one. */
 enum anneal_nonfinite {
 	ANNEAL_NONFINITE_PASS, /* the update runs and the value flows into the parameters */
-	ANNEAL_NONFINITE_SKIP, /* hooks fire, the update does not, the step advances; anneal_step returns 1 */
-	ANNEAL_NONFINITE_STOP  /* anneal_step returns -1 naming the group and element; nothing changes */
+	ANNEAL_NONFINITE_SKIP, /* hooks fire, the update does not, the step advances; anneal_step returns
+	                          ANNEAL_OK and anneal_last_skipped() says 1 */
+	ANNEAL_NONFINITE_STOP  /* anneal_step returns ANNEAL_ERR_NONFINITE naming the group and element;
+	                          nothing changes */
 };
 
+/*
+ * The optimizer's settings.  anneal_create validates every field for the
+ * kind (a message names the field, "anneal_config.beta2 = 1.5: must be in
+ * [0, 1)"):  lr finite and >= 0 (NaN only when the schedule defines lr);
+ * momentum and beta2 in [0, 1); dampening in [0, 1], SGD only; eps finite
+ * and > 0 (not used by SGD); weight_decay and temperature finite and >= 0;
+ * nesterov (SGD only) needs momentum > 0 or a momentum channel, and
+ * dampening 0 (torch's rule); centered RMSProp only, amsgrad Adam and AdamW
+ * only, each 0 or 1; bias and nonfinite one of their enums; snapshot_keep,
+ * threads and parallel_min >= 0.  Bindings take this layout from
+ * anneal_config_fields(), not from a copy.
+ */
 typedef struct anneal_config {
 	int32_t kind; /* enum anneal_kind */
 	/* Fallbacks for channels the schedule leaves undefined. */
@@ -110,7 +147,29 @@ typedef struct anneal_config {
 	int32_t nonfinite;    /* enum anneal_nonfinite: what a NaN or Inf in a gradient does */
 } anneal_config;
 
-/* One parameter group: host-owned arrays the runtime reads and updates in place. */
+/* One field of a struct the library describes: bindings build their mirror
+   from these instead of copying the header. */
+enum anneal_field_type {
+	ANNEAL_FIELD_INT32,
+	ANNEAL_FIELD_INT64,
+	ANNEAL_FIELD_UINT64,
+	ANNEAL_FIELD_DOUBLE
+};
+
+typedef struct anneal_field {
+	const char *name;
+	int32_t type; /* enum anneal_field_type */
+	size_t offset;
+} anneal_field;
+
+/* anneal_config's fields in declaration order (*n of them; n may be NULL),
+   and its size in bytes.  Static tables: never freed. */
+const anneal_field *anneal_config_fields(int32_t *n);
+size_t anneal_config_size(void);
+
+/* One parameter group: host-owned arrays the runtime reads and updates in place
+   (they must outlive the optimizer).  n >= 0; param and grad non-NULL when
+   n > 0; lr_scale and wd_scale finite and >= 0. */
 typedef struct anneal_group {
 	float *param;
 	const float *grad; /* written by the host before each step */
@@ -137,47 +196,88 @@ typedef void (*anneal_callback_fn)(void *user, int64_t step, const anneal_point 
 
 #define ANNEAL_ERRLEN 256
 
-/* Fill *c with torch.optim's defaults for `kind` (table above). */
-void anneal_config_init(anneal_config *c, int32_t kind);
+/* The library's version, "MAJOR.MINOR.PATCH" (a static string). */
+const char *anneal_version(void);
+
+/* Fill *c with torch.optim's defaults for `kind` (table above).  An
+   unknown kind still fills the common defaults and returns ANNEAL_ERR_INVALID;
+   c NULL: ANNEAL_ERR_INVALID. */
+anneal_status anneal_config_init(anneal_config *c, int32_t kind);
 
 /*
- * Set up an optimizer over ngroup groups (copied; the arrays stay the
- * host's) driven by desc (may be NULL: every channel from the config).
- * params: desc's parameter values, NULL for the defaults (copied).  All
- * state is allocated here, never in a step.  On failure returns NULL with a
- * message in err (ANNEAL_ERRLEN bytes is enough).
+ * Set up an optimizer over ngroup >= 1 groups (copied; the arrays stay the
+ * host's) driven by desc (may be NULL: every channel from the config; else
+ * kept, not copied: it must outlive the optimizer).  params: desc's nparam
+ * parameter values, copied, or NULL for the defaults; a structural param's
+ * entry is ignored, every other must be finite.  The schedule must have
+ * desc->abi_version == ANNEAL_ABI_VERSION and no channel the optimizer does
+ * not use (beta2 on SGD).  All state is allocated here, never in a step.
+ * On success *out is the optimizer; on failure *out is NULL and err (if not
+ * NULL; ANNEAL_ERRLEN bytes is enough) holds the message.  This is the only
+ * call with a caller's message buffer: there is no object yet.
  */
-anneal_opt *anneal_create(const anneal_config *c, const anneal_group *group, int32_t ngroup,
-                          const anneal_desc *desc, const double *params, char *err, size_t errlen);
+anneal_status anneal_create(const anneal_config *c, const anneal_group *group, int32_t ngroup,
+                            const anneal_desc *desc, const double *params, anneal_opt **out, char *err,
+                            size_t errlen);
+/* NULL is a no-op. */
 void anneal_destroy(anneal_opt *o);
 
-/* One step at the optimizer's current step: evaluate the schedule, fire hooks, update.
-   Returns 0; 1 when the update was skipped for a non-finite gradient
-   (ANNEAL_NONFINITE_SKIP); or -1 with anneal_errmsg() set and nothing changed. */
-int anneal_step(anneal_opt *o);
-/* The same with a point the host computed (desc still supplies the hook table). */
-int anneal_step_point(anneal_opt *o, const anneal_point *point);
+/* Every `call NAME` of the schedule has a callback: ANNEAL_ERR_INVALID naming
+   the hook and NAME otherwise.  The first anneal_step runs it too. */
+anneal_status anneal_check_ready(anneal_opt *o);
 
+/* One step at the optimizer's current step: evaluate the schedule, fire hooks,
+   update.  ANNEAL_OK also when the update was skipped for a non-finite
+   gradient (ANNEAL_NONFINITE_SKIP; anneal_last_skipped tells); on an error
+   (ANNEAL_ERR_NONFINITE under STOP, ANNEAL_ERR_INVALID for a channel value
+   out of range or a missing callback) nothing changed.  The last step that
+   can run is INT64_MAX - 1: at INT64_MAX it returns ANNEAL_ERR_UNSUPPORTED. */
+anneal_status anneal_step(anneal_opt *o);
+/* The same with a point the host computed (desc still supplies the hook
+   table); point must not be NULL. */
+anneal_status anneal_step_point(anneal_opt *o, const anneal_point *point);
+/* 1 when the last successful step skipped its update (ANNEAL_NONFINITE_SKIP),
+   0 otherwise, -1 for a NULL optimizer. */
+int anneal_last_skipped(const anneal_opt *o);
+
+/* The next step to run, -1 for a NULL optimizer. */
 int64_t anneal_get_step(const anneal_opt *o);
-/* The values the last step used, after fallbacks and the plateau scale (lr before group scales). */
+/* The values the last step used, after fallbacks and the plateau scale (lr
+   before group scales); NULL before the first step.  Valid until the next
+   call on o. */
 const anneal_point *anneal_last_point(const anneal_opt *o);
+/* The message of the last call on o: "" after a success, never NULL (a
+   constant text for o == NULL).  Valid until the next call on o. */
 const char *anneal_errmsg(const anneal_opt *o);
-/* A state array of a group, or NULL if this optimizer keeps none of that kind. */
+/* A state array of a group (group in [0, ngroup)), or NULL with a message if
+   the index is out of range or this optimizer keeps none of that kind.
+   Owned by o. */
 float *anneal_state_array(anneal_opt *o, int32_t group, int32_t which);
 
-void anneal_set_snapshot(anneal_opt *o, anneal_snapshot_fn fn, void *user);
-/* Snapshots taken so far, and kept copy i (0 = the oldest still kept, up to
-   min(count, snapshot_keep) - 1) of a group with its step and cycle; NULL if
-   there is no such copy. */
+/* The schedule's param values the optimizer runs with (desc->nparam of them,
+   owned by o), NULL with a message when there is no schedule or it has none. */
+const double *anneal_params(const anneal_opt *o);
+/* Change param `index` (a non-structural one; value finite), say to
+   override a checkpoint's value on purpose after anneal_load. */
+anneal_status anneal_set_param(anneal_opt *o, int32_t index, double value);
+
+/* fn may be NULL (no handler). */
+anneal_status anneal_set_snapshot(anneal_opt *o, anneal_snapshot_fn fn, void *user);
+/* Snapshots taken so far (-1 for a NULL optimizer), and kept copy i (0 = the
+   oldest still kept, up to min(count, snapshot_keep) - 1) of a group with its
+   step and cycle (step and cycle may be NULL); NULL with a message if there
+   is no such copy.  Owned by o, overwritten by later snapshots. */
 int64_t anneal_snapshot_count(const anneal_opt *o);
 const float *anneal_snapshot_get(const anneal_opt *o, int32_t i, int32_t group, int64_t *step, int64_t *cycle);
-/* Register the callback for `call NAME`; returns -1 if the schedule has no such call. */
-int anneal_set_callback(anneal_opt *o, const char *name, anneal_callback_fn fn, void *user);
+/* Register the callback for `call NAME` (fn NULL unregisters it); name is
+   compared, not kept.  ANNEAL_ERR_INVALID if the schedule has no such call. */
+anneal_status anneal_set_callback(anneal_opt *o, const char *name, anneal_callback_fn fn, void *user);
 
-/* Stochastic weight averaging: how many parameter sets the average holds, and a
-   swap of the average with the parameters (swap again to go back). */
+/* Stochastic weight averaging: how many parameter sets the average holds (-1
+   for a NULL optimizer), and a swap of the average with the parameters (swap
+   again to go back). */
 int64_t anneal_swa_count(const anneal_opt *o);
-int anneal_swa_swap(anneal_opt *o);
+anneal_status anneal_swa_swap(anneal_opt *o);
 
 /*
  * The plateau controller, torch.optim.lr_scheduler.ReduceLROnPlateau's rule
@@ -192,32 +292,76 @@ int anneal_swa_swap(anneal_opt *o);
 typedef struct anneal_plateau_config {
 	int32_t mode_max; /* 0: lower metric is better ('min'), 1: higher ('max') */
 	int32_t rel;      /* 1: threshold_mode 'rel' (torch's default), 0: 'abs' */
-	double factor;    /* 0.1 */
-	int64_t patience; /* 10 */
-	double threshold; /* 1e-4 */
-	int64_t cooldown; /* 0 */
-	double min_lr;    /* 0 */
-	double eps;       /* 1e-8 */
+	double factor;    /* 0.1, in (0, 1) */
+	int64_t patience; /* 10, >= 0 */
+	double threshold; /* 1e-4, finite >= 0 */
+	int64_t cooldown; /* 0, >= 0 */
+	double min_lr;    /* 0, finite >= 0 */
+	double eps;       /* 1e-8, finite >= 0 */
 } anneal_plateau_config;
 
-void anneal_plateau_config_init(anneal_plateau_config *c);
-int anneal_plateau_enable(anneal_opt *o, const anneal_plateau_config *c);
-/* Report a metric; returns the lr scale now in force, or -1 (plateau not enabled). */
-double anneal_plateau_report(anneal_opt *o, double metric);
+/* c NULL: ANNEAL_ERR_INVALID. */
+anneal_status anneal_plateau_config_init(anneal_plateau_config *c);
+/* Its layout for bindings, as anneal_config_fields. */
+const anneal_field *anneal_plateau_config_fields(int32_t *n);
+size_t anneal_plateau_config_size(void);
+/* Validates every field (mode_max and rel 0 or 1), messages naming it. */
+anneal_status anneal_plateau_enable(anneal_opt *o, const anneal_plateau_config *c);
+/* Report a metric (not NaN); *scale (scale may be NULL) receives the lr
+   scale now in force.  ANNEAL_ERR_INVALID if the controller is not enabled. */
+anneal_status anneal_plateau_report(anneal_opt *o, double metric, double *scale);
 
 /*
- * Checkpoints: the whole state (step, config, parameters, moments, products,
- * SWA, plateau, noise counter, the schedule's digest) in one versioned,
- * checksummed file written to PATH.tmp, fsynced and renamed over PATH.
- * The host's parameter arrays are part of it: anneal_load overwrites them,
- * and restores the config's channel fallbacks and the group scales; threads
- * and parallel_min stay as set.  anneal_load checks everything (size,
- * checksum, version, byte order, the schedule's digest, the optimizer's kind,
- * groups and state arrays) before it changes anything: on any error it
- * returns -1 with anneal_errmsg() set and the optimizer as it was.
+ * Checkpoints: the whole state (step, config, the schedule's param values,
+ * the host's parameters, moments, products, SWA, plateau, noise counter, and
+ * the schedule's digest with a summary: its name, param names, structural
+ * values, channel mask and hook count) in one versioned, checksummed file
+ * written to PATH.tmp, fsynced and renamed over PATH.
+ *
+ * anneal_load overwrites the host's parameter arrays and restores the
+ * schedule's param values the saved run used (replacing those given to
+ * anneal_create: call anneal_set_param afterwards to change one on
+ * purpose), the config's channel fallbacks, the bias mode and the group
+ * scales; threads, parallel_min and nonfinite stay as set.  It reads the
+ * whole file into scratch memory and checks everything (a regular file;
+ * size, checksum, version, byte order; the schedule's digest, and on a
+ * mismatch what differs; the optimizer's kind and options; groups and which
+ * state arrays exist; every restored field by the rules anneal_create and
+ * anneal_plateau_enable apply) before it changes anything: on any error it
+ * returns a status (ANNEAL_ERR_IO, _INPUT for a damaged or foreign file,
+ * _NOMEM) with anneal_errmsg() set and the optimizer exactly as it was.
  */
-int anneal_save(anneal_opt *o, const char *path);
-int anneal_load(anneal_opt *o, const char *path);
+anneal_status anneal_save(anneal_opt *o, const char *path);
+anneal_status anneal_load(anneal_opt *o, const char *path);
+
+/*
+ * Lookups on a descriptor (no optimizer needed, no LLVM: AOT hosts have them).
+ * anneal_param_index: the index of param `name`, -1 when absent (or d or
+ * name NULL).  anneal_channel_slot: the slot of a defined channel, standard
+ * (lr, momentum, beta2, weight_decay, temperature) or custom, by name; -1
+ * when absent.
+ */
+int32_t anneal_param_index(const anneal_desc *d, const char *name);
+int32_t anneal_channel_slot(const anneal_desc *d, const char *name);
+
+/*
+ * Text of hooks, as `annealc eval` prints its events column.
+ * anneal_hook_event_text: "restart", "every:1000", "at:50", "enter:LABEL".
+ * anneal_hook_actions_text: the actions in order, joined by ", ", in the
+ * language's words: "reset momentum, reset moments, snapshot, swa, call NAME".
+ * anneal_events_text: the hooks of d whose bit is set in events, in hook
+ * order, joined by "+" ("restart+every:1000"); "" for no events.  Bits at
+ * or above d->nhook are ignored.
+ * All three follow one rule: buf (n bytes; NULL allowed when n == 0) gets
+ * the text, NUL-terminated and cut to n - 1 bytes if longer; *len (len may
+ * be NULL) the full text's length without the NUL, so a host can size the
+ * buffer with a first call of n = 0.  ANNEAL_OK when the whole text fit (or
+ * n == 0); ANNEAL_ERR_INVALID when it was cut, for a NULL hook or desc, or
+ * an unknown event or action kind.
+ */
+anneal_status anneal_hook_event_text(const anneal_hook *h, char *buf, size_t n, size_t *len);
+anneal_status anneal_hook_actions_text(const anneal_hook *h, char *buf, size_t n, size_t *len);
+anneal_status anneal_events_text(const anneal_desc *d, uint64_t events, char *buf, size_t n, size_t *len);
 
 #ifdef __cplusplus
 }

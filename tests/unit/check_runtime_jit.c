@@ -72,7 +72,8 @@ START_TEST(test_jit_hooks)
 	anneal_config c;
 	anneal_config_init(&c, ANNEAL_SGD);
 	char err[ANNEAL_ERRLEN];
-	anneal_opt *o = anneal_create(&c, &gr, 1, d, NULL, err, sizeof err);
+	anneal_opt *o = NULL;
+	anneal_create(&c, &gr, 1, d, NULL, &o, err, sizeof err);
 	ck_assert_msg(o != NULL, "%s", err);
 	Seen seen = {0};
 	anneal_set_snapshot(o, on_snap, &seen);

@@ -182,7 +182,8 @@ static void replay(const char *name)
 		p[i] = (float)(((i * 37) % 11 - 5) / 4.0);
 	anneal_group gr[2] = {{p, g, 5, 1.0, 1.0}, {p + 5, g + 5, 3, 0.5, 0.0}};
 	char err[ANNEAL_ERRLEN];
-	anneal_opt *o = anneal_create(&c, gr, 2, &d, &t.peak, err, sizeof err);
+	anneal_opt *o = NULL;
+	anneal_create(&c, gr, 2, &d, &t.peak, &o, err, sizeof err);
 	ck_assert_msg(o != NULL, "%s: %s", name, err);
 
 	double bound[MAXEL] = {0}, worst = 0;

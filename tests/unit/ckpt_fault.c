@@ -18,7 +18,8 @@ static anneal_opt *make(int64_t n, float **param, float **grad)
 	anneal_config_init(&c, ANNEAL_ADAMW);
 	anneal_group g = { *param, *grad, n, 1, 1 };
 	char err[ANNEAL_ERRLEN];
-	anneal_opt *o = anneal_create(&c, &g, 1, NULL, NULL, err, sizeof err);
+	anneal_opt *o = NULL;
+	anneal_create(&c, &g, 1, NULL, NULL, &o, err, sizeof err);
 	if (!o) {
 		fprintf(stderr, "ckpt_fault: %s\n", err);
 		exit(2);

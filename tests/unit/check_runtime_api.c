@@ -1,0 +1,614 @@
+/* check_runtime_api.c: libanneal's contract -- every public function on bad arguments, config validation, lookups. */
+#include <check.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "check_runtime.h"
+
+enum { N = 8 };
+static float p[N], g[N];
+
+static void sgd_config(anneal_config *c, int32_t kind)
+{
+	ck_assert_int_eq(anneal_config_init(c, kind), ANNEAL_OK);
+	if (kind == ANNEAL_SGD)
+		c->lr = 0.1;
+}
+
+static anneal_opt *create(const anneal_config *c, const anneal_desc *d)
+{
+	anneal_group gr = {p, g, N, 1, 1};
+	anneal_opt *o = NULL;
+	char err[ANNEAL_ERRLEN];
+	anneal_status s = anneal_create(c, &gr, 1, d, NULL, &o, err, sizeof err);
+	ck_assert_msg(s == ANNEAL_OK && o != NULL, "anneal_create: %s", err);
+	ck_assert_str_eq(err, "");
+	return o;
+}
+
+/* Sets a config field by name through the library's own field table. */
+static void set_field(anneal_config *c, const char *name, double v)
+{
+	int32_t n;
+	const anneal_field *f = anneal_config_fields(&n);
+	for (int32_t i = 0; i < n; i++) {
+		if (strcmp(f[i].name, name) != 0)
+			continue;
+		char *at = (char *)c + f[i].offset;
+		switch (f[i].type) {
+		case ANNEAL_FIELD_INT32: *(int32_t *)(void *)at = (int32_t)v; return;
+		case ANNEAL_FIELD_INT64: *(int64_t *)(void *)at = (int64_t)v; return;
+		case ANNEAL_FIELD_UINT64: *(uint64_t *)(void *)at = (uint64_t)v; return;
+		case ANNEAL_FIELD_DOUBLE: *(double *)(void *)at = v; return;
+		}
+	}
+	ck_abort_msg("no config field %s", name);
+}
+
+/* One refused config: kind, up to two fields set, and the exact message. */
+static const struct {
+	int32_t kind;
+	const char *f1;
+	double v1;
+	const char *f2;
+	double v2;
+	const char *msg;
+} bad_configs[] = {
+	{ANNEAL_SGD, "kind", 7, NULL, 0, "anneal_config.kind = 7: not an optimizer (ANNEAL_SGD, _ADAM, _ADAMW, _RMSPROP)"},
+	{ANNEAL_SGD, "lr", NAN, NULL, 0, "anneal_config.lr = nan: unset, and the schedule defines no lr channel"},
+	{ANNEAL_ADAM, "lr", -1, NULL, 0, "anneal_config.lr = -1: must be finite and >= 0"},
+	{ANNEAL_ADAM, "lr", INFINITY, NULL, 0, "anneal_config.lr = inf: must be finite and >= 0"},
+	{ANNEAL_ADAM, "beta2", 1.5, NULL, 0, "anneal_config.beta2 = 1.5: must be in [0, 1)"},
+	{ANNEAL_RMSPROP, "beta2", NAN, NULL, 0, "anneal_config.beta2 = nan: must be in [0, 1)"},
+	{ANNEAL_ADAMW, "momentum", 1, NULL, 0, "anneal_config.momentum = 1: must be in [0, 1)"},
+	{ANNEAL_SGD, "momentum", -0.5, NULL, 0, "anneal_config.momentum = -0.5: must be in [0, 1)"},
+	{ANNEAL_SGD, "dampening", 2, NULL, 0, "anneal_config.dampening = 2: must be in [0, 1]"},
+	{ANNEAL_ADAM, "dampening", 0.5, NULL, 0, "anneal_config.dampening = 0.5: only SGD has dampening, Adam must have 0"},
+	{ANNEAL_ADAM, "eps", 0, NULL, 0, "anneal_config.eps = 0: must be finite and > 0"},
+	{ANNEAL_RMSPROP, "eps", INFINITY, NULL, 0, "anneal_config.eps = inf: must be finite and > 0"},
+	{ANNEAL_SGD, "eps", -1, NULL, 0, "anneal_config.eps = -1: must be finite and >= 0 (SGD does not use it)"},
+	{ANNEAL_ADAMW, "weight_decay", -0.01, NULL, 0, "anneal_config.weight_decay = -0.01: must be finite and >= 0"},
+	{ANNEAL_SGD, "weight_decay", NAN, NULL, 0, "anneal_config.weight_decay = nan: must be finite and >= 0"},
+	{ANNEAL_SGD, "temperature", INFINITY, NULL, 0, "anneal_config.temperature = inf: must be finite and >= 0"},
+	{ANNEAL_SGD, "nesterov", 2, NULL, 0, "anneal_config.nesterov = 2: must be 0 or 1"},
+	{ANNEAL_ADAM, "nesterov", 1, NULL, 0, "anneal_config.nesterov = 1: only SGD has Nesterov momentum, not Adam"},
+	{ANNEAL_SGD, "nesterov", 1, NULL, 0,
+	 "anneal_config.nesterov = 1: Nesterov momentum needs momentum > 0 or a momentum channel"},
+	{ANNEAL_SGD, "nesterov", 1, "dampening", 0.1, "anneal_config.nesterov = 1: Nesterov momentum needs dampening 0, it is 0.1"},
+	{ANNEAL_ADAM, "centered", 1, NULL, 0, "anneal_config.centered = 1: only RMSProp is centered, not Adam"},
+	{ANNEAL_RMSPROP, "centered", -1, NULL, 0, "anneal_config.centered = -1: must be 0 or 1"},
+	{ANNEAL_RMSPROP, "amsgrad", 1, NULL, 0, "anneal_config.amsgrad = 1: only Adam and AdamW have AMSGrad, not RMSProp"},
+	{ANNEAL_ADAM, "amsgrad", 3, NULL, 0, "anneal_config.amsgrad = 3: must be 0 or 1"},
+	{ANNEAL_ADAM, "bias", 2, NULL, 0, "anneal_config.bias = 2: not a bias mode (ANNEAL_BIAS_PRODUCT, _POWER)"},
+	{ANNEAL_SGD, "snapshot_keep", -1, NULL, 0, "anneal_config.snapshot_keep = -1: must be >= 0"},
+	{ANNEAL_SGD, "threads", -2, NULL, 0, "anneal_config.threads = -2: must be >= 0"},
+	{ANNEAL_SGD, "parallel_min", -1, NULL, 0, "anneal_config.parallel_min = -1: must be >= 0"},
+	{ANNEAL_SGD, "nonfinite", 3, NULL, 0,
+	 "anneal_config.nonfinite = 3: not a policy (ANNEAL_NONFINITE_PASS, _SKIP, _STOP)"},
+};
+
+START_TEST(test_bad_config)
+{
+	anneal_config c;
+	sgd_config(&c, bad_configs[_i].kind);
+	set_field(&c, bad_configs[_i].f1, bad_configs[_i].v1);
+	if (bad_configs[_i].f2 != NULL)
+		set_field(&c, bad_configs[_i].f2, bad_configs[_i].v2);
+	anneal_group gr = {p, g, N, 1, 1};
+	anneal_opt *o = (anneal_opt *)&c;
+	char err[ANNEAL_ERRLEN];
+	ck_assert_int_eq(anneal_create(&c, &gr, 1, NULL, NULL, &o, err, sizeof err), ANNEAL_ERR_INVALID);
+	ck_assert_ptr_null(o);
+	ck_assert_str_eq(err, bad_configs[_i].msg);
+	/* err may be NULL: the status alone */
+	ck_assert_int_eq(anneal_create(&c, &gr, 1, NULL, NULL, &o, NULL, 0), ANNEAL_ERR_INVALID);
+	/* and a short buffer is cut, not overrun */
+	char small[8] = "xxxxxxx";
+	ck_assert_int_eq(anneal_create(&c, &gr, 1, NULL, NULL, &o, small, 5), ANNEAL_ERR_INVALID);
+	ck_assert_str_eq(small, "anne");
+}
+END_TEST
+
+/* Every default config is accepted, and the config's lr may be NaN when the schedule gives lr. */
+START_TEST(test_good_configs)
+{
+	for (int32_t k = ANNEAL_SGD; k <= ANNEAL_RMSPROP; k++) {
+		anneal_config c;
+		sgd_config(&c, k);
+		anneal_destroy(create(&c, NULL));
+	}
+	anneal_config c;
+	anneal_config_init(&c, ANNEAL_SGD);
+	c.nesterov = 1; /* the momentum channel gives momentum */
+	anneal_opt *o = create(&c, &rt_sgdr10);
+	anneal_destroy(o);
+	ck_assert_int_eq(anneal_config_init(&c, 9), ANNEAL_ERR_INVALID);
+	ck_assert_int_eq(anneal_config_init(NULL, ANNEAL_SGD), ANNEAL_ERR_INVALID);
+}
+END_TEST
+
+static void b2_eval(int64_t step, const double *params, anneal_point *out)
+{
+	(void)step;
+	(void)params;
+	memset(out, 0, sizeof *out);
+	out->value[ANNEAL_LR] = 0.1;
+	out->value[ANNEAL_BETA2] = 0.9;
+}
+
+/* Groups, descriptors and params, each refused with its message. */
+START_TEST(test_bad_groups_and_desc)
+{
+	anneal_config c;
+	sgd_config(&c, ANNEAL_SGD);
+	anneal_group gr[2] = {{p, g, 4, 1, 1}, {p + 4, g + 4, 4, 1, 1}};
+	anneal_opt *o = NULL;
+	char err[ANNEAL_ERRLEN];
+#define REFUSE(st, msg, ...) \
+	do { \
+		ck_assert_int_eq(anneal_create(__VA_ARGS__, &o, err, sizeof err), st); \
+		ck_assert_ptr_null(o); \
+		ck_assert_str_eq(err, msg); \
+	} while (0)
+	REFUSE(ANNEAL_ERR_INVALID, "anneal_create: the config c is NULL", NULL, gr, 2, NULL, NULL);
+	REFUSE(ANNEAL_ERR_INVALID, "ngroup = 0: an optimizer needs at least one group", &c, gr, 0, NULL, NULL);
+	REFUSE(ANNEAL_ERR_INVALID, "ngroup = -3: an optimizer needs at least one group", &c, gr, -3, NULL, NULL);
+	REFUSE(ANNEAL_ERR_INVALID, "group is NULL", &c, NULL, 2, NULL, NULL);
+	gr[1].n = -1;
+	REFUSE(ANNEAL_ERR_INVALID, "group[1].n = -1: must be >= 0", &c, gr, 2, NULL, NULL);
+	gr[1].n = 4;
+	gr[1].param = NULL;
+	REFUSE(ANNEAL_ERR_INVALID, "group[1].param is NULL", &c, gr, 2, NULL, NULL);
+	gr[1].param = p + 4;
+	gr[0].grad = NULL;
+	REFUSE(ANNEAL_ERR_INVALID, "group[0].grad is NULL", &c, gr, 2, NULL, NULL);
+	gr[0].grad = g;
+	gr[1].lr_scale = NAN;
+	REFUSE(ANNEAL_ERR_INVALID, "group[1].lr_scale = nan: must be finite and >= 0", &c, gr, 2, NULL, NULL);
+	gr[1].lr_scale = 1;
+	gr[0].wd_scale = -INFINITY;
+	REFUSE(ANNEAL_ERR_INVALID, "group[0].wd_scale = -inf: must be finite and >= 0", &c, gr, 2, NULL, NULL);
+	gr[0].wd_scale = 1;
+	/* an empty group needs no arrays */
+	anneal_group empty = {NULL, NULL, 0, 1, 1};
+	ck_assert_int_eq(anneal_create(&c, &empty, 1, NULL, NULL, &o, err, sizeof err), ANNEAL_OK);
+	anneal_destroy(o);
+	o = NULL;
+
+	anneal_desc d = rt_sgdr10;
+	d.eval = NULL;
+	REFUSE(ANNEAL_ERR_INVALID, "desc->eval is NULL: schedule 'sgdr10' has no eval function", &c, gr, 2, &d, NULL);
+	d = rt_sgdr10;
+	d.nparam = -1;
+	REFUSE(ANNEAL_ERR_INVALID, "desc->nparam = -1: schedule 'sgdr10' needs nparam >= 0 and a param array", &c, gr, 2,
+	       &d, NULL);
+	d = rt_sgdr10;
+	d.nhook = 65;
+	REFUSE(ANNEAL_ERR_INVALID, "desc->nhook = 65: schedule 'sgdr10' needs 0..64 hooks and a hook array", &c, gr, 2,
+	       &d, NULL);
+	d = rt_sgdr10;
+	d.abi_version = 2;
+	REFUSE(ANNEAL_ERR_UNSUPPORTED, "desc->abi_version = 2: schedule 'sgdr10' has ABI version 2, libanneal expects 1", &c,
+	       gr, 2, &d, NULL);
+	double bad_params[1] = {NAN};
+	REFUSE(ANNEAL_ERR_INVALID, "params[0] = nan: param 'peak' of schedule 'sgdr10' must be finite", &c, gr, 2,
+	       &rt_sgdr10, bad_params);
+	bad_params[0] = INFINITY;
+	REFUSE(ANNEAL_ERR_INVALID, "params[0] = inf: param 'peak' of schedule 'sgdr10' must be finite", &c, gr, 2,
+	       &rt_sgdr10, bad_params);
+	/* a structural param's entry is ignored, NaN or not */
+	anneal_param sp[1] = {{"peak", 0.05, 1}};
+	d = rt_sgdr10;
+	d.param = sp;
+	ck_assert_int_eq(anneal_create(&c, gr, 2, &d, bad_params, &o, err, sizeof err), ANNEAL_OK);
+	ck_assert(anneal_params(o)[0] == 0.05);
+	anneal_destroy(o);
+	o = NULL;
+
+	/* a channel the optimizer cannot use */
+	anneal_desc b2 = {.abi_version = ANNEAL_ABI_VERSION, .name = "b2", .channels = 1u << ANNEAL_LR | 1u << ANNEAL_BETA2,
+	                  .channel_name = {"lr", NULL, "beta2"}, .eval = b2_eval, .horizon = -1};
+	REFUSE(ANNEAL_ERR_UNSUPPORTED, "schedule 'b2' defines channel beta2, which SGD does not use", &c, gr, 2, &b2, NULL);
+	anneal_config_init(&c, ANNEAL_ADAM);
+	ck_assert_int_eq(anneal_create(&c, gr, 2, &b2, NULL, &o, err, sizeof err), ANNEAL_OK);
+	anneal_destroy(o);
+
+	ck_assert_int_eq(anneal_create(&c, gr, 2, NULL, NULL, NULL, err, sizeof err), ANNEAL_ERR_INVALID);
+	ck_assert_str_eq(err, "anneal_create: out is NULL");
+#undef REFUSE
+}
+END_TEST
+
+static void no_snap(void *user, int64_t step, int64_t cycle, const anneal_group *gr, int32_t ngroup)
+{
+	(void)user, (void)step, (void)cycle, (void)gr, (void)ngroup;
+}
+
+static void no_call(void *user, int64_t step, const anneal_point *pt)
+{
+	(void)user, (void)step, (void)pt;
+}
+
+/* Every entry point on a NULL optimizer: a status or a sentinel, never a crash. */
+START_TEST(test_null_optimizer)
+{
+	anneal_point pt;
+	memset(&pt, 0, sizeof pt);
+	anneal_plateau_config pc;
+	double scale = 7;
+	anneal_destroy(NULL);
+	ck_assert_int_eq(anneal_check_ready(NULL), ANNEAL_ERR_INVALID);
+	ck_assert_int_eq(anneal_step(NULL), ANNEAL_ERR_INVALID);
+	ck_assert_int_eq(anneal_step_point(NULL, &pt), ANNEAL_ERR_INVALID);
+	ck_assert_int_eq(anneal_last_skipped(NULL), -1);
+	ck_assert_int_eq(anneal_get_step(NULL), -1);
+	ck_assert_ptr_null(anneal_last_point(NULL));
+	ck_assert_str_eq(anneal_errmsg(NULL), "anneal_errmsg: the optimizer is NULL");
+	ck_assert_ptr_null(anneal_state_array(NULL, 0, ANNEAL_STATE_MOMENTUM));
+	ck_assert_ptr_null(anneal_params(NULL));
+	ck_assert_int_eq(anneal_set_param(NULL, 0, 1), ANNEAL_ERR_INVALID);
+	ck_assert_int_eq(anneal_set_snapshot(NULL, no_snap, NULL), ANNEAL_ERR_INVALID);
+	ck_assert_int_eq(anneal_snapshot_count(NULL), -1);
+	ck_assert_ptr_null(anneal_snapshot_get(NULL, 0, 0, NULL, NULL));
+	ck_assert_int_eq(anneal_set_callback(NULL, "x", no_call, NULL), ANNEAL_ERR_INVALID);
+	ck_assert_int_eq(anneal_swa_count(NULL), -1);
+	ck_assert_int_eq(anneal_swa_swap(NULL), ANNEAL_ERR_INVALID);
+	ck_assert_int_eq(anneal_plateau_config_init(NULL), ANNEAL_ERR_INVALID);
+	ck_assert_int_eq(anneal_plateau_config_init(&pc), ANNEAL_OK);
+	ck_assert_int_eq(anneal_plateau_enable(NULL, &pc), ANNEAL_ERR_INVALID);
+	ck_assert_int_eq(anneal_plateau_report(NULL, 1, &scale), ANNEAL_ERR_INVALID);
+	ck_assert(scale == 7);
+	ck_assert_int_eq(anneal_save(NULL, "/tmp/x"), ANNEAL_ERR_INVALID);
+	ck_assert_int_eq(anneal_load(NULL, "/tmp/x"), ANNEAL_ERR_INVALID);
+}
+END_TEST
+
+#define ERR_IS(o, st, call, msg) \
+	do { \
+		ck_assert_int_eq((call), st); \
+		ck_assert_str_eq(anneal_errmsg(o), msg); \
+	} while (0)
+#define PTR_ERR(o, call, msg) \
+	do { \
+		ck_assert_ptr_null(call); \
+		ck_assert_str_eq(anneal_errmsg(o), msg); \
+	} while (0)
+
+/* Bad arguments on a live optimizer: the status and the exact message, and
+   the next success clears it. */
+START_TEST(test_bad_arguments)
+{
+	anneal_config c;
+	sgd_config(&c, ANNEAL_SGD);
+	anneal_opt *o = create(&c, NULL);
+	ck_assert_str_eq(anneal_errmsg(o), "");
+	PTR_ERR(o, anneal_last_point(o), "anneal_last_point: no step has run yet");
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_step_point(o, NULL), "anneal_step_point: point is NULL");
+	PTR_ERR(o, anneal_state_array(o, 1, ANNEAL_STATE_MOMENTUM), "anneal_state_array: group 1 out of range [0, 1)");
+	PTR_ERR(o, anneal_state_array(o, -1, ANNEAL_STATE_MOMENTUM), "anneal_state_array: group -1 out of range [0, 1)");
+	PTR_ERR(o, anneal_state_array(o, 0, 99), "anneal_state_array: 99 is not an enum anneal_state");
+	PTR_ERR(o, anneal_state_array(o, 0, ANNEAL_STATE_MOMENTUM), "anneal_state_array: this optimizer keeps no state 0");
+	PTR_ERR(o, anneal_params(o), "anneal_params: the optimizer has no schedule");
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_set_param(o, 0, 1), "anneal_set_param: index 0 out of range [0, 0)");
+	PTR_ERR(o, anneal_snapshot_get(o, 0, 0, NULL, NULL), "anneal_snapshot_get: copy 0 out of range [0, 0)");
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_set_callback(o, NULL, no_call, NULL), "anneal_set_callback: name is NULL");
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_set_callback(o, "nope", no_call, NULL),
+	       "anneal_set_callback: the schedule has no `call nope`");
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_swa_swap(o),
+	       "anneal_swa_swap: no SWA average: the schedule has no `swa` action or it has not fired yet");
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_plateau_enable(o, NULL), "anneal_plateau_enable: c is NULL");
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_plateau_report(o, 1, NULL),
+	       "anneal_plateau_report: the plateau controller is not enabled");
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_save(o, NULL), "anneal_save: path is NULL");
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_load(o, NULL), "anneal_load: path is NULL");
+	ERR_IS(o, ANNEAL_ERR_IO, anneal_load(o, "/nonexistent-dir/x.ckpt"),
+	       "cannot open /nonexistent-dir/x.ckpt: No such file or directory");
+	ERR_IS(o, ANNEAL_ERR_IO, anneal_load(o, "/"), "/: Is a directory");
+	ERR_IS(o, ANNEAL_ERR_INPUT, anneal_load(o, "/dev/null"), "/dev/null: not a regular file (a checkpoint is one)");
+	char fifo[64], want[128];
+	snprintf(fifo, sizeof fifo, "/tmp/anneal-fifo-%d", (int)getpid());
+	snprintf(want, sizeof want, "%s: not a regular file (a checkpoint is one)", fifo);
+	unlink(fifo);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	/* no writer: a blocking open would wait forever */
+	ERR_IS(o, ANNEAL_ERR_INPUT, anneal_load(o, fifo), want);
+	unlink(fifo);
+
+	/* no stale message: a success after each failure leaves "" */
+	ck_assert_int_eq(anneal_step(o), ANNEAL_OK);
+	ck_assert_str_eq(anneal_errmsg(o), "");
+	ck_assert_ptr_null(anneal_state_array(o, 0, ANNEAL_STATE_SQUARE));
+	ck_assert_str_ne(anneal_errmsg(o), "");
+	ck_assert_int_eq(anneal_get_step(o), 1);
+	ck_assert_str_eq(anneal_errmsg(o), "");
+	ck_assert_ptr_nonnull(anneal_last_point(o));
+	ck_assert_int_eq(anneal_last_skipped(o), 0);
+	ck_assert_int_eq(anneal_set_snapshot(o, NULL, NULL), ANNEAL_OK);
+	ck_assert_int_eq(anneal_snapshot_count(o), 0);
+	ck_assert_int_eq(anneal_swa_count(o), 0);
+	anneal_destroy(o);
+}
+END_TEST
+
+/* Each refused plateau setting names its field. */
+START_TEST(test_bad_plateau)
+{
+	static const struct {
+		int which;
+		double v;
+		const char *msg;
+	} cases[] = {
+		{0, 2, "anneal_plateau_config.mode_max = 2: must be 0 or 1"},
+		{1, -1, "anneal_plateau_config.rel = -1: must be 0 or 1"},
+		{2, 1, "anneal_plateau_config.factor = 1: must be in (0, 1)"},
+		{2, NAN, "anneal_plateau_config.factor = nan: must be in (0, 1)"},
+		{3, -1, "anneal_plateau_config.patience = -1: must be >= 0"},
+		{4, NAN, "anneal_plateau_config.threshold = nan: must be finite and >= 0"},
+		{5, -2, "anneal_plateau_config.cooldown = -2: must be >= 0"},
+		{6, INFINITY, "anneal_plateau_config.min_lr = inf: must be finite and >= 0"},
+		{7, -1e-8, "anneal_plateau_config.eps = -1e-08: must be finite and >= 0"},
+	};
+	anneal_config c;
+	sgd_config(&c, ANNEAL_SGD);
+	anneal_opt *o = create(&c, NULL);
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		anneal_plateau_config pc;
+		anneal_plateau_config_init(&pc);
+		double v = cases[k].v;
+		switch (cases[k].which) {
+		case 0: pc.mode_max = (int32_t)v; break;
+		case 1: pc.rel = (int32_t)v; break;
+		case 2: pc.factor = v; break;
+		case 3: pc.patience = (int64_t)v; break;
+		case 4: pc.threshold = v; break;
+		case 5: pc.cooldown = (int64_t)v; break;
+		case 6: pc.min_lr = v; break;
+		case 7: pc.eps = v; break;
+		}
+		ERR_IS(o, ANNEAL_ERR_INVALID, anneal_plateau_enable(o, &pc), cases[k].msg);
+	}
+	anneal_plateau_config pc;
+	anneal_plateau_config_init(&pc);
+	ck_assert_int_eq(anneal_plateau_enable(o, &pc), ANNEAL_OK);
+	ck_assert_str_eq(anneal_errmsg(o), "");
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_plateau_report(o, NAN, NULL),
+	       "anneal_plateau_report: metric = nan: must be a number");
+	double scale = 0;
+	ck_assert_int_eq(anneal_plateau_report(o, 1, &scale), ANNEAL_OK);
+	ck_assert(scale == 1);
+	ck_assert_int_eq(anneal_plateau_report(o, 1, NULL), ANNEAL_OK);
+	anneal_destroy(o);
+}
+END_TEST
+
+/* Params, callbacks and snapshots of a schedule's optimizer. */
+START_TEST(test_schedule_arguments)
+{
+	anneal_config c;
+	sgd_config(&c, ANNEAL_SGD);
+	c.snapshot_keep = 2;
+	anneal_param sp[1] = {{"peak", 0.05, 1}};
+	anneal_desc d = rt_sgdr10;
+	d.param = sp;
+	anneal_opt *o = create(&c, &d);
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_set_param(o, 0, 0.1),
+	       "anneal_set_param: param 'peak' is structural (fixed when compiled)");
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_set_param(o, 1, 0.1), "anneal_set_param: index 1 out of range [0, 1)");
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_set_param(o, -1, 0.1), "anneal_set_param: index -1 out of range [0, 1)");
+	anneal_destroy(o);
+
+	o = create(&c, &rt_sgdr10);
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_set_param(o, 0, NAN), "anneal_set_param: param 'peak' = nan: must be finite");
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_set_param(o, 0, -INFINITY),
+	       "anneal_set_param: param 'peak' = -inf: must be finite");
+	ck_assert(anneal_params(o)[0] == 0.05);
+	ERR_IS(o, ANNEAL_OK, anneal_set_param(o, 0, 0.07), "");
+	ck_assert(anneal_params(o)[0] == 0.07);
+	ERR_IS(o, ANNEAL_OK, anneal_set_callback(o, "save_best", no_call, NULL), "");
+	ERR_IS(o, ANNEAL_OK, anneal_set_callback(o, "restarted", no_call, NULL), "");
+	for (int s = 0; s < 11; s++)
+		ck_assert_int_eq(anneal_step(o), ANNEAL_OK);
+	/* lr at step 0 of a cosine from peak: the param changed on purpose */
+	ck_assert_int_eq(anneal_snapshot_count(o), 1);
+	PTR_ERR(o, anneal_snapshot_get(o, 1, 0, NULL, NULL), "anneal_snapshot_get: copy 1 out of range [0, 1)");
+	PTR_ERR(o, anneal_snapshot_get(o, 0, 1, NULL, NULL), "anneal_snapshot_get: group 1 out of range [0, 1)");
+	ck_assert_ptr_nonnull(anneal_snapshot_get(o, 0, 0, NULL, NULL));
+	ck_assert_str_eq(anneal_errmsg(o), "");
+	anneal_destroy(o);
+}
+END_TEST
+
+/* A `call NAME` without a callback is refused before the first step. */
+START_TEST(test_check_ready)
+{
+	anneal_config c;
+	sgd_config(&c, ANNEAL_SGD);
+	anneal_opt *o = create(&c, &rt_sgdr10);
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_check_ready(o),
+	       "hook 2 (on at:7) has `call save_best` but no callback is registered under that name");
+	ck_assert_int_eq(anneal_set_callback(o, "save_best", no_call, NULL), ANNEAL_OK);
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_check_ready(o),
+	       "hook 3 (on restart) has `call restarted` but no callback is registered under that name");
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_step(o),
+	       "hook 3 (on restart) has `call restarted` but no callback is registered under that name");
+	ck_assert_int_eq(anneal_get_step(o), 0);
+	ck_assert_int_eq(anneal_set_callback(o, "restarted", no_call, NULL), ANNEAL_OK);
+	ERR_IS(o, ANNEAL_OK, anneal_check_ready(o), "");
+	ck_assert_int_eq(anneal_step(o), ANNEAL_OK);
+	/* unregistering makes the next step check again */
+	ck_assert_int_eq(anneal_set_callback(o, "save_best", NULL, NULL), ANNEAL_OK);
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_step(o),
+	       "hook 2 (on at:7) has `call save_best` but no callback is registered under that name");
+	ck_assert_int_eq(anneal_get_step(o), 1);
+	anneal_destroy(o);
+	/* a schedule with no calls is ready from the start */
+	o = create(&c, NULL);
+	ERR_IS(o, ANNEAL_OK, anneal_check_ready(o), "");
+	anneal_destroy(o);
+}
+END_TEST
+
+/* The field table agrees with the header's struct, field for field. */
+START_TEST(test_config_fields)
+{
+	static const struct {
+		const char *name;
+		size_t offset, size;
+		int32_t type;
+	} want[] = {
+#define F(name, type) {#name, offsetof(anneal_config, name), sizeof(((anneal_config *)0)->name), ANNEAL_FIELD_##type}
+		F(kind, INT32), F(lr, DOUBLE), F(momentum, DOUBLE), F(beta2, DOUBLE), F(weight_decay, DOUBLE),
+		F(temperature, DOUBLE), F(dampening, DOUBLE), F(eps, DOUBLE), F(nesterov, INT32), F(centered, INT32),
+		F(amsgrad, INT32), F(bias, INT32), F(snapshot_keep, INT32), F(threads, INT32), F(parallel_min, INT64),
+		F(seed, UINT64), F(nonfinite, INT32),
+#undef F
+	};
+	int32_t n = -1;
+	const anneal_field *f = anneal_config_fields(&n);
+	ck_assert_int_eq(n, (int)(sizeof want / sizeof want[0]));
+	ck_assert_ptr_eq(anneal_config_fields(NULL), f);
+	size_t covered = 0;
+	for (int32_t i = 0; i < n; i++) {
+		ck_assert_str_eq(f[i].name, want[i].name);
+		ck_assert_uint_eq(f[i].offset, want[i].offset);
+		ck_assert_int_eq(f[i].type, want[i].type);
+		covered += want[i].size;
+	}
+	ck_assert_uint_eq(anneal_config_size(), sizeof(anneal_config));
+	/* no field left out: what is not covered is padding, less than one field per field */
+	ck_assert_uint_lt(sizeof(anneal_config) - covered, 8 * (size_t)n);
+	ck_assert_str_eq(anneal_version(), PACKAGE_VERSION);
+
+	static const struct {
+		const char *name;
+		size_t offset;
+		int32_t type;
+	} pw[] = {
+#define F(name, type) {#name, offsetof(anneal_plateau_config, name), ANNEAL_FIELD_##type}
+		F(mode_max, INT32), F(rel, INT32), F(factor, DOUBLE), F(patience, INT64),
+		F(threshold, DOUBLE), F(cooldown, INT64), F(min_lr, DOUBLE), F(eps, DOUBLE),
+#undef F
+	};
+	f = anneal_plateau_config_fields(&n);
+	ck_assert_int_eq(n, (int)(sizeof pw / sizeof pw[0]));
+	for (int32_t i = 0; i < n; i++) {
+		ck_assert_str_eq(f[i].name, pw[i].name);
+		ck_assert_uint_eq(f[i].offset, pw[i].offset);
+		ck_assert_int_eq(f[i].type, pw[i].type);
+	}
+	ck_assert_uint_eq(anneal_plateau_config_size(), sizeof(anneal_plateau_config));
+}
+END_TEST
+
+static const anneal_action enter_actions[] = {
+	{ANNEAL_ACT_RESET_MOMENTUM, NULL}, {ANNEAL_ACT_RESET_MOMENTS, NULL}, {ANNEAL_ACT_SNAPSHOT, NULL},
+	{ANNEAL_ACT_SWA, NULL}, {ANNEAL_ACT_CALL, "save_best"}};
+
+START_TEST(test_lookups)
+{
+	const anneal_desc *d = &rt_sgdr10;
+	ck_assert_int_eq(anneal_param_index(d, "peak"), 0);
+	ck_assert_int_eq(anneal_param_index(d, "nope"), -1);
+	ck_assert_int_eq(anneal_param_index(d, NULL), -1);
+	ck_assert_int_eq(anneal_param_index(NULL, "peak"), -1);
+	ck_assert_int_eq(anneal_channel_slot(d, "lr"), ANNEAL_LR);
+	ck_assert_int_eq(anneal_channel_slot(d, "momentum"), ANNEAL_MOMENTUM);
+	ck_assert_int_eq(anneal_channel_slot(d, "beta2"), -1); /* not defined by this schedule */
+	ck_assert_int_eq(anneal_channel_slot(d, NULL), -1);
+	ck_assert_int_eq(anneal_channel_slot(NULL, "lr"), -1);
+	anneal_desc cd = rt_sgdr10;
+	cd.channels |= 1u << (ANNEAL_FIRST_CUSTOM + 1);
+	cd.channel_name[ANNEAL_FIRST_CUSTOM + 1] = "noise_gain";
+	ck_assert_int_eq(anneal_channel_slot(&cd, "noise_gain"), ANNEAL_FIRST_CUSTOM + 1);
+	ck_assert_int_eq(anneal_channel_slot(&cd, "noise"), -1);
+
+	char buf[128];
+	size_t len = 0;
+	static const char *const ev[] = {"restart", "every:4", "at:7", "restart"};
+	static const char *const act[] = {"reset momentum, snapshot", "swa", "call save_best",
+	                                  "call restarted, reset moments"};
+	for (int h = 0; h < 4; h++) {
+		ck_assert_int_eq(anneal_hook_event_text(&d->hook[h], buf, sizeof buf, &len), ANNEAL_OK);
+		ck_assert_str_eq(buf, ev[h]);
+		ck_assert_uint_eq(len, strlen(ev[h]));
+		ck_assert_int_eq(anneal_hook_actions_text(&d->hook[h], buf, sizeof buf, NULL), ANNEAL_OK);
+		ck_assert_str_eq(buf, act[h]);
+	}
+	anneal_hook enter = {ANNEAL_EV_ENTER, 0, "warm", 5, enter_actions};
+	ck_assert_int_eq(anneal_hook_event_text(&enter, buf, sizeof buf, NULL), ANNEAL_OK);
+	ck_assert_str_eq(buf, "enter:warm");
+	ck_assert_int_eq(anneal_hook_actions_text(&enter, buf, sizeof buf, NULL), ANNEAL_OK);
+	ck_assert_str_eq(buf, "reset momentum, reset moments, snapshot, swa, call save_best");
+	anneal_hook big = {ANNEAL_EV_EVERY, INT64_MAX, NULL, 0, NULL};
+	ck_assert_int_eq(anneal_hook_event_text(&big, buf, sizeof buf, NULL), ANNEAL_OK);
+	ck_assert_str_eq(buf, "every:9223372036854775807");
+	ck_assert_int_eq(anneal_hook_actions_text(&big, buf, sizeof buf, NULL), ANNEAL_OK);
+	ck_assert_str_eq(buf, "");
+
+	ck_assert_int_eq(anneal_events_text(d, 0xb, buf, sizeof buf, &len), ANNEAL_OK);
+	ck_assert_str_eq(buf, "restart+every:4+restart");
+	ck_assert_int_eq(anneal_events_text(d, 0, buf, sizeof buf, &len), ANNEAL_OK);
+	ck_assert_str_eq(buf, "");
+	ck_assert_uint_eq(len, 0);
+	/* bits past the hooks are not hooks */
+	ck_assert_int_eq(anneal_events_text(d, 0x4 | UINT64_C(1) << 63, buf, sizeof buf, NULL), ANNEAL_OK);
+	ck_assert_str_eq(buf, "at:7");
+
+	/* snprintf's rule: the length of the whole, the buffer cut and terminated */
+	ck_assert_int_eq(anneal_events_text(d, 0xb, NULL, 0, &len), ANNEAL_OK);
+	ck_assert_uint_eq(len, strlen("restart+every:4+restart"));
+	strcpy(buf, "xxxxxxxx");
+	ck_assert_int_eq(anneal_events_text(d, 0xb, buf, 5, &len), ANNEAL_ERR_INVALID);
+	ck_assert_str_eq(buf, "rest");
+	ck_assert_uint_eq(len, 23);
+	ck_assert_int_eq(anneal_events_text(d, 0xb, buf, 24, NULL), ANNEAL_OK);
+	ck_assert_int_eq(anneal_events_text(d, 0xb, buf, 23, NULL), ANNEAL_ERR_INVALID);
+	ck_assert_str_eq(buf, "restart+every:4+restar");
+	ck_assert_int_eq(anneal_hook_actions_text(&enter, buf, 6, &len), ANNEAL_ERR_INVALID);
+	ck_assert_str_eq(buf, "reset");
+	ck_assert_int_eq(anneal_hook_event_text(&enter, buf, 1, NULL), ANNEAL_ERR_INVALID);
+	ck_assert_str_eq(buf, "");
+
+	/* bad arguments */
+	ck_assert_int_eq(anneal_hook_event_text(NULL, buf, sizeof buf, NULL), ANNEAL_ERR_INVALID);
+	ck_assert_int_eq(anneal_hook_actions_text(NULL, buf, sizeof buf, NULL), ANNEAL_ERR_INVALID);
+	ck_assert_int_eq(anneal_events_text(NULL, 1, buf, sizeof buf, NULL), ANNEAL_ERR_INVALID);
+	ck_assert_int_eq(anneal_hook_event_text(&enter, NULL, 4, NULL), ANNEAL_ERR_INVALID);
+	anneal_hook odd = {9, 0, NULL, 0, NULL};
+	ck_assert_int_eq(anneal_hook_event_text(&odd, buf, sizeof buf, NULL), ANNEAL_ERR_INVALID);
+	anneal_action odd_act = {42, NULL};
+	anneal_hook odd2 = {ANNEAL_EV_AT, 3, NULL, 1, &odd_act};
+	ck_assert_int_eq(anneal_hook_actions_text(&odd2, buf, sizeof buf, NULL), ANNEAL_ERR_INVALID);
+	odd2.naction = -1;
+	ck_assert_int_eq(anneal_hook_actions_text(&odd2, buf, sizeof buf, NULL), ANNEAL_ERR_INVALID);
+}
+END_TEST
+
+Suite *suite_runtime_api(void)
+{
+	Suite *s = suite_create("runtime_api");
+	TCase *tc = tcase_create("config");
+	tcase_add_loop_test(tc, test_bad_config, 0, (int)(sizeof bad_configs / sizeof bad_configs[0]));
+	tcase_add_test(tc, test_good_configs);
+	tcase_add_test(tc, test_bad_groups_and_desc);
+	tcase_add_test(tc, test_config_fields);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("arguments");
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_null_optimizer);
+	tcase_add_test(tc, test_bad_arguments);
+	tcase_add_test(tc, test_bad_plateau);
+	tcase_add_test(tc, test_schedule_arguments);
+	tcase_add_test(tc, test_check_ready);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("lookups");
+	tcase_add_test(tc, test_lookups);
+	suite_add_tcase(s, tc);
+	return s;
+}
