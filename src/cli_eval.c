@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "anneal/anneal.h"
 #include "cli.h"
 
 static const char eval_help[] =
@@ -21,15 +22,13 @@ static const char eval_help[] =
 	"  --interp          use the reference interpreter instead of the JIT\n"
 	"  -O LEVEL          JIT optimisation level 0..3 (default 2)\n";
 
-/* The hook's name in the events column: restart, every:N, at:N, enter:LABEL. */
+/* The hook's name in the events column, libanneal's text of it: restart,
+   every:N, at:N, enter:LABEL (a label is a name of at most 128 bytes). */
 static void print_hook(FILE *out, const anneal_hook *h)
 {
-	switch (h->event) {
-	case ANNEAL_EV_RESTART: fputs("restart", out); break;
-	case ANNEAL_EV_EVERY: fprintf(out, "every:%" PRId64, h->arg); break;
-	case ANNEAL_EV_AT: fprintf(out, "at:%" PRId64, h->arg); break;
-	default: fprintf(out, "enter:%s", h->phase); break;
-	}
+	char text[160];
+	anneal_hook_event_text(h, text, sizeof text, NULL);
+	fputs(text, out);
 }
 
 static void print_value(FILE *out, double v, int json)

@@ -69,4 +69,4 @@ annealc_SOURCES = \
 	src/cli_analyze.c
 annealc_CPPFLAGS = $(AM_CPPFLAGS)
 # The command line sees only the public API, as any host does.
-annealc_LDADD = libannealc.la
+annealc_LDADD = libannealc.la libanneal.la
