@@ -31,7 +31,7 @@ static anneal_status check_target(const char *triple, Diag *d)
 	int ok = ((alen == 6 && strncmp(arch, "x86_64", 6) == 0) || (alen == 7 && strncmp(arch, "aarch64", 7) == 0)) &&
 	         os && strncmp(os + 1, "linux", 5) == 0;
 	if (!ok)
-		diag_plain(d, "target '%s' is not supported: annealc compiles for %s", triple ? triple : norm,
+		diag_plain(d, "target %s is not supported: annealc compiles for %s", triple ? triple : norm,
 		           supported_targets);
 	LLVMDisposeMessage(norm);
 	return ok ? ANNEAL_OK : ANNEAL_ERR_UNSUPPORTED;
@@ -328,7 +328,7 @@ static int write_output(Output *o, Diag *d)
 	int fd = o->in_place ? open(o->path, O_WRONLY | O_NOCTTY | O_CLOEXEC)
 	                     : open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
 	if (fd < 0) {
-		diag_plain(d, "%s: %s", o->in_place ? o->path : o->tmp, strerror(errno));
+		diag_plain(d, "%s: %s", o->path, strerror(errno));
 		return -1;
 	}
 	o->tmp_made = !o->in_place;

@@ -210,7 +210,7 @@ if mkfifo "$o/fifo" 2>/dev/null; then
 fi
 # targets: the supported list, others refused with it, nothing left behind
 for t in riscv64-linux-gnu bpf amdgcn-amd-amdhsa avr nvptx64 r600 x86_64-apple-darwin; do
-	expect 2 "target '$t' is not supported: annealc compiles for x86_64 and aarch64 Linux \(x86_64-linux-gnu, aarch64-linux-gnu\)" -- \
+	expect 2 "target $t is not supported: annealc compiles for x86_64 and aarch64 Linux \(x86_64-linux-gnu, aarch64-linux-gnu\)" -- \
 		compile "$sgdr" -o "$o/t.o" --target "$t"
 done
 untouched "$o/X"
