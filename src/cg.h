@@ -119,7 +119,9 @@ int cg_module_split(LLVMContextRef eval_ctx, LLVMContextRef fill_ctx, const LSch
                     const annealc_options *o, uint64_t slot, uint64_t lazy_ctx, uint64_t resolve,
                     LLVMModuleRef *eval_mod, LLVMModuleRef *fill_mod, Diag *d);
 /* ANNEAL_OK, or the status of an error on d naming the bad field: an
-   opt_level outside 0..3, or (for the JIT) a target or prefix. */
+   opt_level outside 0..3, a bind_params not 0 or 1, or (for the JIT) a
+   target. The AOT fields prefix and self_contained mean nothing to the
+   JIT, which names its symbols itself. */
 anneal_status cg_check_options(const annealc_options *o, int jit, Diag *d);
 /* NULL after an error on d. */
 LLVMTargetMachineRef cg_target_machine(const char *triple, int host_cpu, int opt_level, int jit, Diag *d);
