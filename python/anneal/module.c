@@ -193,7 +193,10 @@ PyObject *anneal_py_event_text(const anneal_hook *h)
 
 /* ---- the JIT ---- */
 
-static JitObject *shared_jit; /* a borrowed pointer: the object frees itself with its last schedule */
+/* Created on first use and kept for the life of the process: LLVM's
+   set-up is paid once. Each schedule holds a reference too, so a schedule
+   that outlives the module still releases its code into a live JIT. */
+static JitObject *shared_jit;
 
 static void Jit_dealloc(JitObject *self)
 {
@@ -236,7 +239,8 @@ JitObject *anneal_py_jit(void)
 		return NULL;
 	}
 	pydiags_free(&d);
-	shared_jit = j;
+	shared_jit = j; /* the module's reference */
+	Py_INCREF(j);
 	return j;
 }
 

@@ -284,11 +284,20 @@ fail:
 /* The slot of a channel given by name or slot number; -1 with KeyError. */
 static int channel_slot(ScheduleObject *self, PyObject *ch)
 {
+	long want = -1;
+	if (PyLong_Check(ch)) {
+		int overflow;
+		want = PyLong_AsLongAndOverflow(ch, &overflow);
+		if (want == -1 && PyErr_Occurred())
+			return -1;
+		if (overflow)
+			want = -1;
+	}
 	for (int c = 0; c < ANNEAL_MAX_CHANNELS; c++) {
 		PyObject *n = PyTuple_GET_ITEM(self->slot_names, c);
 		if (n == Py_None)
 			continue;
-		if (PyLong_Check(ch) && PyLong_AsLong(ch) == c)
+		if (PyLong_Check(ch) && want == c)
 			return c;
 		if (PyUnicode_Check(ch)) {
 			int eq = PyUnicode_Compare(n, ch);
@@ -298,8 +307,6 @@ static int channel_slot(ScheduleObject *self, PyObject *ch)
 				return -1;
 		}
 	}
-	if (PyErr_Occurred())
-		return -1;
 	if (!PyUnicode_Check(ch) && !PyLong_Check(ch)) {
 		PyErr_Format(PyExc_TypeError, "channel must be a name or a slot number, got %.100s", Py_TYPE(ch)->tp_name);
 		return -1;

@@ -31,6 +31,11 @@ Hooks, on optimizer.state:
   swa             swa_model.update_parameters(model) (a torch.optim.swa_utils.AveragedModel)
   call NAME       callbacks[NAME](step, point)
 A hook that needs something not given is a ValueError at construction.
+
+Still to come here (issue 11): SGD, Adam, AdamW and RMSprop running libanneal's fused kernels,
+once libanneal's status-returning API lands. They will sit beside Scheduler in this module, over
+an optimizer type of the _anneal extension (its own C file linking libanneal.la), and reuse
+_slot's channel mapping and _reset's state keys for their torch-compatible state_dict.
 """
 
 import os

@@ -126,6 +126,8 @@ def test_fill_errors(sgdr):
         sgdr.fill("beta2", 0, 10)
     with pytest.raises(KeyError, match=r"no channel 2 "):
         sgdr.fill(2, 0, 10)
+    with pytest.raises(KeyError, match=r"no channel 1208925819614629174706176 "):
+        sgdr.fill(2 ** 80, 0, 10)
     with pytest.raises(TypeError, match="channel must be a name or a slot number, got float"):
         sgdr.fill(1.5, 0, 10)
     with pytest.raises(ValueError, match="start must be an int from 0"):
