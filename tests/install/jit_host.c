@@ -14,21 +14,22 @@ int main(int argc, char **argv)
 	}
 	printf("anneal %s\n", ANNEAL_VERSION_STRING);
 
-	/* libannealc's calls as annealc.h declares them today: load, JIT,
-	   free. Update them here when their signatures change. */
-	int status = 0, rc = 1;
-	annealc_program *p = annealc_load_file(argv[1], stderr, &status);
-	if (!p) {
-		fprintf(stderr, "annealc_load_file: status %d\n", status);
+	/* Diagnostics to stderr as annealc prints them; each call's status. */
+	const annealc_sink diag = { stderr, NULL, NULL };
+	int rc = 1;
+	annealc_program *p;
+	anneal_status st = annealc_load_file(argv[1], &diag, &p);
+	if (st != ANNEAL_OK) {
+		fprintf(stderr, "annealc_load_file: %s\n", anneal_status_text(st));
 		return 1;
 	}
-	annealc_jit *j = annealc_jit_new(stderr);
-	const anneal_desc *d = j ? annealc_jit_compile(j, p, 0, NULL, stderr) : NULL;
-	if (d) {
+	annealc_jit *j = NULL;
+	const anneal_desc *d = NULL;
+	if (annealc_jit_new(&diag, &j) == ANNEAL_OK && annealc_jit_compile(j, p, 0, NULL, &d) == ANNEAL_OK) {
 		printf("schedule %s\n", d->name);
 		rc = train(d);
 	} else {
-		fprintf(stderr, "the JIT failed\n");
+		fprintf(stderr, "the JIT failed: %s\n", annealc_jit_errmsg(j));
 	}
 	annealc_jit_free(j); /* d dies with j */
 	annealc_free(p);

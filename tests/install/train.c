@@ -12,16 +12,14 @@ int train(const anneal_desc *d)
 	anneal_config c;
 	char err[ANNEAL_ERRLEN];
 
-	/* libanneal's calls as anneal.h declares them today: update them here
-	   when the error model changes (anneal_create returning a status). */
 	anneal_config_init(&c, ANNEAL_SGD);
-	anneal_opt *o = anneal_create(&c, &g, 1, d, NULL, err, sizeof err);
-	if (!o) {
+	anneal_opt *o;
+	if (anneal_create(&c, &g, 1, d, NULL, &o, err, sizeof err) != ANNEAL_OK) {
 		fprintf(stderr, "anneal_create: %s\n", err);
 		return 1;
 	}
 	for (int i = 0; i < 6; i++) {
-		if (anneal_step(o) < 0) {
+		if (anneal_step(o) != ANNEAL_OK) {
 			fprintf(stderr, "anneal_step: %s\n", anneal_errmsg(o));
 			anneal_destroy(o);
 			return 1;
