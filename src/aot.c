@@ -342,6 +342,25 @@ static int write_output(Output *o, Diag *d)
 	return 0;
 }
 
+/* What the optimiser and the emitter need, for cg_protect. */
+typedef struct Lowering {
+	LLVMModuleRef mod;
+	LLVMTargetMachineRef tm;
+	int opt_level;
+	enum annealc_emit_kind kind;
+	char **data;
+	size_t *len;
+} Lowering;
+
+/* Optimise and emit into memory, where LLVM may fail fatally. */
+static int lower_to_output(void *arg, Diag *diag)
+{
+	Lowering *l = arg;
+	if (cg_optimize(l->mod, l->tm, l->opt_level, diag))
+		return -1;
+	return emit_module(l->tm, l->mod, l->kind, l->data, l->len, diag);
+}
+
 anneal_status annealc_emit(annealc_program *p, const annealc_options *o, enum annealc_emit_kind kind,
                            const char *out_path, const char *header_path)
 {
@@ -415,16 +434,16 @@ anneal_status annealc_emit(annealc_program *p, const annealc_options *o, enum an
 		st = ANNEAL_ERR_UNSUPPORTED;
 		goto out;
 	}
-	ctx = LLVMContextCreate();
+	ctx = cg_context();
 	mod = cg_module(ctx, p->src.path ? p->src.path : "anneal", scheds, syms, p->nschedule, o, diag);
 	if (!mod)
 		goto out;
-	if (cg_optimize(mod, tm, o->opt_level, diag)) {
+	int fatal;
+	Lowering job = { mod, tm, o->opt_level, kind, &out[0].data, &out[0].len };
+	if (cg_protect(lower_to_output, &job, diag, &fatal)) {
 		st = ANNEAL_ERR_INTERNAL;
-		goto out;
-	}
-	if (emit_module(tm, mod, kind, &out[0].data, &out[0].len, diag)) {
-		st = ANNEAL_ERR_INTERNAL;
+		if (fatal) /* LLVM was abandoned midway: none of its objects may be touched again */
+			mod = NULL, ctx = NULL, tm = NULL;
 		goto out;
 	}
 	if (nout == 2) {

@@ -180,32 +180,48 @@ anneal_status annealc_set_param(annealc_program *p, int schedule, const char *na
 	if (!isfinite(value))
 		return fail(p, sink, ANNEAL_ERR_INVALID, "param '%s' of schedule '%s': %g is not a finite number", name,
 		            s->name, value);
-	Override *ov = realloc(p->override, sizeof *ov * (size_t)(p->noverride + 1));
-	if (!ov)
-		return fail(p, sink, ANNEAL_ERR_NOMEM, "out of memory");
-	p->override = ov;
+	/* One override per (schedule, param): a sweep that sets one param
+	   10,000 times keeps one entry, and each check reads every entry. */
+	int at = 0;
+	while (at < p->noverride &&
+	       (strcmp(p->override[at].schedule, s->name) != 0 || strcmp(p->override[at].param, name) != 0))
+		at++;
+	if (at == p->noverride) {
+		Override *ov = realloc(p->override, sizeof *ov * (size_t)(p->noverride + 1));
+		if (!ov)
+			return fail(p, sink, ANNEAL_ERR_NOMEM, "out of memory");
+		p->override = ov;
+	}
 	/* Check again: the value may shape phase lengths. On failure the
-	   previous schedules stay as they were. */
+	   previous schedules and overrides stay as they were. */
 	int n = p->nschedule, noverride = p->noverride;
+	double before = at < p->noverride ? p->override[at].value : 0;
 	LSchedule *old = p->schedule;
 	jmp_buf oom;
 	if (setjmp(oom)) {
 		p->arena.oom = NULL;
 		arena_free(&p->building);
 		p->noverride = noverride;
+		if (at < noverride)
+			p->override[at].value = before;
 		p->nschedule = n;
 		p->schedule = old;
 		return fail(p, sink, ANNEAL_ERR_NOMEM, "out of memory");
 	}
 	p->arena.oom = &oom;
-	ov[p->noverride].schedule = s->name;
-	ov[p->noverride].param = arena_strdup(&p->arena, name);
-	ov[p->noverride].value = value;
-	p->noverride++;
+	if (at == p->noverride) {
+		/* The schedule's name lives in the AST, which outlives every check. */
+		p->override[at].schedule = s->name;
+		p->override[at].param = arena_strdup(&p->arena, name);
+		p->noverride++;
+	}
+	p->override[at].value = value;
 	int errors = build(p, sink);
 	p->arena.oom = NULL;
 	if (errors != 0) {
-		p->noverride--;
+		p->noverride = noverride;
+		if (at < noverride)
+			p->override[at].value = before;
 		p->nschedule = n;
 		p->schedule = old;
 		return ANNEAL_ERR_INPUT;

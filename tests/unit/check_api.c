@@ -226,6 +226,13 @@ START_TEST(set_param_clears_message)
 	anneal_point pt;
 	ck_assert_int_eq(annealc_interp_eval(p, 0, 10, NULL, &pt), ANNEAL_OK);
 	ck_assert_double_eq_tol(pt.value[ANNEAL_LR], 0.05, 1e-15); /* halfway up the 20-step warmup */
+	/* A refused second value for the same param keeps the first. */
+	ck_assert_int_eq(annealc_set_param(p, 0, "warm", -1, NULL), ANNEAL_ERR_INPUT);
+	ck_assert_int_eq(annealc_interp_eval(p, 0, 10, NULL, &pt), ANNEAL_OK);
+	ck_assert_double_eq_tol(pt.value[ANNEAL_LR], 0.05, 1e-15);
+	ck_assert_int_eq(annealc_set_param(p, 0, "warm", 40, NULL), ANNEAL_OK);
+	ck_assert_int_eq(annealc_interp_eval(p, 0, 10, NULL, &pt), ANNEAL_OK);
+	ck_assert_double_eq_tol(pt.value[ANNEAL_LR], 0.025, 1e-15);
 	annealc_free(p);
 }
 END_TEST
