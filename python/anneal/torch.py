@@ -267,7 +267,8 @@ class _Fused(torch.optim.Optimizer):
     tensor, before that tensor's update; channels it leaves undefined come from the param group
     as set up. lr is the channel times the group's "lr_scale" (default 1), weight decay the
     channel times "weight_decay_scale". A `call NAME` hook calls callbacks[NAME](step, point)
-    once per step. Adam's bias correction is torch's 1 - beta^t without a schedule and the exact
+    once per step (an exception it raises comes out of step() once every tensor has had its
+    update, so the optimizer stays consistent). Adam's bias correction is torch's 1 - beta^t without a schedule and the exact
     1 - prod beta_i with one (ANNEAL_BIAS_PRODUCT), which agree while the betas are constant.
 
     state: optimizer.state is filled from libanneal's arrays (copies) by state_dict(), in
@@ -295,6 +296,7 @@ class _Fused(torch.optim.Optimizer):
         self._fused = {}  # param -> (Optim, the grad tensor it was set up over, its data_ptr)
         self._called = {}  # call NAME -> the last step it was called at
         self._step = 0
+        self._pending = None  # a callback's exception, raised at the end of step()
         super().__init__(params, defaults)
         if schedule is not None:
             for hook in schedule.hooks:
@@ -341,9 +343,14 @@ class _Fused(torch.optim.Optimizer):
         return o
 
     def _call(self, name, step):
+        """Once per step for all tensors; an exception waits until every tensor has its update."""
         if self._called.get(name) != step:
             self._called[name] = step
-            self.callbacks[name](step, self.schedule(step))
+            try:
+                self.callbacks[name](step, self.schedule(step))
+            except BaseException as e:  # noqa: B902 -- re-raised by step()
+                if self._pending is None:
+                    self._pending = e
 
     def _optim(self, group, p):
         """The tensor's optimizer over its current .grad, set up again if .grad moved."""
@@ -393,6 +400,9 @@ class _Fused(torch.optim.Optimizer):
                 else:
                     o.step(values)
         self._step += 1
+        if self._pending is not None:
+            e, self._pending = self._pending, None
+            raise e
         return loss
 
     # ---- torch.optim's state ----

@@ -106,13 +106,33 @@ def test_backward_into_the_same_grad():
     ref, topt = make(torch.optim.AdamW, init, dict(lr=0.01), False)
     ours, aopt = make(at.AdamW, init, dict(lr=0.01), False)
     bound = Bound(ref)
+    first = None
     for s, g in enumerate(grads):
         for ps, opt in ((ref, topt), (ours, aopt)):
             opt.zero_grad(set_to_none=False)
             sum((p * x).sum() for p, x in zip(ps, g)).backward()
             opt.step()
         bound.check("backward", s, ours, ref)
-    assert len({id(v[0]) for v in aopt._fused.values()}) == len(ours)
+        first = first or [aopt._fused[p][0] for p in ours]
+    assert all(a is aopt._fused[p][0] for a, p in zip(first, ours))
+
+
+def test_torch_lr_scheduler():
+    """Without schedule= every step reads the group's lr and momentum: torch's schedulers work."""
+    init, grads = data(5)
+    ref, topt = make(torch.optim.SGD, init, dict(lr=0.1, momentum=0.9), True)
+    ours, aopt = make(at.SGD, init, dict(lr=0.1, momentum=0.9), True)
+    ts = torch.optim.lr_scheduler.OneCycleLR(topt, max_lr=0.5, total_steps=STEPS)
+    as_ = torch.optim.lr_scheduler.OneCycleLR(aopt, max_lr=0.5, total_steps=STEPS)
+    bound = Bound(ref)
+    for s, g in enumerate(grads):
+        for p, q, x in zip(ref, ours, g):
+            p.grad, q.grad = x.clone(), x.clone()
+        topt.step()
+        aopt.step()
+        ts.step()
+        as_.step()
+        bound.check("OneCycleLR", s, ours, ref)
 
 
 @pytest.mark.parametrize("name, kw", [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01)),
@@ -308,9 +328,14 @@ def test_schedule_callback_missing_and_raising():
 
     def boom(step, pt):
         raise RuntimeError("probe at %d" % step)
-    opt = at.SGD([p], schedule=s, callbacks={"probe": boom})
-    p.grad = torch.ones(2)
+    q = torch.nn.Parameter(torch.ones(3))
+    opt = at.SGD([p, q], schedule=s, callbacks={"probe": boom})
+    p.grad, q.grad = torch.ones(2), torch.ones(3)
     for _ in range(10):
         opt.step()
+    before = q.detach().clone()
     with pytest.raises(RuntimeError, match="probe at 10"):
         opt.step()
+    assert not torch.equal(q.detach(), before)  # every tensor had its update
+    opt.step()
+    assert opt.state_dict()["state"][0]["momentum_buffer"] is not None
