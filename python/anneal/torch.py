@@ -291,6 +291,8 @@ class _Fused(torch.optim.Optimizer):
             schedule = anneal.load(schedule).schedule()
         if schedule is not None and not isinstance(schedule, anneal._anneal.Schedule):
             raise TypeError("schedule must be an anneal.Schedule or a path, got %s" % type(schedule).__name__)
+        if schedule is not None and self._kind == "SGD" and "beta2" in schedule.channels:
+            raise ValueError("anneal.torch.SGD has no slot for channel 'beta2' of schedule %s" % schedule.name)
         self.schedule = schedule
         self.callbacks = dict(callbacks or {})
         self._fused = {}  # param -> (Optim, the grad tensor it was set up over, its data_ptr)

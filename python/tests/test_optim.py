@@ -293,11 +293,14 @@ SCHED = """schedule s {
 }"""
 
 
-@pytest.mark.parametrize("name", ["SGD", "RMSprop"])
-def test_schedule_drives_lr_and_hooks(name):
+@pytest.mark.parametrize("name, reset", [("SGD", "reset momentum"), ("RMSprop", "reset momentum"),
+                                         ("SGD", "reset moments"), ("Adam", "reset moments"),
+                                         ("AdamW", "reset moments"), ("RMSprop", "reset moments")])
+def test_schedule_drives_lr_and_hooks(name, reset):
     """schedule= against torch.optim driven by anneal.torch.Scheduler: same values, the reset at
-    step 12, and each `call probe` once per step it fires."""
-    s = anneal.loads(SCHED).schedule()
+    step 12, and each `call probe` once per step it fires. (Adam's `reset momentum` differs on
+    purpose: libanneal restarts prod beta1 so m is unbiased again, torch's step runs on.)"""
+    s = anneal.loads(SCHED.replace("reset momentum", reset)).schedule()
     init, grads = data(4)
     ref = [torch.nn.Parameter(t.clone()) for t in init]
     ours = [torch.nn.Parameter(t.clone()) for t in init]
@@ -314,7 +317,7 @@ def test_schedule_drives_lr_and_hooks(name):
         topt.step()
         sched.step()
         aopt.step()
-        bound.check(name + " scheduled", st, ours, ref)
+        bound.check("%s scheduled, %s" % (name, reset), st, ours, ref)
     # the Scheduler fires step 40's hooks after the last update, in the sched.step() that moves to 40
     assert [c[0] for c in calls] == tcalls[:-1] == [10, 12, 20, 30]
     assert calls[1][1] == s(12).lr
@@ -325,6 +328,10 @@ def test_schedule_callback_missing_and_raising():
     p = torch.nn.Parameter(torch.ones(2))
     with pytest.raises(ValueError, match="calls 'probe'"):
         at.SGD([p], schedule=s)
+    with pytest.raises(ValueError, match="anneal.torch.SGD has no slot for channel 'beta2' of schedule b2"):
+        at.SGD([p], schedule=anneal.loads("schedule b2 { lr = 0.1; beta2 = 0.9; }").schedule())
+    with pytest.raises(TypeError, match="schedule must be an anneal.Schedule or a path"):
+        at.SGD([p], lr=0.1, schedule=42)
 
     def boom(step, pt):
         raise RuntimeError("probe at %d" % step)
