@@ -259,8 +259,9 @@ class _Fused(torch.optim.Optimizer):
     centered are read when a tensor's optimizer is set up (its first step, or a load).
 
     When a tensor's .grad is a different tensor than in the step before (zero_grad(set_to_none=
-    True), or a new assignment), its optimizer is set up again over the new memory and its state
-    moved by a libanneal checkpoint (in /dev/shm where there is one), exactly.
+    True), or a new assignment), or its .data was replaced, its optimizer is set up again over the
+    new memory and its state moved by a libanneal checkpoint (in /dev/shm where there is one),
+    exactly; a step with set_to_none gradients pays that for every tensor.
 
     schedule= (an anneal.Schedule or a path): libanneal evaluates the channels it defines at the
     optimizer's step (the number of step() calls so far) and fires its hooks itself, for each
@@ -295,7 +296,9 @@ class _Fused(torch.optim.Optimizer):
             raise ValueError("anneal.torch.SGD has no slot for channel 'beta2' of schedule %s" % schedule.name)
         self.schedule = schedule
         self.callbacks = dict(callbacks or {})
-        self._fused = {}  # param -> (Optim, the grad tensor it was set up over, its data_ptr)
+        # param -> (Optim, the grad tensor it runs over, its data_ptr, the param's data_ptr, the
+        # param's data): the tensors are held so that the memory the Optim points to stays alive.
+        self._fused = {}
         self._called = {}  # call NAME -> the last step it was called at
         self._step = 0
         self._pending = None  # a callback's exception, raised at the end of step()
@@ -355,10 +358,10 @@ class _Fused(torch.optim.Optimizer):
                     self._pending = e
 
     def _optim(self, group, p):
-        """The tensor's optimizer over its current .grad, set up again if .grad moved."""
+        """The tensor's optimizer over its current data and .grad, set up again if either moved."""
         grad = p.grad
         have = self._fused.get(p)
-        if have is not None and have[1] is grad and have[2] == grad.data_ptr():
+        if have is not None and have[1] is grad and have[2] == grad.data_ptr() and have[3] == p.data_ptr():
             return have[0]
         o = self._make(group, p, grad)
         if have is not None:
@@ -366,10 +369,13 @@ class _Fused(torch.optim.Optimizer):
             os.close(fd)
             try:
                 have[0].save(path)
+                # anneal_load writes the saved parameters back: the tensor's own values win.
+                keep = p.detach().clone()
                 o.load(path)
+                p.detach().copy_(keep)
             finally:
                 os.unlink(path)
-        self._fused[p] = (o, grad, grad.data_ptr())
+        self._fused[p] = (o, grad, grad.data_ptr(), p.data_ptr(), p.detach())
         return o
 
     @torch.no_grad()
@@ -435,7 +441,7 @@ class _Fused(torch.optim.Optimizer):
                     if st:
                         o = self._make(group, p, None)
                         last = max(last, self._import(o, group, p, st))
-                        self._fused[p] = (o, None, 0)
+                        self._fused[p] = (o, None, 0, p.data_ptr(), p.detach())
         self._step = last
 
     def _import(self, o, group, p, st):

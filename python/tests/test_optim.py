@@ -117,6 +117,22 @@ def test_backward_into_the_same_grad():
     assert all(a is aopt._fused[p][0] for a, p in zip(first, ours))
 
 
+def test_data_replaced():
+    """p.data = another tensor mid-run: the optimizer follows the new memory with its state."""
+    init, grads = data(6)
+    ref, topt = make(torch.optim.Adam, init, dict(lr=0.01), False)
+    ours, aopt = make(at.Adam, init, dict(lr=0.01), False)
+    bound = Bound(ref)
+    for s, g in enumerate(grads):
+        if s == 7:
+            ours[0].data = ours[0].data.clone()
+        for p, q, x in zip(ref, ours, g):
+            p.grad, q.grad = x.clone(), x.clone()
+        topt.step()
+        aopt.step()
+        bound.check("data replaced", s, ours, ref)
+
+
 def test_torch_lr_scheduler():
     """Without schedule= every step reads the group's lr and momentum: torch's schedulers work."""
     init, grads = data(5)
