@@ -465,13 +465,16 @@ def _step_count(step):
 class SGD(_Fused):
     """torch.optim.SGD over libanneal: SGD(params, lr, momentum=0, dampening=0, weight_decay=0,
     nesterov=False, *, maximize=False, foreach=None, differentiable=False, schedule=None,
-    callbacks=None). State: momentum_buffer (None without momentum, as torch keeps it)."""
+    callbacks=None). lr may be left out when schedule= defines it (the groups' lr is then NaN).
+    State: momentum_buffer (None without momentum, as torch keeps it). A group set up with
+    momentum 0 keeps no velocity: raising its momentum later takes a new optimizer."""
     _kind = "SGD"
 
     def __init__(self, params, lr=_required, momentum=0, dampening=0, weight_decay=0,
                  nesterov=False, *, maximize=False, foreach=None, differentiable=False, schedule=None,
                  callbacks=None):
-        if lr is _required and schedule is None:
+        if lr is _required and (schedule is None or (not isinstance(schedule, (str, bytes, os.PathLike)) and
+                                                     "lr" not in getattr(schedule, "channels", ()))):
             raise ValueError("anneal.torch.SGD: lr is required (or a schedule= that defines it)")
         if lr is _required:
             lr = float("nan")

@@ -346,6 +346,8 @@ def test_schedule_callback_missing_and_raising():
         at.SGD([p], schedule=s)
     with pytest.raises(ValueError, match="anneal.torch.SGD has no slot for channel 'beta2' of schedule b2"):
         at.SGD([p], schedule=anneal.loads("schedule b2 { lr = 0.1; beta2 = 0.9; }").schedule())
+    with pytest.raises(ValueError, match="lr is required"):
+        at.SGD([p], schedule=anneal.loads("schedule m { momentum = 0.9; }").schedule())
     with pytest.raises(TypeError, match="schedule must be an anneal.Schedule or a path"):
         at.SGD([p], lr=0.1, schedule=42)
 
