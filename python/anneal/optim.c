@@ -265,11 +265,18 @@ static PyObject *Optim_set_callback(OptimObject *self, PyObject *args)
 	PyObject *fn;
 	if (!PyArg_ParseTuple(args, "sO:set_callback", &name, &fn) || check_open(self) < 0)
 		return NULL;
-	if (PyDict_SetItemString(self->callbacks, name, fn) < 0)
+	if (!PyCallable_Check(fn)) {
+		PyErr_Format(PyExc_TypeError, "set_callback: the callback for '%s' is not callable", name);
 		return NULL;
+	}
+	/* libanneal keeps fn borrowed: the dict holds it, and is only changed once libanneal took the new one. */
 	anneal_status st = anneal_set_callback(self->opt, name, trampoline, fn);
 	if (st != ANNEAL_OK)
 		return raise_status(st, anneal_errmsg(self->opt));
+	if (PyDict_SetItemString(self->callbacks, name, fn) < 0) {
+		(void)anneal_set_callback(self->opt, name, NULL, NULL); /* a name it just accepted */
+		return NULL;
+	}
 	Py_RETURN_NONE;
 }
 
