@@ -11,7 +11,8 @@ PYTHON_TESTS = \
 	python/tests/test_program.py \
 	python/tests/test_schedule.py \
 	python/tests/test_torch.py \
-	python/tests/test_conformance.py
+	python/tests/test_conformance.py \
+	python/tests/test_optim.py
 EXTRA_DIST += $(PYTHON_PY) $(PYTHON_TESTS) python/tests/run.sh
 
 # run.sh exits 77 (skipped) when PYTHON is empty: configure found no Python.
@@ -28,10 +29,11 @@ python_anneal__anneal_la_SOURCES = \
 	python/anneal/module.c \
 	python/anneal/program.c \
 	python/anneal/schedule.c \
-	python/anneal/point.c
+	python/anneal/point.c \
+	python/anneal/optim.c
 python_anneal__anneal_la_CPPFLAGS = $(AM_CPPFLAGS) $(PYTHON_CPPFLAGS)
-# Over the public API only, as any host: libannealc, not its internals.
-python_anneal__anneal_la_LIBADD = libannealc.la
+# Over the public APIs only, as any host: libannealc and libanneal, not their internals.
+python_anneal__anneal_la_LIBADD = libannealc.la libanneal.la
 python_anneal__anneal_la_LDFLAGS = -module -avoid-version -shared -export-symbols-regex '^PyInit__anneal$$'
 
 # The build-tree package. libtool names an ELF module .libs/_anneal.so.

@@ -293,7 +293,7 @@ static int add_type(PyObject *m, const char *name, PyTypeObject *t)
 PyMODINIT_FUNC PyInit__anneal(void)
 {
 	if (PyType_Ready(&Jit_Type) < 0 || PyType_Ready(&Program_Type) < 0 || PyType_Ready(&Schedule_Type) < 0 ||
-	    PyType_Ready(&Point_Type) < 0)
+	    PyType_Ready(&Point_Type) < 0 || PyType_Ready(&Optim_Type) < 0)
 		return NULL;
 	PyObject *m = PyModule_Create(&anneal_module);
 	if (!m)
@@ -314,7 +314,7 @@ PyMODINIT_FUNC PyInit__anneal(void)
 	if (add_type(m, "Program", &Program_Type) < 0 || add_type(m, "Schedule", &Schedule_Type) < 0 ||
 	    add_type(m, "Point", &Point_Type) < 0 || add_type(m, "Param", Param_Type) < 0 ||
 	    add_type(m, "Hook", Hook_Type) < 0 || add_type(m, "Diagnostic", Diagnostic_Type) < 0 ||
-	    add_type(m, "ScheduleError", (PyTypeObject *)ScheduleError) < 0)
+	    add_type(m, "ScheduleError", (PyTypeObject *)ScheduleError) < 0 || add_type(m, "Optim", &Optim_Type) < 0)
 		goto fail;
 	if (PyModule_AddStringConstant(m, "version", annealc_version()) < 0 ||
 	    PyModule_AddIntConstant(m, "ABI_VERSION", ANNEAL_ABI_VERSION) < 0 ||
