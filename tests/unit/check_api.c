@@ -8,6 +8,7 @@
 
 #include "anneal/annealc.h"
 #include "config.h"
+#include "lib_util.h"
 
 static const char sgdr_text[] = "schedule sgdr {\n"
                                 "  param peak = 0.1;\n"
@@ -237,19 +238,6 @@ START_TEST(set_param_clears_message)
 }
 END_TEST
 
-/* Resident memory in KiB, from /proc/self/statm. */
-static long rss_kib(void)
-{
-	long pages = 0, resident = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
-	if (f) {
-		if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
-			resident = 0;
-		fclose(f);
-	}
-	return resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
 /* A re-check replaces the lowered form: 5,000 new values (a structural
    one among them) leave the resident size where 500 left it. Each check
    used to keep its lowered form and checker state (some 20 KB here), which
@@ -261,9 +249,9 @@ START_TEST(set_param_memory_bounded)
 	for (int i = 0; i < 5000; i++) {
 		ck_assert_int_eq(annealc_set_param(p, 0, i % 2 ? "peak" : "warm", 1 + i % 50, NULL), ANNEAL_OK);
 		if (i == 499)
-			after500 = rss_kib();
+			after500 = test_rss_kib();
 	}
-	long grown = rss_kib() - after500;
+	long grown = test_rss_kib() - after500;
 	ck_assert_msg(grown < 8 * 1024, "5,000 re-checks grew the process by %ld KiB after the first 500", grown);
 	annealc_free(p);
 }

@@ -401,14 +401,7 @@ END_TEST
 
 static double rss_mb(void)
 {
-	long pages = 0, resident = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
-	if (f) {
-		if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
-			resident = 0;
-		fclose(f);
-	}
-	return (double)resident * (double)sysconf(_SC_PAGESIZE) / (1024.0 * 1024.0);
+	return (double)test_rss_kib() / 1024.0;
 }
 
 static double now(void)

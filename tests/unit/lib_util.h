@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "anneal/annealc.h"
 
@@ -41,6 +42,19 @@ static inline const anneal_desc *test_compile(annealc_jit *j, annealc_program *p
 	if (annealc_jit_compile(j, p, schedule, o, &d) != ANNEAL_OK)
 		fprintf(stderr, "annealc_jit_compile: %s\n", annealc_jit_errmsg(j));
 	return d;
+}
+
+/* Resident memory in KiB, from /proc/self/statm: the memory-bound tests. */
+static inline long test_rss_kib(void)
+{
+	long pages = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f) {
+		if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
 #endif
