@@ -310,8 +310,9 @@ anneal_status annealc_plot(annealc_program *p, int schedule, const annealc_plot_
 	else if (!out)
 		diag_plain(&d, "annealc_plot: out is NULL");
 	else if (o->first < 0 || o->count < 0 || o->count == 1 || o->first > INT64_MAX - o->count)
-		diag_plain(&d, "annealc_plot: steps %" PRId64 " to %" PRId64 ": expected first >= 0 and count >= 2",
-		           o->first, o->first + o->count - 1);
+		diag_plain(&d, "annealc_plot: first %" PRId64 ", count %" PRId64
+		           ": expected first >= 0, count >= 2 and the last step within int64",
+		           o->first, o->count);
 	else if (o->columns < 0 || o->rows < 0 || o->columns > 10000 || o->rows > 10000)
 		diag_plain(&d, "annealc_plot: a terminal of %d x %d: expected 0 to 10000 each", (int)o->columns,
 		           (int)o->rows);

@@ -252,7 +252,11 @@ START_TEST(set_param_memory_bounded)
 			after500 = test_rss_kib();
 	}
 	long grown = test_rss_kib() - after500;
+#if !defined(__SANITIZE_ADDRESS__) /* ASan's quarantine keeps freed memory resident */
 	ck_assert_msg(grown < 8 * 1024, "5,000 re-checks grew the process by %ld KiB after the first 500", grown);
+#else
+	(void)grown;
+#endif
 	annealc_free(p);
 }
 END_TEST
@@ -385,10 +389,13 @@ START_TEST(plot_refused)
 	ck_assert_str_eq(annealc_errmsg(p), "annealc_plot: out is NULL");
 	o.count = 1;
 	ck_assert_int_eq(annealc_plot(p, 0, &o, out), ANNEAL_ERR_INVALID);
-	ck_assert_str_eq(annealc_errmsg(p), "annealc_plot: steps 0 to 0: expected first >= 0 and count >= 2");
+	ck_assert_str_eq(annealc_errmsg(p),
+	                 "annealc_plot: first 0, count 1: expected first >= 0, count >= 2 and the last step within int64");
 	o.count = 10;
 	o.first = INT64_MAX - 5;
 	ck_assert_int_eq(annealc_plot(p, 0, &o, out), ANNEAL_ERR_INVALID);
+	ck_assert_str_eq(annealc_errmsg(p), "annealc_plot: first 9223372036854775802, count 10: expected first >= 0, "
+	                                    "count >= 2 and the last step within int64");
 	o.first = 0;
 	o.columns = -3;
 	ck_assert_int_eq(annealc_plot(p, 0, &o, out), ANNEAL_ERR_INVALID);
