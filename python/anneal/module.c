@@ -1,6 +1,8 @@
 /* module.c: anneal._anneal -- the module, its exceptions and record types, the diagnostics sink, the shared JIT. */
 #include "anneal_py.h"
 
+#include "anneal/anneal.h"
+
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,15 +182,14 @@ PyObject *anneal_py_action_text(const anneal_action *a)
 	return PyUnicode_FromFormat("action %d", (int)a->kind);
 }
 
+/* libanneal's text of the event, as annealc eval prints it: a label is a
+   name of at most 128 bytes, so the buffer always holds it. */
 PyObject *anneal_py_event_text(const anneal_hook *h)
 {
-	char num[32];
-	switch (h->event) {
-	case ANNEAL_EV_RESTART: return PyUnicode_FromString("restart");
-	case ANNEAL_EV_EVERY: snprintf(num, sizeof num, "every:%" PRId64, h->arg); return PyUnicode_FromString(num);
-	case ANNEAL_EV_AT: snprintf(num, sizeof num, "at:%" PRId64, h->arg); return PyUnicode_FromString(num);
-	default: return PyUnicode_FromFormat("enter:%s", h->phase ? h->phase : "");
-	}
+	char text[160];
+	if (anneal_hook_event_text(h, text, sizeof text, NULL) != ANNEAL_OK)
+		return PyUnicode_FromFormat("event %d", (int)h->event);
+	return PyUnicode_FromString(text);
 }
 
 /* ---- the JIT ---- */
