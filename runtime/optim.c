@@ -451,3 +451,51 @@ anneal_status anneal_set_param(anneal_opt *o, int32_t index, double value)
 	o->params[index] = value;
 	return ANNEAL_OK;
 }
+
+int64_t anneal_get_since_reset(const anneal_opt *o)
+{
+	if (o == NULL)
+		return -1;
+	opt_ok(o);
+	if (o->cfg.kind == ANNEAL_ADAM || o->cfg.kind == ANNEAL_ADAMW)
+		return o->t_adam;
+	return o->cfg.kind == ANNEAL_SGD && o->sgd_fresh ? 0 : o->step;
+}
+
+anneal_status anneal_rebind(anneal_opt *o, int32_t group, float *param, const float *grad)
+{
+	if (o == NULL)
+		return ANNEAL_ERR_INVALID;
+	opt_ok(o);
+	if (group < 0 || group >= o->ngroup)
+		return opt_fail(o, ANNEAL_ERR_INVALID, "anneal_rebind: group %d out of range [0, %d)", (int)group, (int)o->ngroup);
+	Group *g = &o->grp[group];
+	if (g->g.n > 0 && param == NULL)
+		return opt_fail(o, ANNEAL_ERR_INVALID, "anneal_rebind: group %d: param is NULL", (int)group);
+	if (g->g.n > 0 && grad == NULL)
+		return opt_fail(o, ANNEAL_ERR_INVALID, "anneal_rebind: group %d: grad is NULL", (int)group);
+	g->g.param = o->hostgrp[group].param = param;
+	g->g.grad = o->hostgrp[group].grad = grad;
+	return ANNEAL_OK;
+}
+
+anneal_status anneal_set_step(anneal_opt *o, int64_t step, int64_t since_reset)
+{
+	if (o == NULL)
+		return ANNEAL_ERR_INVALID;
+	opt_ok(o);
+	if (step < 0)
+		return opt_fail(o, ANNEAL_ERR_INVALID, "anneal_set_step: step %lld < 0", (long long)step);
+	if (since_reset < 0 || since_reset > step)
+		return opt_fail(o, ANNEAL_ERR_INVALID, "anneal_set_step: since_reset %lld outside [0, step %lld]",
+		                (long long)since_reset, (long long)step);
+	int adam = o->cfg.kind == ANNEAL_ADAM || o->cfg.kind == ANNEAL_ADAMW;
+	o->step = step;
+	o->t_adam = adam ? since_reset : 0;
+	/* torch's own 1 - beta**t is a pow too; a run's running product can
+	   differ from it in the last bit, which PRODUCT mode then carries. */
+	o->prod1 = adam ? pow(o->cfg.momentum, (double)since_reset) : 1;
+	o->prod2 = adam ? pow(o->cfg.beta2, (double)since_reset) : 1;
+	o->sgd_fresh = since_reset == 0;
+	return ANNEAL_OK;
+}

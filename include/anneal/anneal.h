@@ -261,6 +261,26 @@ const double *anneal_params(const anneal_opt *o);
    override a checkpoint's value on purpose after anneal_load. */
 anneal_status anneal_set_param(anneal_opt *o, int32_t index, double value);
 
+/* Point group `group` at other arrays of its length, for a host whose
+   tensors moved (torch's zero_grad(set_to_none=True) gives a new gradient
+   each step).  The state, counters and snapshots stay; the new param array's
+   values are the ones the next step updates.  Not NULL unless n is 0. */
+anneal_status anneal_rebind(anneal_opt *o, int32_t group, float *param, const float *grad);
+/* Take on another framework's counters, with its buffers written through
+   anneal_state_array (torch's per-parameter `step` and state): the next
+   step to run is `step`, and `since_reset` updates (0 <= since_reset <=
+   step) ran since the start or the last `reset moments` at the config's
+   momentum and beta2.  Adam's bias correction goes on from t = since_reset
+   (POWER: 1 - beta^t; PRODUCT: prod beta taken as beta^since_reset); SGD's
+   next update initialises the velocity when since_reset is 0 and continues
+   it otherwise (torch keeps no momentum_buffer before the first step). */
+anneal_status anneal_set_step(anneal_opt *o, int64_t step, int64_t since_reset);
+/* The counter anneal_set_step's since_reset sets, as torch keeps its `step`:
+   Adam's t (updates since the start or the last `reset moments`); for SGD
+   0 while the next update initialises the velocity, else the step; for
+   RMSProp the step.  -1 for a NULL optimizer. */
+int64_t anneal_get_since_reset(const anneal_opt *o);
+
 /* fn may be NULL (no handler). */
 anneal_status anneal_set_snapshot(anneal_opt *o, anneal_snapshot_fn fn, void *user);
 /* Snapshots taken so far (-1 for a NULL optimizer), and kept copy i (0 = the

@@ -79,7 +79,7 @@ typedef struct PointObject {
 	PyObject *actions; /* list of str */
 } PointObject;
 
-extern PyTypeObject Program_Type, Schedule_Type, Point_Type, Jit_Type, Optim_Type;
+extern PyTypeObject Program_Type, Schedule_Type, Point_Type, Jit_Type, Optim_Type, StateView_Type;
 extern PyObject *ScheduleError;
 extern PyTypeObject *Param_Type, *Hook_Type, *Diagnostic_Type;
 

@@ -294,7 +294,8 @@ static int add_type(PyObject *m, const char *name, PyTypeObject *t)
 PyMODINIT_FUNC PyInit__anneal(void)
 {
 	if (PyType_Ready(&Jit_Type) < 0 || PyType_Ready(&Program_Type) < 0 || PyType_Ready(&Schedule_Type) < 0 ||
-	    PyType_Ready(&Point_Type) < 0 || PyType_Ready(&Optim_Type) < 0)
+	    PyType_Ready(&Point_Type) < 0 || PyType_Ready(&Optim_Type) < 0 ||
+	    PyType_Ready(&StateView_Type) < 0)
 		return NULL;
 	PyObject *m = PyModule_Create(&anneal_module);
 	if (!m)

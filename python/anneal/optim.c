@@ -14,7 +14,9 @@
  * it keeps alive while this object lives.  Without a schedule the optimizer
  * runs over a descriptor of its own that defines the standard channels, so
  * each step's values come from the param group (step(values)); with one,
- * step_at(k) evaluates the schedule at the optimizer-wide step k.
+ * step_at(k) evaluates the schedule at the optimizer-wide step k.  The
+ * state arrays are libanneal's, viewed (view) rather than copied, so torch's
+ * optimizer.state reads and writes them in place.
  */
 
 typedef struct OptimObject {
@@ -223,7 +225,7 @@ static PyObject *run_step(OptimObject *self, const anneal_point *pt)
 }
 
 /* step((lr, momentum, beta2, weight_decay)): one update with these values (NaN: the config's);
-   no hook fires.  Also the way to advance the step counters with lr 0 on a zero gradient. */
+   no hook fires. */
 static PyObject *Optim_step(OptimObject *self, PyObject *args)
 {
 	double v[4];
@@ -287,72 +289,95 @@ static PyObject *Optim_get_step(OptimObject *self, PyObject *unused)
 	return PyLong_FromLongLong(anneal_get_step(self->opt));
 }
 
-/* state(which): a copy of state array `which` (enum anneal_state) as bytes, None if there is none. */
-static PyObject *Optim_state(OptimObject *self, PyObject *args)
+/* rebind(param, grad): the optimizer over other arrays of its length (the
+   tensors moved); grad 0: the zero gradient of the object's own. */
+static PyObject *Optim_rebind(OptimObject *self, PyObject *args)
 {
-	int which;
-	if (!PyArg_ParseTuple(args, "i:state", &which) || check_open(self) < 0)
+	unsigned long long param, grad;
+	if (!PyArg_ParseTuple(args, "KK:rebind", &param, &grad) || check_open(self) < 0)
 		return NULL;
-	float *x = anneal_state_array(self->opt, 0, which);
-	if (!x)
-		Py_RETURN_NONE;
-	return PyBytes_FromStringAndSize((const char *)x, (Py_ssize_t)self->n * (Py_ssize_t)sizeof(float));
-}
-
-/* set_state(which, buffer): copy n float32s into state array `which`. */
-static PyObject *Optim_set_state(OptimObject *self, PyObject *args)
-{
-	int which;
-	Py_buffer b;
-	if (!PyArg_ParseTuple(args, "iy*:set_state", &which, &b))
-		return NULL;
-	PyObject *r = NULL;
-	float *x;
-	if (check_open(self) < 0)
-		goto out;
-	if (b.len != (Py_ssize_t)self->n * (Py_ssize_t)sizeof(float)) {
-		PyErr_Format(PyExc_ValueError, "set_state: %zd bytes for %lld float32s", b.len, (long long)self->n);
-		goto out;
+	const float *g = (const float *)(uintptr_t)grad;
+	if (!g && self->n > 0) {
+		if (!self->zeros && !(self->zeros = PyMem_Calloc((size_t)self->n, sizeof(float))))
+			return PyErr_NoMemory();
+		g = self->zeros;
 	}
-	if (!(x = anneal_state_array(self->opt, 0, which))) {
-		raise_status(ANNEAL_ERR_INVALID, anneal_errmsg(self->opt));
-		goto out;
-	}
-	memcpy(x, b.buf, (size_t)b.len);
-	r = Py_NewRef(Py_None);
-out:
-	PyBuffer_Release(&b);
-	return r;
-}
-
-static PyObject *save_load(OptimObject *self, PyObject *args, int load)
-{
-	PyObject *path;
-	if (!PyArg_ParseTuple(args, "O&", PyUnicode_FSConverter, &path))
-		return NULL;
-	if (check_open(self) < 0) {
-		Py_DECREF(path);
-		return NULL;
-	}
-	anneal_status st;
-	const char *p = PyBytes_AS_STRING(path);
-	Py_BEGIN_ALLOW_THREADS
-	st = load ? anneal_load(self->opt, p) : anneal_save(self->opt, p);
-	Py_END_ALLOW_THREADS
-	Py_DECREF(path);
+	anneal_status st = anneal_rebind(self->opt, 0, (float *)(uintptr_t)param, g);
 	if (st != ANNEAL_OK)
 		return raise_status(st, anneal_errmsg(self->opt));
 	Py_RETURN_NONE;
 }
 
-static PyObject *Optim_save(OptimObject *self, PyObject *args)
+/* set_step(step, since_reset): anneal_set_step, for a restored torch state. */
+static PyObject *Optim_set_step(OptimObject *self, PyObject *args)
 {
-	return save_load(self, args, 0);
+	long long step, since;
+	if (!PyArg_ParseTuple(args, "LL:set_step", &step, &since) || check_open(self) < 0)
+		return NULL;
+	anneal_status st = anneal_set_step(self->opt, step, since);
+	if (st != ANNEAL_OK)
+		return raise_status(st, anneal_errmsg(self->opt));
+	Py_RETURN_NONE;
 }
 
-static PyObject *Optim_load(OptimObject *self, PyObject *args)
+static PyObject *Optim_since_reset(OptimObject *self, PyObject *unused)
 {
-	return save_load(self, args, 1);
+	if (check_open(self) < 0)
+		return NULL;
+	return PyLong_FromLongLong(anneal_get_since_reset(self->opt));
+}
+
+/*
+ * A state array exported as a writable buffer of n float32s, so torch can
+ * view it (torch.frombuffer) as the optimizer's state tensor: the view
+ * holds the buffer, the buffer holds the Optim, and libanneal's array lives
+ * as long as any tensor over it.
+ */
+typedef struct StateViewObject {
+	PyObject_HEAD
+	OptimObject *owner;
+	float *x;
+} StateViewObject;
+
+static int StateView_getbuffer(StateViewObject *self, Py_buffer *view, int flags)
+{
+	return PyBuffer_FillInfo(view, (PyObject *)self, self->x, (Py_ssize_t)self->owner->n * (Py_ssize_t)sizeof(float),
+	                         0, flags);
+}
+
+static void StateView_dealloc(StateViewObject *self)
+{
+	Py_XDECREF(self->owner);
+	Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyBufferProcs StateView_buffer = { (getbufferproc)StateView_getbuffer, NULL };
+
+PyTypeObject StateView_Type = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "anneal._anneal.StateView",
+	.tp_basicsize = sizeof(StateViewObject),
+	.tp_dealloc = (destructor)StateView_dealloc,
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_doc = "One of an Optim's state arrays as a writable buffer of float32s (Optim.view).",
+	.tp_as_buffer = &StateView_buffer,
+};
+
+/* view(which): state array `which` (enum anneal_state) as a StateView, None if there is none. */
+static PyObject *Optim_view(OptimObject *self, PyObject *args)
+{
+	int which;
+	if (!PyArg_ParseTuple(args, "i:view", &which) || check_open(self) < 0)
+		return NULL;
+	float *x = anneal_state_array(self->opt, 0, which);
+	if (!x)
+		Py_RETURN_NONE;
+	StateViewObject *v = PyObject_New(StateViewObject, &StateView_Type);
+	if (!v)
+		return NULL;
+	v->owner = (OptimObject *)Py_NewRef((PyObject *)self);
+	v->x = x;
+	return (PyObject *)v;
 }
 
 static PyMethodDef Optim_methods[] = {
@@ -360,10 +385,10 @@ static PyMethodDef Optim_methods[] = {
 	{ "step_at", (PyCFunction)Optim_step_at, METH_VARARGS, "step_at(k): one update at the schedule's step k." },
 	{ "set_callback", (PyCFunction)Optim_set_callback, METH_VARARGS, "set_callback(name, fn(step))." },
 	{ "get_step", (PyCFunction)Optim_get_step, METH_NOARGS, "The number of updates run (the next step)." },
-	{ "state", (PyCFunction)Optim_state, METH_VARARGS, "state(which) -> bytes or None." },
-	{ "set_state", (PyCFunction)Optim_set_state, METH_VARARGS, "set_state(which, buffer)." },
-	{ "save", (PyCFunction)Optim_save, METH_VARARGS, "save(path): anneal_save." },
-	{ "load", (PyCFunction)Optim_load, METH_VARARGS, "load(path): anneal_load (the param array too)." },
+	{ "view", (PyCFunction)Optim_view, METH_VARARGS, "view(which) -> a writable buffer over state array which, or None." },
+	{ "rebind", (PyCFunction)Optim_rebind, METH_VARARGS, "rebind(param, grad): over other arrays of n float32s." },
+	{ "set_step", (PyCFunction)Optim_set_step, METH_VARARGS, "set_step(step, since_reset): anneal_set_step." },
+	{ "since_reset", (PyCFunction)Optim_since_reset, METH_NOARGS, "anneal_get_since_reset: torch's step." },
 	{ NULL }
 };
 

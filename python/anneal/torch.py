@@ -38,7 +38,6 @@ the tensors' own memory (zero-copy; the GIL released). See _Fused for the detail
 """
 
 import os
-import tempfile
 
 import torch
 
@@ -245,7 +244,6 @@ _KIND = {"SGD": 0, "Adam": 1, "AdamW": 2, "RMSprop": 3}  # enum anneal_kind
 _MOMENTUM, _SQUARE, _GRAD_AVG, _MAX_SQUARE = 0, 1, 2, 4  # enum anneal_state
 _POWER, _PRODUCT = 1, 0  # enum anneal_bias
 _UNSUPPORTED = {"maximize": False, "capturable": False, "differentiable": False, "fused": False}
-_SCRATCH = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
 
 class _Fused(torch.optim.Optimizer):
@@ -257,11 +255,9 @@ class _Fused(torch.optim.Optimizer):
     alpha/betas[1] and weight_decay from the param group, so torch's LR schedulers and
     anneal.torch.Scheduler work as on torch.optim; eps, dampening, nesterov, amsgrad and
     centered are read when a tensor's optimizer is set up (its first step, or a load).
-
-    When a tensor's .grad is a different tensor than in the step before (zero_grad(set_to_none=
-    True), or a new assignment), or its .data was replaced, its optimizer is set up again over the
-    new memory and its state moved by a libanneal checkpoint (in /dev/shm where there is one),
-    exactly; a step with set_to_none gradients pays that for every tensor.
+    When a tensor's .grad or .data is other memory than in the step before
+    (zero_grad(set_to_none=True), a new assignment), its optimizer is pointed at the new memory
+    (anneal_rebind); nothing is copied.
 
     schedule= (an anneal.Schedule or a path): libanneal evaluates the channels it defines at the
     optimizer's step (the number of step() calls so far) and fires its hooks itself, for each
@@ -269,15 +265,17 @@ class _Fused(torch.optim.Optimizer):
     as set up. lr is the channel times the group's "lr_scale" (default 1), weight decay the
     channel times "weight_decay_scale". A `call NAME` hook calls callbacks[NAME](step, point)
     once per step (an exception it raises comes out of step() once every tensor has had its
-    update, so the optimizer stays consistent). Adam's bias correction is torch's 1 - beta^t without a schedule and the exact
-    1 - prod beta_i with one (ANNEAL_BIAS_PRODUCT), which agree while the betas are constant.
+    update, so the optimizer stays consistent). Adam's bias correction is torch's 1 - beta^t
+    without a schedule and the exact 1 - prod beta_i with one (ANNEAL_BIAS_PRODUCT), which agree
+    while the betas are constant.
 
-    state: optimizer.state is filled from libanneal's arrays (copies) by state_dict(), in
-    torch.optim 1.13's layout; load_state_dict() copies a torch.optim checkpoint's state in. A
-    torch state's step count t is restored by running t updates with lr 0 on a zero gradient
-    (libanneal has no setter for its counters), which costs t passes over the tensor. Under a
-    schedule, the step after a load is the largest restored step, and PRODUCT bias correction
-    restarts from the constant betas of the group.
+    state: optimizer.state[p] holds torch.optim 1.13's keys, and its buffers are tensors over
+    libanneal's own arrays (views, not copies): what a step or a hook does shows in them, and
+    what is written into them (a Scheduler's reset hooks, a user) is what the next step uses.
+    Setting "step" back (Adam's, RMSprop's) restarts the bias correction from that count, as on
+    torch.optim. state_dict() has torch's layout plus "anneal_step", the optimizer-wide step a
+    schedule is evaluated at; load_state_dict() copies a torch.optim checkpoint's state in, and
+    without "anneal_step" (a torch.optim checkpoint) takes the largest restored step.
 
     Refused, with the parameter's index in its group and its shape: a tensor not on the CPU,
     a dtype other than float32, a non-contiguous tensor or gradient, a sparse gradient, and the
@@ -296,8 +294,7 @@ class _Fused(torch.optim.Optimizer):
             raise ValueError("anneal.torch.SGD has no slot for channel 'beta2' of schedule %s" % schedule.name)
         self.schedule = schedule
         self.callbacks = dict(callbacks or {})
-        # param -> (Optim, the grad tensor it runs over, its data_ptr, the param's data_ptr, the
-        # param's data): the tensors are held so that the memory the Optim points to stays alive.
+        # param -> _Bound: the Optim and the tensors whose memory it runs over.
         self._fused = {}
         self._called = {}  # call NAME -> the last step it was called at
         self._step = 0
@@ -315,16 +312,18 @@ class _Fused(torch.optim.Optimizer):
                 self._refuse(gi, i, p, p, "")
 
     def _refuse(self, gi, i, p, t, what):
-        name = "anneal.torch.%s: %sparam %d of group %d (shape %s)" % (type(self).__name__, what, i, gi,
-                                                                        tuple(p.shape))
         if t.is_sparse:
-            raise ValueError("%s is sparse; libanneal takes dense float32 CPU tensors" % name)
-        if t.device.type != "cpu":
-            raise ValueError("%s is on %s; libanneal takes CPU tensors" % (name, t.device))
-        if t.dtype != torch.float32:
-            raise ValueError("%s is %s; libanneal takes float32" % (name, t.dtype))
-        if not t.is_contiguous():
-            raise ValueError("%s is not contiguous; libanneal takes contiguous tensors" % name)
+            why = "is sparse; libanneal takes dense float32 CPU tensors"
+        elif t.device.type != "cpu":
+            why = "is on %s; libanneal takes CPU tensors" % t.device
+        elif t.dtype != torch.float32:
+            why = "is %s; libanneal takes float32" % t.dtype
+        elif not t.is_contiguous():
+            why = "is not contiguous; libanneal takes contiguous tensors"
+        else:
+            return
+        raise ValueError("anneal.torch.%s: %sparam %d of group %d (shape %s) %s" % (type(self).__name__, what, i, gi,
+                                                                                   tuple(p.shape), why))
 
     # ---- the per-tensor optimizers ----
 
@@ -334,18 +333,32 @@ class _Fused(torch.optim.Optimizer):
     def _values(self, group):
         raise NotImplementedError
 
-    def _make(self, group, p, grad):
+    def _make(self, group, p):
+        """A new Optim over p (and a zero gradient until a step binds p.grad), with p's state
+        as views of its arrays."""
         config = self._config(group)
         config["bias"] = _POWER if self.schedule is None else _PRODUCT
         lr_scale = group.get("lr_scale", 1.0) if self.schedule is not None else 1.0
         wd_scale = group.get("weight_decay_scale", 1.0) if self.schedule is not None else 1.0
-        o = anneal._anneal.Optim(_KIND[self._kind], config, p.data_ptr(), 0 if grad is None else grad.data_ptr(),
-                                 p.numel(), lr_scale, wd_scale, self.schedule)
+        o = anneal._anneal.Optim(_KIND[self._kind], config, p.data_ptr(), 0, p.numel(), lr_scale, wd_scale,
+                                 self.schedule)
         called = set() if self.schedule is None else {
             act[5:] for h in self.schedule.hooks for act in h.actions.split(", ") if act.startswith("call ")}
         for name in called:
             o.set_callback(name, lambda step, name=name: self._call(name, step))
-        return o
+        bound = _Bound(o, p)
+        self._fused[p] = bound
+        self.state[p] = self._state(o, group, p)
+        return bound
+
+    @staticmethod
+    def _view(o, which, p):
+        v = o.view(which)
+        return None if v is None else torch.frombuffer(v, dtype=torch.float32).view_as(p)
+
+    def _state(self, o, group, p):
+        """p's entry of optimizer.state: torch's keys, buffers over o's arrays."""
+        raise NotImplementedError
 
     def _call(self, name, step):
         """Once per step for all tensors; an exception waits until every tensor has its update."""
@@ -356,27 +369,6 @@ class _Fused(torch.optim.Optimizer):
             except BaseException as e:  # noqa: B902 -- re-raised by step()
                 if self._pending is None:
                     self._pending = e
-
-    def _optim(self, group, p):
-        """The tensor's optimizer over its current data and .grad, set up again if either moved."""
-        grad = p.grad
-        have = self._fused.get(p)
-        if have is not None and have[1] is grad and have[2] == grad.data_ptr() and have[3] == p.data_ptr():
-            return have[0]
-        o = self._make(group, p, grad)
-        if have is not None:
-            fd, path = tempfile.mkstemp(prefix="anneal-", suffix=".ckpt", dir=_SCRATCH)
-            os.close(fd)
-            try:
-                have[0].save(path)
-                # anneal_load writes the saved parameters back: the tensor's own values win.
-                keep = p.detach().clone()
-                o.load(path)
-                p.detach().copy_(keep)
-            finally:
-                os.unlink(path)
-        self._fused[p] = (o, grad, grad.data_ptr(), p.data_ptr(), p.detach())
-        return o
 
     @torch.no_grad()
     def step(self, closure=None):
@@ -402,11 +394,15 @@ class _Fused(torch.optim.Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                o = self._optim(group, p)
+                bound = self._fused.get(p) or self._make(group, p)
+                bound.bind(p)
+                state = self.state[p]
+                bound.take_step(state)
                 if values is None:
-                    o.step_at(self._step)
+                    bound.o.step_at(self._step)
                 else:
-                    o.step(values)
+                    bound.o.step(values)
+                bound.give_step(state)
         self._step += 1
         if self._pending is not None:
             e, self._pending = self._pending, None
@@ -415,47 +411,83 @@ class _Fused(torch.optim.Optimizer):
 
     # ---- torch.optim's state ----
 
-    def _export(self, o, group):
-        raise NotImplementedError
-
     def state_dict(self):
-        for group in self.param_groups:
-            for p in group["params"]:
-                have = self._fused.get(p)
-                if have is not None:
-                    self.state[p] = self._export(have[0], group, p)
-        return super().state_dict()
-
-    def _tensor(self, o, which, p):
-        b = o.state(which)
-        return None if b is None else torch.frombuffer(bytearray(b), dtype=torch.float32).view_as(p).clone()
+        sd = super().state_dict()
+        sd["anneal_step"] = self._step
+        return sd
 
     def load_state_dict(self, state_dict):
         super().load_state_dict(state_dict)
         self._fused = {}
+        step = state_dict.get("anneal_step")
         last = 0
         with torch.no_grad():
             for group in self.param_groups:
                 for p in group["params"]:
-                    st = self.state.get(p)
-                    if st:
-                        o = self._make(group, p, None)
-                        last = max(last, self._import(o, group, p, st))
-                        self._fused[p] = (o, None, 0, p.data_ptr(), p.detach())
-        self._step = last
+                    loaded = self.state.get(p)
+                    if loaded:
+                        last = max(last, self._make(group, p).restore(self.state[p], loaded, step))
+        self._step = last if step is None else int(step)
 
-    def _import(self, o, group, p, st):
-        raise NotImplementedError
 
-    @staticmethod
-    def _set(o, which, t):
-        if t is not None:
-            o.set_state(which, memoryview(t.detach().to("cpu", torch.float32).contiguous().numpy()).cast("B"))
+class _Bound:
+    """One tensor's Optim with the tensors whose memory it runs over (held, so that memory
+    stays alive), and the torch step count last written into the tensor's state."""
 
-    def _advance(self, o, group, steps):
-        v = self._values(group)
-        for _ in range(steps):
-            o.step((0.0, v[1], v[2], 0.0))
+    __slots__ = ("o", "param", "grad", "param_ptr", "grad_ptr", "step_seen")
+
+    def __init__(self, o, p):
+        self.o = o
+        self.param = p.detach()
+        self.param_ptr = p.data_ptr()
+        self.grad = None
+        self.grad_ptr = 0
+        self.step_seen = None
+
+    def bind(self, p):
+        """Over p's current data and .grad (anneal_rebind when either moved)."""
+        grad = p.grad
+        if grad is not self.grad or grad.data_ptr() != self.grad_ptr or p.data_ptr() != self.param_ptr:
+            self.o.rebind(p.data_ptr(), grad.data_ptr())
+            self.param, self.param_ptr = p.detach(), p.data_ptr()
+            self.grad, self.grad_ptr = grad, grad.data_ptr()
+
+    def take_step(self, state):
+        """A torch step count someone changed (a Scheduler's reset moments) becomes libanneal's
+        bias correction (Adam's; RMSprop's count is only counted)."""
+        if isinstance(state.get("step"), torch.Tensor) and self.step_seen is not None:
+            t = _step_count(state["step"])
+            if t != self.step_seen:
+                if t < 0:
+                    raise ValueError("optimizer state's step is %d, it must be >= 0" % t)
+                self.o.set_step(max(self.o.get_step(), t), t)
+
+    def give_step(self, state):
+        """torch's step count after an update: Adam's a tensor (as torch 1.13 keeps it), libanneal's
+        bias-correction count; RMSprop's an int, one more."""
+        if isinstance(state.get("step"), torch.Tensor):
+            self.step_seen = self.o.since_reset()
+            state["step"].fill_(float(self.step_seen))
+        elif "step" in state:
+            state["step"] += 1
+
+    def restore(self, views, loaded, step):
+        """Copy a loaded torch state into the views and take its step count (step: the
+        optimizer-wide one, None for a torch.optim checkpoint); returns the count."""
+        for key, view in views.items():
+            if isinstance(view, torch.Tensor) and key != "step" and loaded.get(key) is not None:
+                view.copy_(loaded[key].reshape(view.shape))
+        if "step" in views:
+            t = _step_count(loaded.get("step", 0))
+        else:
+            t = 1 if loaded.get("momentum_buffer") is not None else 0
+        self.o.set_step(t if step is None else max(int(step), t), t)
+        if isinstance(views.get("step"), torch.Tensor):
+            views["step"].fill_(float(t))
+            self.step_seen = t
+        elif "step" in views:
+            views["step"] = t
+        return t
 
 
 def _step_count(step):
@@ -494,17 +526,8 @@ class SGD(_Fused):
     def _values(self, g):
         return (float(g["lr"]), float(g["momentum"]), float("nan"), float(g["weight_decay"]))
 
-    def _export(self, o, g, p):
-        return {"momentum_buffer": self._tensor(o, _MOMENTUM, p) if o.get_step() > 0 else None}
-
-    def _import(self, o, g, p, st):
-        buf = st.get("momentum_buffer")
-        if buf is None:
-            return 0
-        self._advance(o, g, 1)
-        self._set(o, _MOMENTUM, buf)
-        return 1
-
+    def _state(self, o, g, p):
+        return {"momentum_buffer": self._view(o, _MOMENTUM, p)}
 
 class Adam(_Fused):
     """torch.optim.Adam over libanneal: Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
@@ -530,22 +553,12 @@ class Adam(_Fused):
     def _values(self, g):
         return (float(g["lr"]), float(g["betas"][0]), float(g["betas"][1]), float(g["weight_decay"]))
 
-    def _export(self, o, g, p):
-        st = {"step": torch.tensor(float(o.get_step())), "exp_avg": self._tensor(o, _MOMENTUM, p),
-              "exp_avg_sq": self._tensor(o, _SQUARE, p)}
+    def _state(self, o, g, p):
+        st = {"step": torch.tensor(0.0), "exp_avg": self._view(o, _MOMENTUM, p),
+              "exp_avg_sq": self._view(o, _SQUARE, p)}
         if g["amsgrad"]:
-            st["max_exp_avg_sq"] = self._tensor(o, _MAX_SQUARE, p)
+            st["max_exp_avg_sq"] = self._view(o, _MAX_SQUARE, p)
         return st
-
-    def _import(self, o, g, p, st):
-        t = _step_count(st["step"])
-        self._advance(o, g, t)
-        self._set(o, _MOMENTUM, st.get("exp_avg"))
-        self._set(o, _SQUARE, st.get("exp_avg_sq"))
-        if g["amsgrad"]:
-            self._set(o, _MAX_SQUARE, st.get("max_exp_avg_sq"))
-        return t
-
 
 class AdamW(Adam):
     """torch.optim.AdamW over libanneal: AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
@@ -563,7 +576,7 @@ class RMSprop(_Fused):
     """torch.optim.RMSprop over libanneal: RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8,
     weight_decay=0, momentum=0, centered=False, foreach=None, maximize=False, differentiable=False,
     *, schedule=None, callbacks=None). State: step (an int, as torch 1.13 keeps it), square_avg,
-    momentum_buffer with momentum, grad_avg when centered."""
+    momentum_buffer with momentum (or a schedule= that defines it), grad_avg when centered."""
     _kind = "RMSprop"
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
@@ -580,20 +593,10 @@ class RMSprop(_Fused):
     def _values(self, g):
         return (float(g["lr"]), float(g["momentum"]), float(g["alpha"]), float(g["weight_decay"]))
 
-    def _export(self, o, g, p):
-        st = {"step": o.get_step(), "square_avg": self._tensor(o, _SQUARE, p)}
-        if g["momentum"] > 0:
-            st["momentum_buffer"] = self._tensor(o, _MOMENTUM, p)
+    def _state(self, o, g, p):
+        st = {"step": 0, "square_avg": self._view(o, _SQUARE, p)}
+        if g["momentum"] > 0 or (self.schedule is not None and "momentum" in self.schedule.channels):
+            st["momentum_buffer"] = self._view(o, _MOMENTUM, p)
         if g["centered"]:
-            st["grad_avg"] = self._tensor(o, _GRAD_AVG, p)
+            st["grad_avg"] = self._view(o, _GRAD_AVG, p)
         return st
-
-    def _import(self, o, g, p, st):
-        t = _step_count(st["step"])
-        self._advance(o, g, t)
-        self._set(o, _SQUARE, st.get("square_avg"))
-        if g["momentum"] > 0:
-            self._set(o, _MOMENTUM, st.get("momentum_buffer"))
-        if g["centered"]:
-            self._set(o, _GRAD_AVG, st.get("grad_avg"))
-        return t

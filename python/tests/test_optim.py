@@ -82,6 +82,19 @@ def make(cls, init, kw, split):
     return ps, cls(gs, **kw)
 
 
+def side_by_side(name, grads, ref, topt, ours, aopt, after=None):
+    """Each step's gradients into both, torch's step and ours, after(step), and the bound."""
+    bound = Bound(ref)
+    for s, g in enumerate(grads):
+        for p, q, x in zip(ref, ours, g):
+            p.grad, q.grad = x.clone(), x.clone()
+        topt.step()
+        aopt.step()
+        if after is not None:
+            after(s)
+        bound.check(name, s, ours, ref)
+
+
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 @pytest.mark.parametrize("split", [False, True], ids=["one group", "two groups"])
 def test_trajectory(case, split):
@@ -89,19 +102,15 @@ def test_trajectory(case, split):
     init, grads = data()
     ref, topt = make(getattr(torch.optim, name), init, kw, split)
     ours, aopt = make(getattr(at, name), init, kw, split)
-    bound = Bound(ref)
-    for s, g in enumerate(grads):
-        for p, q, x in zip(ref, ours, g):
-            p.grad, q.grad = x.clone(), x.clone()
-        topt.step()
-        aopt.step()
-        bound.check(case_id(case), s, ours, ref)
+    side_by_side(case_id(case), grads, ref, topt, ours, aopt)
     assert [{k: v for k, v in g.items() if k != "params"} for g in aopt.param_groups] == \
            [{k: v for k, v in g.items() if k != "params"} for g in topt.param_groups]
 
 
-def test_backward_into_the_same_grad():
-    """zero_grad() keeps .grad's memory: the optimizer steps over it, never set up again."""
+@pytest.mark.parametrize("set_to_none", [False, True], ids=["zero_grad()", "zero_grad(set_to_none=True)"])
+def test_backward_into_grads(set_to_none):
+    """zero_grad() keeps .grad's memory, set_to_none=True gives new memory each step: either way
+    the same libanneal optimizers run on (over the new memory: anneal_rebind), state kept."""
     init, grads = data(1)
     ref, topt = make(torch.optim.AdamW, init, dict(lr=0.01), False)
     ours, aopt = make(at.AdamW, init, dict(lr=0.01), False)
@@ -109,12 +118,12 @@ def test_backward_into_the_same_grad():
     first = None
     for s, g in enumerate(grads):
         for ps, opt in ((ref, topt), (ours, aopt)):
-            opt.zero_grad(set_to_none=False)
+            opt.zero_grad(set_to_none=set_to_none)
             sum((p * x).sum() for p, x in zip(ps, g)).backward()
             opt.step()
         bound.check("backward", s, ours, ref)
-        first = first or [aopt._fused[p][0] for p in ours]
-    assert all(a is aopt._fused[p][0] for a, p in zip(first, ours))
+        first = first or [aopt._fused[p].o for p in ours]
+    assert all(a is aopt._fused[p].o for a, p in zip(first, ours))
 
 
 def test_data_replaced():
@@ -140,15 +149,7 @@ def test_torch_lr_scheduler():
     ours, aopt = make(at.SGD, init, dict(lr=0.1, momentum=0.9), True)
     ts = torch.optim.lr_scheduler.OneCycleLR(topt, max_lr=0.5, total_steps=STEPS)
     as_ = torch.optim.lr_scheduler.OneCycleLR(aopt, max_lr=0.5, total_steps=STEPS)
-    bound = Bound(ref)
-    for s, g in enumerate(grads):
-        for p, q, x in zip(ref, ours, g):
-            p.grad, q.grad = x.clone(), x.clone()
-        topt.step()
-        aopt.step()
-        ts.step()
-        as_.step()
-        bound.check("OneCycleLR", s, ours, ref)
+    side_by_side("OneCycleLR", grads, ref, topt, ours, aopt, lambda s: (ts.step(), as_.step()))
 
 
 @pytest.mark.parametrize("name, kw", [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01)),
@@ -364,3 +365,74 @@ def test_schedule_callback_missing_and_raising():
     assert not torch.equal(q.detach(), before)  # every tensor had its update
     opt.step()
     assert opt.state_dict()["state"][0]["momentum_buffer"] is not None
+
+
+@pytest.mark.parametrize("case", MOVES, ids=case_id)
+def test_state_is_live(case):
+    """optimizer.state holds views of libanneal's arrays: torch's values after every step with
+    no state_dict() call, and a write into them (torch-style, in place) is what the next update
+    uses; "step" set back to 0 restarts the bias correction as on torch.optim."""
+    name, kw = case
+    init, grads = data(8)
+    ref, topt = make(getattr(torch.optim, name), init, kw, False)
+    ours, aopt = make(getattr(at, name), init, kw, False)
+
+    def compare_and_reset(s):
+        for p, q in zip(ref, ours):
+            mine, theirs = aopt.state[q], topt.state[p]
+            assert mine.keys() == theirs.keys()
+            for key, v in theirs.items():
+                if isinstance(v, torch.Tensor) and key != "step":
+                    assert torch.allclose(mine[key], v, rtol=1e-4, atol=1e-6), (s, key)
+                elif key == "step":
+                    assert float(mine[key]) == float(v), s
+        if s == 20:
+            for st in (topt.state, aopt.state):
+                for state in st.values():
+                    for key, v in state.items():
+                        if isinstance(v, torch.Tensor) and key != "step":
+                            v.zero_()
+                        elif key == "step":
+                            state[key] = torch.tensor(0.0) if isinstance(v, torch.Tensor) else 0
+
+    side_by_side(case_id(case), grads, ref, topt, ours, aopt, compare_and_reset)
+
+
+@pytest.mark.parametrize("name, reset", [("SGD", "reset momentum"), ("Adam", "reset moments"),
+                                         ("AdamW", "reset moments"), ("RMSprop", "reset moments")])
+def test_scheduler_over_fused(name, reset):
+    """anneal.torch.Scheduler driving anneal.torch's optimizers: its reset hooks act on the
+    views, so the run is torch.optim's under the same Scheduler."""
+    s = anneal.loads(SCHED.replace("reset momentum", reset)).schedule()
+    init, grads = data(9)
+    kw = dict(lr=1.0, momentum=0.9) if name == "SGD" else {}
+    ref, topt = make(getattr(torch.optim, name), init, kw, False)
+    ours, aopt = make(getattr(at, name), init, kw, False)
+    scheds = [at.Scheduler(o, s, callbacks={"probe": lambda step, pt: None}) for o in (topt, aopt)]
+    side_by_side("%s under Scheduler, %s" % (name, reset), grads, ref, topt, ours, aopt,
+                 lambda st: [sched.step() for sched in scheds])
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop"])
+def test_resume_under_schedule(name):
+    """state_dict() mid-run (after the reset at step 12) into a new optimizer with the same
+    schedule=: the resumed run is the uninterrupted one, bit for bit, at the right schedule step
+    ("anneal_step") though the tensors' own step counts restarted at the reset."""
+    s = anneal.loads(SCHED.replace("reset momentum", "reset moments")).schedule()
+    init, grads = data(10)
+    kw = dict(lr=1.0) if name == "SGD" else {}
+    cb = {"probe": lambda step, pt: None}
+    whole, wopt = make(getattr(at, name), init, dict(kw, schedule=s, callbacks=cb), False)
+    ps, opt = make(getattr(at, name), init, dict(kw, schedule=s, callbacks=cb), False)
+    for st, g in enumerate(grads):
+        if st == 17:
+            sd = opt.state_dict()
+            assert sd["anneal_step"] == 17
+            opt = getattr(at, name)(ps, schedule=s, callbacks=cb, **kw)
+            opt.load_state_dict(sd)
+        for p, q, x in zip(whole, ps, g):
+            p.grad, q.grad = x.clone(), x.clone()
+        wopt.step()
+        opt.step()
+        for a, b in zip(ps, whole):
+            assert torch.equal(a, b), (name, st)

@@ -253,6 +253,9 @@ START_TEST(test_null_optimizer)
 	ck_assert_ptr_null(anneal_state_array(NULL, 0, ANNEAL_STATE_MOMENTUM));
 	ck_assert_ptr_null(anneal_params(NULL));
 	ck_assert_int_eq(anneal_set_param(NULL, 0, 1), ANNEAL_ERR_INVALID);
+	ck_assert_int_eq(anneal_rebind(NULL, 0, p, g), ANNEAL_ERR_INVALID);
+	ck_assert_int_eq(anneal_set_step(NULL, 0, 0), ANNEAL_ERR_INVALID);
+	ck_assert_int_eq(anneal_get_since_reset(NULL), -1);
 	ck_assert_int_eq(anneal_set_snapshot(NULL, no_snap, NULL), ANNEAL_ERR_INVALID);
 	ck_assert_int_eq(anneal_snapshot_count(NULL), -1);
 	ck_assert_ptr_null(anneal_snapshot_get(NULL, 0, 0, NULL, NULL));
@@ -297,6 +300,14 @@ START_TEST(test_bad_arguments)
 	PTR_ERR(o, anneal_params(o), "anneal_params: the optimizer has no schedule");
 	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_set_param(o, 0, 1), "anneal_set_param: index 0 out of range [0, 0)");
 	PTR_ERR(o, anneal_snapshot_get(o, 0, 0, NULL, NULL), "anneal_snapshot_get: copy 0 out of range [0, 0)");
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_rebind(o, 1, p, g), "anneal_rebind: group 1 out of range [0, 1)");
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_rebind(o, -1, p, g), "anneal_rebind: group -1 out of range [0, 1)");
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_rebind(o, 0, NULL, g), "anneal_rebind: group 0: param is NULL");
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_rebind(o, 0, p, NULL), "anneal_rebind: group 0: grad is NULL");
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_set_step(o, -1, 0), "anneal_set_step: step -1 < 0");
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_set_step(o, 3, 4), "anneal_set_step: since_reset 4 outside [0, step 3]");
+	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_set_step(o, 3, -1), "anneal_set_step: since_reset -1 outside [0, step 3]");
+	ck_assert_int_eq(anneal_get_step(o), 0); /* the refused calls changed nothing */
 	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_set_callback(o, NULL, no_call, NULL), "anneal_set_callback: name is NULL");
 	ERR_IS(o, ANNEAL_ERR_INVALID, anneal_set_callback(o, "nope", no_call, NULL),
 	       "anneal_set_callback: the schedule has no `call nope`");
@@ -590,6 +601,151 @@ START_TEST(test_lookups)
 }
 END_TEST
 
+/* An empty group may be rebound to nothing. */
+START_TEST(test_rebind_empty)
+{
+	anneal_config c;
+	sgd_config(&c, ANNEAL_SGD);
+	anneal_group gr = {NULL, NULL, 0, 1, 1};
+	anneal_opt *o = NULL;
+	ck_assert_int_eq(anneal_create(&c, &gr, 1, NULL, NULL, &o, NULL, 0), ANNEAL_OK);
+	ERR_IS(o, ANNEAL_OK, anneal_rebind(o, 0, NULL, NULL), "");
+	ERR_IS(o, ANNEAL_OK, anneal_step(o), "");
+	anneal_destroy(o);
+}
+END_TEST
+
+enum { HN = 40, HSTEPS = 6 };
+
+/* Runs `from` steps on one array of HN, then hands the state to a new
+   optimizer through anneal_state_array and anneal_set_step (as a host
+   restoring torch's state does) and runs both HSTEPS more on the same
+   gradients: the two end with the same parameters, bit for bit.  variant:
+   AMSGrad for Adam, centered for RMSProp. */
+static void check_handover(int32_t kind, int32_t bias, int variant, int64_t from)
+{
+	static const int32_t which[] = {ANNEAL_STATE_MOMENTUM, ANNEAL_STATE_SQUARE, ANNEAL_STATE_GRAD_AVG,
+	                                ANNEAL_STATE_MAX_SQUARE};
+	float pa[HN], pb[HN], ga[HN], gb[HN];
+	anneal_config c;
+	sgd_config(&c, kind);
+	c.momentum = 0.9;
+	c.bias = bias;
+	c.amsgrad = kind == ANNEAL_ADAM || kind == ANNEAL_ADAMW ? variant : 0;
+	c.centered = kind == ANNEAL_RMSPROP ? variant : 0;
+	for (int i = 0; i < HN; i++)
+		pa[i] = 0.5f - (float)i / HN;
+	anneal_group a_gr = {pa, ga, HN, 1, 1}, b_gr = {pb, gb, HN, 1, 1};
+	anneal_opt *a = NULL, *b = NULL;
+	ck_assert_int_eq(anneal_create(&c, &a_gr, 1, NULL, NULL, &a, NULL, 0), ANNEAL_OK);
+	ck_assert_int_eq(anneal_create(&c, &b_gr, 1, NULL, NULL, &b, NULL, 0), ANNEAL_OK);
+	for (int64_t t = 0; t < from; t++) {
+		for (int i = 0; i < HN; i++)
+			ga[i] = rt_grad(t, i, pa[i]);
+		ck_assert_int_eq(anneal_step(a), ANNEAL_OK);
+	}
+	memcpy(pb, pa, sizeof pa);
+	for (size_t w = 0; w < sizeof which / sizeof which[0]; w++) {
+		float *x = anneal_state_array(a, 0, which[w]), *y = anneal_state_array(b, 0, which[w]);
+		ck_assert((x == NULL) == (y == NULL));
+		if (x != NULL)
+			memcpy(y, x, HN * sizeof(float));
+	}
+	ERR_IS(b, ANNEAL_OK, anneal_set_step(b, from, anneal_get_since_reset(a)), "");
+	ck_assert_int_eq(anneal_get_step(b), from);
+	ck_assert_int_eq(anneal_get_since_reset(b), anneal_get_since_reset(a));
+	for (int64_t t = from; t < from + HSTEPS; t++) {
+		for (int i = 0; i < HN; i++)
+			ga[i] = gb[i] = rt_grad(t, i, pa[i]);
+		ck_assert_int_eq(anneal_step(a), ANNEAL_OK);
+		ck_assert_int_eq(anneal_step(b), ANNEAL_OK);
+	}
+	for (int i = 0; i < HN; i++)
+		ck_assert_msg(memcmp(&pa[i], &pb[i], sizeof(float)) == 0,
+		              "kind %d bias %d from %lld: element %d is %.9g after the handover, %.9g without", (int)kind,
+		              (int)bias, (long long)from, i, (double)pb[i], (double)pa[i]);
+	anneal_destroy(a);
+	anneal_destroy(b);
+}
+
+START_TEST(test_set_step_handover)
+{
+	for (int32_t kind = ANNEAL_SGD; kind <= ANNEAL_RMSPROP; kind++)
+		for (int variant = 0; variant < 2; variant++)
+			for (int64_t from = 0; from <= 5; from += 5)
+				check_handover(kind, ANNEAL_BIAS_POWER, variant, from);
+	/* PRODUCT's beta^t against the run's running product: equal for these
+	   betas over these few steps (the header allows the last bit to differ). */
+	check_handover(ANNEAL_ADAM, ANNEAL_BIAS_PRODUCT, 0, 5);
+	check_handover(ANNEAL_ADAMW, ANNEAL_BIAS_PRODUCT, 1, 3);
+}
+END_TEST
+
+/* since_reset 0 is the state before the first update (SGD) or right after
+   `reset moments` (Adam): the next update starts afresh, as a new
+   optimizer's first does, whatever the step. */
+START_TEST(test_set_step_since_reset)
+{
+	float pa[HN], pb[HN], ga[HN];
+	for (int32_t kind = ANNEAL_SGD; kind <= ANNEAL_ADAM; kind++) {
+		anneal_config c;
+		sgd_config(&c, kind);
+		c.momentum = 0.9;
+		for (int i = 0; i < HN; i++) {
+			pa[i] = pb[i] = 0.25f + (float)i / HN;
+			ga[i] = rt_grad(0, i, pa[i]);
+		}
+		anneal_group a_gr = {pa, ga, HN, 1, 1}, b_gr = {pb, ga, HN, 1, 1};
+		anneal_opt *a = NULL, *b = NULL;
+		ck_assert_int_eq(anneal_create(&c, &a_gr, 1, NULL, NULL, &a, NULL, 0), ANNEAL_OK);
+		ck_assert_int_eq(anneal_create(&c, &b_gr, 1, NULL, NULL, &b, NULL, 0), ANNEAL_OK);
+		ck_assert_int_eq(anneal_set_step(b, 9, 0), ANNEAL_OK);
+		ck_assert_int_eq(anneal_get_since_reset(b), 0);
+		ck_assert_int_eq(anneal_step(a), ANNEAL_OK);
+		ck_assert_int_eq(anneal_step(b), ANNEAL_OK);
+		ck_assert_int_eq(anneal_get_step(b), 10);
+		ck_assert_int_eq(memcmp(pa, pb, sizeof pa), 0);
+		anneal_destroy(a);
+		anneal_destroy(b);
+	}
+}
+END_TEST
+
+/* Rebinding moves the update to the new arrays and keeps the state: the
+   run continues as if the arrays had never moved, and the old ones rest. */
+START_TEST(test_rebind_continues)
+{
+	float pa[HN], ga[HN], p1[HN], g1[HN], p2[HN], g2[HN], rest[HN];
+	anneal_config c;
+	sgd_config(&c, ANNEAL_ADAMW);
+	for (int i = 0; i < HN; i++)
+		pa[i] = p1[i] = (float)i / HN - 0.3f;
+	anneal_group a_gr = {pa, ga, HN, 1, 1}, b_gr = {p1, g1, HN, 1, 1};
+	anneal_opt *a = NULL, *b = NULL;
+	ck_assert_int_eq(anneal_create(&c, &a_gr, 1, NULL, NULL, &a, NULL, 0), ANNEAL_OK);
+	ck_assert_int_eq(anneal_create(&c, &b_gr, 1, NULL, NULL, &b, NULL, 0), ANNEAL_OK);
+	for (int64_t t = 0; t < 3; t++) {
+		for (int i = 0; i < HN; i++)
+			ga[i] = g1[i] = rt_grad(t, i, pa[i]);
+		ck_assert_int_eq(anneal_step(a), ANNEAL_OK);
+		ck_assert_int_eq(anneal_step(b), ANNEAL_OK);
+	}
+	memcpy(p2, p1, sizeof p1);
+	memcpy(rest, p1, sizeof p1);
+	ERR_IS(b, ANNEAL_OK, anneal_rebind(b, 0, p2, g2), "");
+	for (int64_t t = 3; t < 6; t++) {
+		for (int i = 0; i < HN; i++)
+			ga[i] = g2[i] = rt_grad(t, i, pa[i]);
+		ck_assert_int_eq(anneal_step(a), ANNEAL_OK);
+		ck_assert_int_eq(anneal_step(b), ANNEAL_OK);
+	}
+	ck_assert_int_eq(memcmp(pa, p2, sizeof pa), 0);
+	ck_assert_int_eq(memcmp(rest, p1, sizeof p1), 0);
+	anneal_destroy(a);
+	anneal_destroy(b);
+}
+END_TEST
+
 Suite *suite_runtime_api(void)
 {
 	Suite *s = suite_create("runtime_api");
@@ -606,6 +762,12 @@ Suite *suite_runtime_api(void)
 	tcase_add_test(tc, test_bad_plateau);
 	tcase_add_test(tc, test_schedule_arguments);
 	tcase_add_test(tc, test_check_ready);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("host_state");
+	tcase_add_test(tc, test_rebind_empty);
+	tcase_add_test(tc, test_set_step_handover);
+	tcase_add_test(tc, test_set_step_since_reset);
+	tcase_add_test(tc, test_rebind_continues);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("lookups");
 	tcase_add_test(tc, test_lookups);
