@@ -78,6 +78,7 @@ struct anneal_opt {
 	anneal_group *hostgrp; /* the groups as the host gave them, for snapshots */
 	Kern *kern;
 	int64_t total; /* elements over all groups */
+	int64_t shard_first, shard_total; /* these elements' place in a sharded whole (anneal_set_shard) */
 	int64_t step;
 	double prod1, prod2; /* prod beta since the last reset (PRODUCT bias mode) */
 	int64_t t_adam;      /* steps since the last reset moments (POWER bias mode) */

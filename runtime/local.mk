@@ -14,6 +14,7 @@ libanneal_la_SOURCES = \
 	runtime/hooks.c \
 	runtime/checkpoint.c \
 	runtime/ckpt_load.c \
+	runtime/adopt.c \
 	runtime/plateau.c
 # -ffp-contract=off: no fused multiply-add, so the vector and scalar paths of
 # a kernel round alike and results do not depend on the thread split.

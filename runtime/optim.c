@@ -132,6 +132,7 @@ anneal_status anneal_create(const anneal_config *c, const anneal_group *group, i
 		    (o->has_swa && (g->swa = state_alloc(o, g->g.n)) == NULL))
 			goto oom;
 	}
+	o->shard_total = o->total;
 	if (c->snapshot_keep > 0) {
 		if ((uint64_t)o->total > SIZE_MAX / sizeof(float) / (uint64_t)c->snapshot_keep - 1)
 			goto oom;
@@ -234,10 +235,10 @@ static void prepare(anneal_opt *o, const anneal_point *pt)
 		k->mu = (float)mu;
 		k->eps = (float)c->eps;
 		k->decay = 1;
-		k->base = g->base;
+		k->base = o->shard_first + g->base;
 		k->key = key;
 		k->noisy = temp > 0 && lrg > 0 && o->total > 0;
-		k->sigma = k->noisy ? (float)(sqrt(temp / (double)o->total) / lrg) : 0;
+		k->sigma = k->noisy ? (float)(sqrt(temp / (double)o->shard_total) / lrg) : 0;
 		switch (c->kind) {
 		case ANNEAL_SGD:
 			if (mu == 0) {
@@ -305,23 +306,19 @@ static int find_nonfinite(const anneal_opt *o, int32_t *group, int64_t *at)
 	return 0;
 }
 
-anneal_status anneal_step_point(anneal_opt *o, const anneal_point *in)
+/* One step at point `in`; skip: the host decided the update is not to run
+   (anneal_skip_step), as the skip policy decides for a non-finite gradient. */
+static anneal_status step_at_point(anneal_opt *o, const anneal_point *in, int skip)
 {
 	anneal_point pt;
 	int32_t bad_group = 0;
 	int64_t bad_at = 0;
-	int skip = 0;
 	anneal_status st;
-	if (o == NULL)
-		return ANNEAL_ERR_INVALID;
-	opt_ok(o);
-	if (in == NULL)
-		return opt_fail(o, ANNEAL_ERR_INVALID, "anneal_step_point: point is NULL");
 	if (o->step == INT64_MAX)
 		return opt_fail(o, ANNEAL_ERR_UNSUPPORTED, "step %lld: the last step has run", (long long)o->step);
 	if (!o->ready && (st = anneal_check_ready(o)) != ANNEAL_OK)
 		return st;
-	if (o->cfg.nonfinite != ANNEAL_NONFINITE_PASS && find_nonfinite(o, &bad_group, &bad_at)) {
+	if (!skip && o->cfg.nonfinite != ANNEAL_NONFINITE_PASS && find_nonfinite(o, &bad_group, &bad_at)) {
 		if (o->cfg.nonfinite == ANNEAL_NONFINITE_STOP)
 			return opt_fail(o, ANNEAL_ERR_NONFINITE,
 			                "step %lld: gradient of group %d has a non-finite value at element %lld",
@@ -346,24 +343,52 @@ anneal_status anneal_step_point(anneal_opt *o, const anneal_point *in)
 	return ANNEAL_OK;
 }
 
-anneal_status anneal_step(anneal_opt *o)
+anneal_status anneal_step_point(anneal_opt *o, const anneal_point *in)
+{
+	if (o == NULL)
+		return ANNEAL_ERR_INVALID;
+	opt_ok(o);
+	if (in == NULL)
+		return opt_fail(o, ANNEAL_ERR_INVALID, "anneal_step_point: point is NULL");
+	return step_at_point(o, in, 0);
+}
+
+/* The schedule's point at the current step; a schedule-less optimizer's
+   point leaves every channel to the config. */
+static void current_point(const anneal_opt *o, anneal_point *pt)
+{
+	if (o->desc != NULL) {
+		o->desc->eval(o->step, o->params, pt);
+		return;
+	}
+	memset(pt, 0, sizeof *pt);
+	for (int ch = 0; ch < ANNEAL_MAX_CHANNELS; ch++)
+		pt->value[ch] = NAN;
+	pt->cycle = -1;
+}
+
+/* The step at the optimizer's own step: the schedule's point there (the
+   last step is checked first, before the schedule is evaluated at it). */
+static anneal_status step_now(anneal_opt *o, int skip)
 {
 	anneal_point pt;
 	if (o == NULL)
 		return ANNEAL_ERR_INVALID;
-	if (o->step == INT64_MAX) {
-		opt_ok(o);
+	opt_ok(o);
+	if (o->step == INT64_MAX)
 		return opt_fail(o, ANNEAL_ERR_UNSUPPORTED, "step %lld: the last step has run", (long long)o->step);
-	}
-	if (o->desc != NULL) {
-		o->desc->eval(o->step, o->params, &pt);
-	} else {
-		memset(&pt, 0, sizeof pt);
-		for (int ch = 0; ch < ANNEAL_MAX_CHANNELS; ch++)
-			pt.value[ch] = NAN;
-		pt.cycle = -1;
-	}
-	return anneal_step_point(o, &pt);
+	current_point(o, &pt);
+	return step_at_point(o, &pt, skip);
+}
+
+anneal_status anneal_step(anneal_opt *o)
+{
+	return step_now(o, 0);
+}
+
+anneal_status anneal_skip_step(anneal_opt *o)
+{
+	return step_now(o, 1);
 }
 
 int anneal_last_skipped(const anneal_opt *o)
@@ -497,5 +522,19 @@ anneal_status anneal_set_step(anneal_opt *o, int64_t step, int64_t since_reset)
 	o->prod1 = adam ? pow(o->cfg.momentum, (double)since_reset) : 1;
 	o->prod2 = adam ? pow(o->cfg.beta2, (double)since_reset) : 1;
 	o->sgd_fresh = since_reset == 0;
+	return ANNEAL_OK;
+}
+
+anneal_status anneal_set_shard(anneal_opt *o, int64_t first, int64_t total)
+{
+	if (o == NULL)
+		return ANNEAL_ERR_INVALID;
+	opt_ok(o);
+	if (first < 0 || total < o->total || first > total - o->total)
+		return opt_fail(o, ANNEAL_ERR_INVALID,
+		                "anneal_set_shard: elements [%lld, %lld + %lld) do not fit a whole of %lld", (long long)first,
+		                (long long)first, (long long)o->total, (long long)total);
+	o->shard_first = first;
+	o->shard_total = total;
 	return ANNEAL_OK;
 }

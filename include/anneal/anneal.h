@@ -281,6 +281,23 @@ anneal_status anneal_set_step(anneal_opt *o, int64_t step, int64_t since_reset);
    RMSProp the step.  -1 for a NULL optimizer. */
 int64_t anneal_get_since_reset(const anneal_opt *o);
 
+/* One step whose update the host decided not to run (several processes
+   agreeing that one of them saw a non-finite gradient): the schedule's
+   hooks fire and the step advances, as ANNEAL_NONFINITE_SKIP does. */
+anneal_status anneal_skip_step(anneal_opt *o);
+/* This optimizer's elements are elements [first, first + its own) of a
+   whole of `total` split across processes: the noise thermostat's normals
+   are drawn by the element's index in the whole and scaled by the whole's
+   size, so the shards of a run draw exactly what one process would. */
+anneal_status anneal_set_shard(anneal_opt *o, int64_t first, int64_t total);
+/* dst takes src's counters, bias products, SWA and snapshot counts, plateau
+   state, config values and params -- everything a checkpoint restores but
+   the arrays -- when both have the same kind, options and schedule and may
+   differ in their groups (a checkpoint resharded: the arrays are copied
+   through anneal_state_array).  Kept snapshots belong to src's layout:
+   ANNEAL_ERR_UNSUPPORTED when src holds any. */
+anneal_status anneal_adopt_counters(anneal_opt *dst, const anneal_opt *src);
+
 /* fn may be NULL (no handler). */
 anneal_status anneal_set_snapshot(anneal_opt *o, anneal_snapshot_fn fn, void *user);
 /* Snapshots taken so far (-1 for a NULL optimizer), and kept copy i (0 = the

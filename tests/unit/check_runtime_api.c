@@ -746,6 +746,151 @@ START_TEST(test_rebind_continues)
 }
 END_TEST
 
+/* anneal_skip_step: the step advances, its hooks would fire, nothing moves. */
+START_TEST(test_skip_step)
+{
+	float pp[HN], gg[HN], keep[HN];
+	anneal_config c;
+	sgd_config(&c, ANNEAL_ADAM);
+	for (int i = 0; i < HN; i++)
+		pp[i] = keep[i] = (float)i, gg[i] = 1;
+	anneal_group gr = {pp, gg, HN, 1, 1};
+	anneal_opt *o = NULL;
+	ck_assert_int_eq(anneal_create(&c, &gr, 1, NULL, NULL, &o, NULL, 0), ANNEAL_OK);
+	ERR_IS(o, ANNEAL_OK, anneal_skip_step(o), "");
+	ck_assert_int_eq(anneal_get_step(o), 1);
+	ck_assert_int_eq(anneal_last_skipped(o), 1);
+	ck_assert_int_eq(anneal_get_since_reset(o), 0); /* no update ran: bias correction has not moved */
+	ck_assert_int_eq(memcmp(pp, keep, sizeof pp), 0);
+	ERR_IS(o, ANNEAL_OK, anneal_step(o), "");
+	ck_assert_int_eq(anneal_last_skipped(o), 0);
+	ck_assert_int_eq(anneal_get_since_reset(o), 1);
+	ck_assert_int_eq(anneal_skip_step(NULL), ANNEAL_ERR_INVALID);
+	anneal_destroy(o);
+}
+END_TEST
+
+/* Two shards with anneal_set_shard draw the whole's noise: bit for bit the
+   parameters of one optimizer over both halves. */
+START_TEST(test_shards_draw_the_whole_noise)
+{
+	float whole[2 * HN], gw[2 * HN], half[2][HN], gh[2][HN];
+	anneal_config c;
+	sgd_config(&c, ANNEAL_SGD);
+	c.momentum = 0.9;
+	c.temperature = 1e-3;
+	c.seed = 11;
+	for (int i = 0; i < 2 * HN; i++)
+		whole[i] = half[i / HN][i % HN] = (float)i / HN;
+	anneal_group wg = {whole, gw, 2 * HN, 1, 1}, hg[2] = {{half[0], gh[0], HN, 1, 1}, {half[1], gh[1], HN, 1, 1}};
+	anneal_opt *w = NULL, *h[2] = {NULL, NULL};
+	ck_assert_int_eq(anneal_create(&c, &wg, 1, NULL, NULL, &w, NULL, 0), ANNEAL_OK);
+	for (int k = 0; k < 2; k++) {
+		ck_assert_int_eq(anneal_create(&c, &hg[k], 1, NULL, NULL, &h[k], NULL, 0), ANNEAL_OK);
+		ERR_IS(h[k], ANNEAL_OK, anneal_set_shard(h[k], k * HN, 2 * HN), "");
+	}
+	for (int64_t t = 0; t < 4; t++) {
+		for (int i = 0; i < 2 * HN; i++)
+			gw[i] = gh[i / HN][i % HN] = rt_grad(t, i, whole[i]);
+		ck_assert_int_eq(anneal_step(w), ANNEAL_OK);
+		ck_assert_int_eq(anneal_step(h[0]), ANNEAL_OK);
+		ck_assert_int_eq(anneal_step(h[1]), ANNEAL_OK);
+	}
+	ck_assert_int_eq(memcmp(whole, half, sizeof whole), 0);
+	ERR_IS(h[0], ANNEAL_ERR_INVALID, anneal_set_shard(h[0], HN + 1, 2 * HN),
+	       "anneal_set_shard: elements [41, 41 + 40) do not fit a whole of 80");
+	ERR_IS(h[0], ANNEAL_ERR_INVALID, anneal_set_shard(h[0], -1, 2 * HN),
+	       "anneal_set_shard: elements [-1, -1 + 40) do not fit a whole of 80");
+	ERR_IS(h[0], ANNEAL_ERR_INVALID, anneal_set_shard(h[0], 0, HN - 1),
+	       "anneal_set_shard: elements [0, 0 + 40) do not fit a whole of 39");
+	ck_assert_int_eq(anneal_set_shard(NULL, 0, 0), ANNEAL_ERR_INVALID);
+	anneal_destroy(w);
+	anneal_destroy(h[0]);
+	anneal_destroy(h[1]);
+}
+END_TEST
+
+/* Resharding: an optimizer over one array of 2*HN hands its arrays (element
+   by element) and its counters (anneal_adopt_counters) to one over two
+   groups of HN; both go on alike, bit for bit. */
+START_TEST(test_adopt_counters)
+{
+	float pa[2 * HN], ga[2 * HN], pb[2][HN], gb[2][HN];
+	static const int32_t which[] = {ANNEAL_STATE_MOMENTUM, ANNEAL_STATE_SQUARE, ANNEAL_STATE_MAX_SQUARE};
+	anneal_config c;
+	sgd_config(&c, ANNEAL_ADAMW);
+	c.amsgrad = 1;
+	for (int i = 0; i < 2 * HN; i++)
+		pa[i] = 0.5f - (float)i / HN;
+	anneal_group ag = {pa, ga, 2 * HN, 1, 1}, bg[2] = {{pb[0], gb[0], HN, 1, 1}, {pb[1], gb[1], HN, 1, 1}};
+	anneal_opt *a = NULL, *b = NULL;
+	ck_assert_int_eq(anneal_create(&c, &ag, 1, NULL, NULL, &a, NULL, 0), ANNEAL_OK);
+	ck_assert_int_eq(anneal_create(&c, bg, 2, NULL, NULL, &b, NULL, 0), ANNEAL_OK);
+	for (int64_t t = 0; t < 5; t++) {
+		for (int i = 0; i < 2 * HN; i++)
+			ga[i] = rt_grad(t, i, pa[i]);
+		ck_assert_int_eq(anneal_step(a), ANNEAL_OK);
+	}
+	memcpy(pb, pa, sizeof pa);
+	for (size_t w = 0; w < sizeof which / sizeof which[0]; w++)
+		for (int k = 0; k < 2; k++)
+			memcpy(anneal_state_array(b, k, which[w]), anneal_state_array(a, 0, which[w]) + k * HN,
+			       HN * sizeof(float));
+	ERR_IS(b, ANNEAL_OK, anneal_adopt_counters(b, a), "");
+	ck_assert_int_eq(anneal_get_step(b), 5);
+	for (int64_t t = 5; t < 9; t++) {
+		for (int i = 0; i < 2 * HN; i++)
+			ga[i] = gb[i / HN][i % HN] = rt_grad(t, i, pa[i]);
+		ck_assert_int_eq(anneal_step(a), ANNEAL_OK);
+		ck_assert_int_eq(anneal_step(b), ANNEAL_OK);
+	}
+	ck_assert_int_eq(memcmp(pa, pb, sizeof pa), 0);
+	/* what must match */
+	anneal_config d = c;
+	d.amsgrad = 0;
+	anneal_opt *e = NULL;
+	ck_assert_int_eq(anneal_create(&d, &ag, 1, NULL, NULL, &e, NULL, 0), ANNEAL_OK);
+	ERR_IS(e, ANNEAL_ERR_INVALID, anneal_adopt_counters(e, a), "anneal_adopt_counters: src has amsgrad = 1, dst 0");
+	ERR_IS(e, ANNEAL_ERR_INVALID, anneal_adopt_counters(e, NULL), "anneal_adopt_counters: src is NULL");
+	ck_assert_int_eq(anneal_adopt_counters(NULL, a), ANNEAL_ERR_INVALID);
+	anneal_destroy(e);
+	sgd_config(&d, ANNEAL_ADAM);
+	ck_assert_int_eq(anneal_create(&d, &ag, 1, NULL, NULL, &e, NULL, 0), ANNEAL_OK);
+	ERR_IS(e, ANNEAL_ERR_INVALID, anneal_adopt_counters(e, a), "anneal_adopt_counters: src has kind = 2, dst 1");
+	anneal_destroy(e);
+	ck_assert_int_eq(anneal_create(&c, &ag, 1, &rt_sgdr10, NULL, &e, NULL, 0), ANNEAL_OK);
+	ERR_IS(e, ANNEAL_ERR_INVALID, anneal_adopt_counters(e, a),
+	       "anneal_adopt_counters: the two optimizers follow different schedules");
+	anneal_destroy(e);
+	anneal_destroy(a);
+	anneal_destroy(b);
+}
+END_TEST
+
+/* Kept snapshots are copies in src's layout: adopting them is refused. */
+START_TEST(test_adopt_refuses_snapshots)
+{
+	float pa[HN], ga[HN];
+	anneal_config c;
+	sgd_config(&c, ANNEAL_SGD);
+	c.snapshot_keep = 2;
+	anneal_group ag = {pa, ga, HN, 1, 1};
+	anneal_opt *a = NULL, *b = NULL;
+	memset(pa, 0, sizeof pa);
+	memset(ga, 0, sizeof ga);
+	ck_assert_int_eq(anneal_create(&c, &ag, 1, &rt_sgdr10, NULL, &a, NULL, 0), ANNEAL_OK);
+	ck_assert_int_eq(anneal_create(&c, &ag, 1, &rt_sgdr10, NULL, &b, NULL, 0), ANNEAL_OK);
+	ck_assert_int_eq(anneal_set_callback(a, "save_best", no_call, NULL), ANNEAL_OK);
+	ck_assert_int_eq(anneal_set_callback(a, "restarted", no_call, NULL), ANNEAL_OK);
+	for (int t = 0; t < 11; t++) /* the restart at 10 snapshots */
+		ck_assert_int_eq(anneal_step(a), ANNEAL_OK);
+	ERR_IS(b, ANNEAL_ERR_UNSUPPORTED, anneal_adopt_counters(b, a),
+	       "anneal_adopt_counters: src keeps snapshots (1 taken) in its own layout, which do not carry over");
+	anneal_destroy(a);
+	anneal_destroy(b);
+}
+END_TEST
+
 Suite *suite_runtime_api(void)
 {
 	Suite *s = suite_create("runtime_api");
@@ -768,6 +913,10 @@ Suite *suite_runtime_api(void)
 	tcase_add_test(tc, test_set_step_handover);
 	tcase_add_test(tc, test_set_step_since_reset);
 	tcase_add_test(tc, test_rebind_continues);
+	tcase_add_test(tc, test_skip_step);
+	tcase_add_test(tc, test_shards_draw_the_whole_noise);
+	tcase_add_test(tc, test_adopt_counters);
+	tcase_add_test(tc, test_adopt_refuses_snapshots);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("lookups");
 	tcase_add_test(tc, test_lookups);
