@@ -42,3 +42,19 @@ bench-codegen: bench/eval_bench$(EXEEXT) bench/fill_bench$(EXEEXT) bench/compile
 	bench/compile_bench$(EXEEXT) $(srcdir)/examples/sgdr.anneal $(srcdir)/examples/quartic/schedules.anneal \
 		$(srcdir)/tests/aot/aot.anneal
 .PHONY: bench-codegen
+
+# mpi
+# libanneal_mpi's step, sharded against replicated against one process and
+# the bare collectives; run by `make bench-mpi` (2 ranks) or under mpirun by hand.
+EXTRA_DIST += bench/mpi_step.c
+if HAVE_MPI
+EXTRA_PROGRAMS += bench/mpi_step
+bench_mpi_step_SOURCES = bench/mpi_step.c
+bench_mpi_step_CFLAGS = $(AM_CFLAGS) $(MPI_CFLAGS)
+bench_mpi_step_LDADD = libanneal_mpi.la libanneal.la $(MPI_LIBS)
+CLEANFILES += bench/mpi_step$(EXEEXT)
+bench: bench/mpi_step$(EXEEXT)
+bench-mpi: bench/mpi_step$(EXEEXT)
+	OMP_NUM_THREADS=1 $(MPIRUN) --allow-run-as-root --oversubscribe -np 2 bench/mpi_step$(EXEEXT)
+.PHONY: bench-mpi
+endif

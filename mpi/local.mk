@@ -26,3 +26,7 @@ endif
 
 TESTS += tests/mpi/run.sh
 AM_TESTS_ENVIRONMENT += MPIRUN='$(MPIRUN)'; export MPIRUN;
+
+if HAVE_MPI
+pkgconfig_DATA += anneal_mpi.pc
+endif
