@@ -13,13 +13,25 @@ bench_runtime_dispatch_SOURCES = bench/runtime_dispatch.c
 bench_runtime_dispatch_CPPFLAGS = $(BENCH_CPPFLAGS)
 bench_runtime_dispatch_LDADD = libanneal.la libannealc.la -lm
 CLEANFILES += bench/runtime_step$(EXEEXT) bench/runtime_dispatch$(EXEEXT)
-EXTRA_DIST += bench/torch_optim.py
 bench: bench/runtime_step$(EXEEXT) bench/runtime_dispatch$(EXEEXT)
 bench-runtime: bench/runtime_step$(EXEEXT) bench/runtime_dispatch$(EXEEXT) libanneal.la
 	OMP_PROC_BIND=spread bench/runtime_step$(EXEEXT)
-	OMP_PROC_BIND=spread $(PYTHON_TORCH) $(srcdir)/bench/torch_optim.py --lib .libs/libanneal.so
 	bench/runtime_dispatch$(EXEEXT) $(srcdir)/examples/sgdr.anneal
 .PHONY: bench bench-runtime
+
+# python
+# anneal.torch's Scheduler and fused optimizers against torch in the same process,
+# over the build-tree package with the Python it is built for (which needs torch);
+# run by hand or by `make bench-python`.
+EXTRA_DIST += bench/python_optim.py
+if HAVE_PYTHON
+bench-python: python/anneal/_anneal.la
+	OMP_PROC_BIND=spread PYTHONPATH='$(abs_top_builddir)/python/build' $(PYTHON) $(srcdir)/bench/python_optim.py
+else
+bench-python:
+	@echo "bench-python: configure found no Python 3 with headers; the anneal package is not built" >&2; exit 1
+endif
+.PHONY: bench-python
 
 # codegen
 # The JIT's NAME_eval against hand-written C, NAME_fill against a gcc -O3 loop,
