@@ -110,8 +110,9 @@ static void snapshot(anneal_opt *o, const anneal_point *pt)
 	if (o->cfg.snapshot_keep > 0) {
 		int64_t slot = o->snap_n % o->cfg.snapshot_keep;
 		for (int32_t i = 0; i < o->ngroup; i++)
-			memcpy(o->snap_keep + slot * o->total + o->grp[i].base, o->grp[i].g.param,
-			       (size_t)o->grp[i].g.n * sizeof(float));
+			if (o->grp[i].g.n > 0) /* an empty group's param may be NULL */
+				memcpy(o->snap_keep + slot * o->total + o->grp[i].base, o->grp[i].g.param,
+				       (size_t)o->grp[i].g.n * sizeof(float));
 		o->snap_meta[2 * slot] = o->step;
 		o->snap_meta[2 * slot + 1] = pt->cycle;
 	}
@@ -152,7 +153,8 @@ static void swa_fold(anneal_opt *o)
 		float *restrict avg = g->swa;
 		const float *restrict p = g->g.param;
 		if (o->swa_n == 0) {
-			memcpy(avg, p, (size_t)g->g.n * sizeof *avg);
+			if (g->g.n > 0) /* an empty group's param may be NULL */
+				memcpy(avg, p, (size_t)g->g.n * sizeof *avg);
 			continue;
 		}
 		for (int64_t j = 0; j < g->g.n; j++)

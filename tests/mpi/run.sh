@@ -11,7 +11,12 @@ OMPI_ALLOW_RUN_AS_ROOT=1
 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 OMPI_MCA_rmaps_base_oversubscribe=1
 OMP_NUM_THREADS=1
-export OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM OMPI_MCA_rmaps_base_oversubscribe OMP_NUM_THREADS
+# Under AddressSanitizer: Open MPI never frees much of what it allocates and
+# unloads its components before LeakSanitizer reports, so their leaks cannot
+# be told from ours by module (suppressions see "<unknown module>"): leak
+# reports are off here; every other ASan and UBSan check stays on.
+ASAN_OPTIONS=detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
+export OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM OMPI_MCA_rmaps_base_oversubscribe OMP_NUM_THREADS ASAN_OPTIONS
 tmp=$(mktemp -d) || exit 1
 trap 'pkill -9 -f "mpi_test saveloop $tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 pass=0
