@@ -65,8 +65,13 @@ bench_mpi_step_SOURCES = bench/mpi_step.c
 bench_mpi_step_CFLAGS = $(AM_CFLAGS) $(MPI_CFLAGS)
 bench_mpi_step_LDADD = libanneal_mpi.la libanneal.la $(MPI_LIBS)
 CLEANFILES += bench/mpi_step$(EXEEXT)
-bench: bench/mpi_step$(EXEEXT)
+BENCH_MPI = bench/mpi_step$(EXEEXT)
 bench-mpi: bench/mpi_step$(EXEEXT)
 	OMP_NUM_THREADS=1 $(MPIRUN) --allow-run-as-root --oversubscribe -np 2 bench/mpi_step$(EXEEXT)
-.PHONY: bench-mpi
+else
+BENCH_MPI =
+bench-mpi:
+	@echo "bench-mpi: configure found no Open MPI; libanneal_mpi is not built" >&2; exit 1
 endif
+bench: $(BENCH_MPI)
+.PHONY: bench-mpi

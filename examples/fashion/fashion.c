@@ -9,6 +9,7 @@
 #include <anneal/anneal.h>
 #include <anneal/annealc.h>
 
+#include "dist.h"
 #include "fashion.h"
 
 /* Exit codes, as annealc's: 1 the schedule is at fault (its diagnostics, a
@@ -30,6 +31,8 @@ typedef struct Opts {
 	uint64_t seed;
 	int hidden[FASHION_MAX_LAYERS];
 	int nhidden;
+	int mpi;        /* DIST_SINGLE, or the libanneal_mpi mode */
+	int rank, size; /* this process among the job's (0 of 1 without --mpi) */
 } Opts;
 
 static const char usage_text[] =
@@ -55,6 +58,8 @@ static const char usage_text[] =
 	"                       the same seed and N, but N changes its rounding\n"
 	"  --log FILE           CSV per step: step,lr,momentum,loss,accuracy\n"
 	"  --data DIR           the idx .gz files (default /usr/share/datasets/fashion-mnist)\n"
+	"  --mpi replicated|sharded  data-parallel over the ranks of mpirun: each takes\n"
+	"                       its slice of every minibatch (libanneal_mpi)\n"
 	"Exit status: 0 success, 1 the schedule has errors, gives the optimizer a bad\n"
 	"value or drives the loss to NaN, 2 usage or system error.\n";
 
@@ -158,6 +163,15 @@ static int parse_args(Opts *o, int argc, char **argv)
 		} else if (strcmp(a, "--hidden") == 0) {
 			if (parse_hidden(o, v) < 0)
 				return usage_error("--hidden expects widths like 256 or 512,256, got '%s'", v);
+		} else if (strcmp(a, "--mpi") == 0) {
+			if (strcmp(v, "replicated") == 0)
+				o->mpi = DIST_REPLICATED;
+			else if (strcmp(v, "sharded") == 0)
+				o->mpi = DIST_SHARDED;
+			else
+				return usage_error("--mpi expects replicated or sharded, got '%s'", v);
+			if (!dist_available())
+				return usage_error("--mpi %s: this build has no Open MPI (libanneal_mpi)", v);
 		} else if (strcmp(a, "--optimizer") == 0) {
 			if (strcmp(v, "sgd") == 0)
 				o->adamw = 0;
@@ -278,28 +292,33 @@ static int64_t vote(const double *prob, const Dataset *d)
  * snapshot).  SWA likewise folds the final weights into the runtime's
  * average, into a scratch copy, so the optimizer's state stays as it is.
  */
-static int report(const Opts *o, Mlp *m, anneal_opt *opt, const Dataset *test, double *final_acc, double *ens_acc,
+static int report(const Opts *o, Mlp *m, Dist *t, const Dataset *test, double *final_acc, double *ens_acc,
                   int *ens_n, double *swa_acc, int64_t *swa_n)
 {
+	anneal_opt *opt = dist_opt(t);
 	int64_t taken = anneal_snapshot_count(opt);
 	int held = (int)(taken < o->keep ? taken : o->keep);
 	size_t one = (size_t)test->n * FASHION_CLASSES;
 	/* prob[k]: model k's softmax over the test set (the snapshots, oldest
 	   first, then the final model); sum: the running ensemble */
 	double *prob = calloc(one * (size_t)(held + 2), sizeof *prob);
+	/* whole: every parameter, weights then biases (the two groups back to
+	   back), of a snapshot or the SWA average, gathered from the shards under --mpi sharded */
 	float *w = malloc((size_t)m->nweight * sizeof *w), *b = malloc((size_t)m->nbias * sizeof *b);
-	if (prob == NULL || w == NULL || b == NULL) {
+	float *whole = malloc((size_t)(m->nweight + m->nbias) * sizeof *whole);
+	if (prob == NULL || w == NULL || b == NULL || whole == NULL) {
 		free(prob);
 		free(w);
 		free(b);
+		free(whole);
 		return -1;
 	}
 	double *sum = prob + one * (size_t)(held + 1);
 	for (int i = 0; i < held; i++) {
 		int64_t step;
-		const float *sw = anneal_snapshot_get(opt, i, 0, &step, NULL);
-		const float *sb = anneal_snapshot_get(opt, i, 1, NULL, NULL);
-		int64_t hits = mlp_predict(m, sw, sb, test, prob + one * (size_t)i);
+		if (dist_whole_snapshot(t, i, whole, &step) != ANNEAL_OK)
+			return free(prob), free(w), free(b), free(whole), -1;
+		int64_t hits = mlp_predict(m, whole, whole + m->nweight, test, prob + one * (size_t)i);
 		printf("snapshot %d: before step %lld: test %.2f%%\n", i + 1, (long long)step, pct(hits, test->n));
 	}
 	*final_acc = pct(mlp_predict(m, m->w, m->b, test, prob + one * (size_t)held), test->n);
@@ -315,8 +334,9 @@ static int report(const Opts *o, Mlp *m, anneal_opt *opt, const Dataset *test, d
 	*swa_n = anneal_swa_count(opt);
 	*swa_acc = NAN;
 	if (*swa_n > 0) {
-		const float *aw = anneal_state_array(opt, 0, ANNEAL_STATE_SWA);
-		const float *ab = anneal_state_array(opt, 1, ANNEAL_STATE_SWA);
+		if (dist_whole_state(t, ANNEAL_STATE_SWA, whole) != ANNEAL_OK)
+			return free(prob), free(w), free(b), free(whole), -1;
+		const float *aw = whole, *ab = whole + m->nweight;
 		float inv = 1.0f / (float)(*swa_n + 1);
 		for (int64_t i = 0; i < m->nweight; i++)
 			w[i] = aw[i] + (m->w[i] - aw[i]) * inv;
@@ -327,12 +347,37 @@ static int report(const Opts *o, Mlp *m, anneal_opt *opt, const Dataset *test, d
 	free(prob);
 	free(w);
 	free(b);
+	free(whole);
 	return 0;
 }
 
 static void on_call(void *user, int64_t step, const anneal_point *pt)
 {
 	printf("# step %lld: call %s\n", (long long)step, (const char *)user);
+}
+
+/* This rank's slice of a minibatch of n: forward and backward, gradients of
+   the minibatch's mean loss (each slice's weighted by its share of the n, so
+   the ranks' average is the whole minibatch's); returns this slice's part of
+   the mean loss and its correct guesses. */
+static double train_slice(const Opts *o, Mlp *m, const Dataset *d, const int64_t *idx, int n, int64_t *hits)
+{
+	int lo = (int)((int64_t)n * o->rank / o->size), hi = (int)((int64_t)n * (o->rank + 1) / o->size);
+	if (hi == lo) {
+		memset(m->gw, 0, (size_t)m->nweight * sizeof *m->gw);
+		memset(m->gb, 0, (size_t)m->nbias * sizeof *m->gb);
+		*hits = 0;
+		return 0;
+	}
+	double loss = mlp_train_batch(m, d, idx + lo, hi - lo, hits);
+	if (o->size > 1 && (hi - lo) * o->size != n) {
+		float k = (float)(hi - lo) * (float)o->size / (float)n;
+		for (int64_t i = 0; i < m->nweight; i++)
+			m->gw[i] *= k;
+		for (int64_t i = 0; i < m->nbias; i++)
+			m->gb[i] *= k;
+	}
+	return loss * (hi - lo) / n;
 }
 
 static int train(const Opts *o, const anneal_desc *desc, Mlp *m, const Dataset *train_set, const Dataset *test,
@@ -353,12 +398,12 @@ static int train(const Opts *o, const anneal_desc *desc, Mlp *m, const Dataset *
 	};
 	char err[ANNEAL_ERRLEN];
 	/* NULL params: the descriptor's defaults, which annealc_set_param set */
-	anneal_opt *opt = NULL;
-	anneal_create(&c, g, 2, desc, NULL, &opt, err, sizeof err);
-	if (opt == NULL) {
+	Dist *t = dist_create(o->mpi, &c, g, 2, desc, err, sizeof err);
+	if (t == NULL) {
 		fprintf(stderr, "fashion: %s\n", err);
 		return EXIT_USAGE;
 	}
+	anneal_opt *opt = dist_opt(t);
 	/* This host has no named actions of its own: a `call NAME` is logged. */
 	for (int32_t i = 0; i < desc->nhook; i++)
 		for (int32_t j = 0; j < desc->hook[i].naction; j++)
@@ -368,7 +413,7 @@ static int train(const Opts *o, const anneal_desc *desc, Mlp *m, const Dataset *
 	FILE *log = NULL;
 	if (o->log_path != NULL && (log = fopen(o->log_path, "w")) == NULL) {
 		perror(o->log_path);
-		anneal_destroy(opt);
+		dist_destroy(t);
 		return EXIT_USAGE;
 	}
 	if (log != NULL)
@@ -376,7 +421,7 @@ static int train(const Opts *o, const anneal_desc *desc, Mlp *m, const Dataset *
 	int64_t *perm = malloc((size_t)train_set->n * sizeof *perm);
 	if (perm == NULL) {
 		fprintf(stderr, "fashion: out of memory\n");
-		anneal_destroy(opt);
+		dist_destroy(t);
 		return EXIT_USAGE;
 	}
 	for (int64_t i = 0; i < train_set->n; i++)
@@ -394,15 +439,21 @@ static int train(const Opts *o, const anneal_desc *desc, Mlp *m, const Dataset *
 			int64_t first = s * o->batch;
 			int n = train_set->n - first < o->batch ? (int)(train_set->n - first) : o->batch;
 			int64_t hits;
-			double loss = mlp_train_batch(m, train_set, perm + first, n, &hits);
+			double loss = train_slice(o, m, train_set, perm + first, n, &hits);
+			if (o->size > 1) {
+				double sums[2] = {loss, (double)hits};
+				dist_sum(t, sums, 2);
+				loss = sums[0];
+				hits = (int64_t)sums[1];
+			}
 			if (!isfinite(loss)) {
 				fprintf(stderr, "%sfashion: the loss is %g at step %lld (is the schedule's lr too high?)\n",
 				        bar ? "\n" : "", loss, (long long)anneal_get_step(opt));
 				rc = EXIT_SCHEDULE;
 				break;
 			}
-			if (anneal_step(opt) != 0) {
-				fprintf(stderr, "%sfashion: %s\n", bar ? "\n" : "", anneal_errmsg(opt));
+			if (dist_step(t) != ANNEAL_OK) {
+				fprintf(stderr, "%sfashion: %s\n", bar ? "\n" : "", dist_errmsg(t));
 				rc = EXIT_SCHEDULE;
 				break;
 			}
@@ -428,7 +479,7 @@ static int train(const Opts *o, const anneal_desc *desc, Mlp *m, const Dataset *
 		double fin = NAN, ens = NAN, swa = NAN;
 		int ens_n;
 		int64_t swa_n;
-		if (report(o, m, opt, test, &fin, &ens, &ens_n, &swa, &swa_n) < 0) {
+		if (report(o, m, t, test, &fin, &ens, &ens_n, &swa, &swa_n) < 0) {
 			fprintf(stderr, "fashion: out of memory\n");
 			rc = EXIT_USAGE;
 		} else {
@@ -451,17 +502,41 @@ static int train(const Opts *o, const anneal_desc *desc, Mlp *m, const Dataset *
 		rc = rc == EXIT_OK ? EXIT_USAGE : rc;
 	}
 	free(perm);
-	anneal_destroy(opt);
+	dist_destroy(t);
 	return rc;
 }
+
+static int run(Opts *o);
 
 int main(int argc, char **argv)
 {
 	Opts o = {.data_dir = "/usr/share/datasets/fashion-mnist", .epochs = 20, .batch = 128, .keep = 16,
-	          .threads = 1, .wd = -1, .seed = 1, .hidden = {256}, .nhidden = 1};
+	          .threads = 1, .wd = -1, .seed = 1, .hidden = {256}, .nhidden = 1, .mpi = DIST_SINGLE};
 	int rc = parse_args(&o, argc, argv);
 	if (rc != EXIT_OK)
 		return rc;
+	if (dist_init(o.mpi, &argc, &argv, &o.rank, &o.size) < 0) {
+		fprintf(stderr, "fashion: --mpi: MPI_Init failed (run under mpirun)\n");
+		return EXIT_USAGE;
+	}
+	/* Every rank trains alike; rank 0 alone reports and logs. */
+	if (o.rank != 0) {
+		o.log_path = NULL;
+		if (freopen("/dev/null", "w", stdout) == NULL)
+			return EXIT_USAGE;
+	}
+	rc = run(&o);
+	dist_finish(o.mpi);
+	for (int i = 0; i < o.nparam; i++)
+		free((char *)o.param_key[i]);
+	return rc;
+}
+
+/* Data, schedule, network, training and report, for one process or one rank. */
+static int run(Opts *opts)
+{
+	Opts o = *opts;
+	int rc = EXIT_OK;
 	if (mlp_blas_threads(o.threads) < 0) {
 		fprintf(stderr, "fashion: --threads: this BLAS is not OpenBLAS, its threads cannot be set\n");
 		return EXIT_USAGE;
@@ -497,9 +572,12 @@ int main(int argc, char **argv)
 			fprintf(stderr, "fashion: out of memory for the network\n");
 			rc = EXIT_USAGE;
 		} else {
-			printf("# %s: schedule %s, %lld training images, %lld steps/epoch, %d epochs, batch %d, %s, seed %llu\n",
+			printf("# %s: schedule %s, %lld training images, %lld steps/epoch, %d epochs, batch %d, %s, seed %llu",
 			       o.schedule_file, desc->name, (long long)train_set.n, (long long)spe, o.epochs, o.batch,
 			       o.adamw ? "adamw" : "sgd", (unsigned long long)o.seed);
+			if (o.mpi != DIST_SINGLE)
+				printf(", %d ranks, %s", o.size, o.mpi == DIST_SHARDED ? "sharded" : "replicated");
+			printf("\n");
 			rc = train(&o, desc, &m, &train_set, &test, spe);
 			mlp_free(&m);
 		}
@@ -510,7 +588,5 @@ int main(int argc, char **argv)
 		annealc_free(prog);
 	data_free(&train_set);
 	data_free(&test);
-	for (int i = 0; i < o.nparam; i++)
-		free((char *)o.param_key[i]);
 	return rc;
 }

@@ -7,10 +7,17 @@ endif
 examples_fashion_fashion_SOURCES = \
 	examples/fashion/fashion.h \
 	examples/fashion/fashion.c \
+	examples/fashion/dist.h \
+	examples/fashion/dist.c \
 	examples/fashion/data.c \
 	examples/fashion/mlp.c
-examples_fashion_fashion_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS)
-examples_fashion_fashion_LDADD = libanneal.la libannealc.la $(ZLIB_LIBS) $(BLAS_LIBS) -lm
+# With Open MPI, --mpi trains data-parallel through libanneal_mpi (dist.c).
+if HAVE_MPI
+FASHION_MPI_CFLAGS = -DFASHION_MPI $(MPI_CFLAGS)
+FASHION_MPI_LIBS = libanneal_mpi.la $(MPI_LIBS)
+endif
+examples_fashion_fashion_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS) $(FASHION_MPI_CFLAGS)
+examples_fashion_fashion_LDADD = $(FASHION_MPI_LIBS) libanneal.la libannealc.la $(ZLIB_LIBS) $(BLAS_LIBS) -lm
 FASHION_SCHEDULES = \
 	examples/fashion/step.anneal \
 	examples/fashion/cosine.anneal \

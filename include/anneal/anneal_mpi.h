@@ -109,6 +109,13 @@ const char *anneal_mpi_errmsg(const anneal_mpi *m);
 anneal_opt *anneal_mpi_local(anneal_mpi *m);
 /* This rank's share of the flattened parameters, [*first, *first + *count). */
 anneal_status anneal_mpi_share(const anneal_mpi *m, int64_t *first, int64_t *count);
+/* The whole of state array `which` (enum anneal_state: the SWA average,
+   say) or of kept snapshot i (as anneal_snapshot_get numbers them; *step
+   its step, step may be NULL) into out, the total parameter count of
+   floats, groups back to back, on every rank; gathered from the shares in
+   sharded mode. */
+anneal_status anneal_mpi_gather_state(anneal_mpi *m, int32_t which, float *out);
+anneal_status anneal_mpi_gather_snapshot(anneal_mpi *m, int32_t i, float *out, int64_t *step);
 /* Bytes of optimizer state this rank holds (moments, SWA, kept snapshots). */
 int64_t anneal_mpi_state_bytes(const anneal_mpi *m);
 
