@@ -13,9 +13,11 @@ TESTS += tests/examples.sh
 EXTRA_DIST += tests/examples.sh
 
 # examples
-# The programs: a Fashion-MNIST MLP under JIT-loaded schedules and a host
-# linked with an AOT-compiled schedule.  Their tests run them on tiny budgets.
+# The programs: a Fashion-MNIST MLP under JIT-loaded schedules, a PyTorch
+# one through the anneal package, and a host linked with an AOT-compiled
+# schedule.  Their tests run them on tiny budgets.
 include $(srcdir)/examples/fashion/local.mk
+include $(srcdir)/examples/torch/local.mk
 include $(srcdir)/examples/aot/local.mk
 include $(srcdir)/examples/quartic/local.mk
 

@@ -13,7 +13,8 @@ PYTHON_TESTS = \
 	python/tests/test_torch.py \
 	python/tests/test_conformance.py \
 	python/tests/test_optim.py \
-	python/tests/test_bench.py
+	python/tests/test_bench.py \
+	python/tests/test_distributed.py
 EXTRA_DIST += $(PYTHON_PY) $(PYTHON_TESTS) python/tests/run.sh
 
 # run.sh exits 77 (skipped) when PYTHON is empty: configure found no Python.
