@@ -12,8 +12,9 @@
  * Per size, interleaved (bench.md: A, B, C, D, A, B, ... best of REPS each):
  *   sharded     anneal_mpi_step in ANNEAL_MPI_SHARDED mode
  *   replicated  anneal_mpi_step in ANNEAL_MPI_REPLICATED mode
- *   comm        MPI_Reduce_scatter + MPI_Allgatherv of the same counts, alone:
- *               the ZeRO-1 traffic with no update, the floor of a sharded step
+ *   MPI's       MPI_Reduce_scatter + MPI_Allgatherv of the same counts, alone:
+ *               the ZeRO-1 traffic through Open MPI's own collectives, which
+ *               libanneal_mpi's rings replace (mpi/ring.c says why)
  *   single      anneal_step over the whole on rank 0 while the others wait at
  *               a barrier: one process, no communication
  * and the bytes: what a ring reduce-scatter plus all-gather moves per rank,
@@ -122,18 +123,20 @@ static void bench(int64_t n)
 	long long state_sh = anneal_mpi_state_bytes(sh.m), state_rep = anneal_mpi_state_bytes(rep.m);
 	double zero1 = 2.0 * (size - 1) / size * (double)n * sizeof(float);
 	if (rank == 0) {
+		double update = best[3] / size; /* one process's update over a share: each rank's own part */
 		printf("%lld parameters, %d ranks (AdamW, best of %d, ms):\n", (long long)n, size, REPS);
-		printf("  sharded    %9.2f   %.2fx one process, %.2fx replicated\n", best[0] * 1e3, best[3] / best[0],
+		printf("  sharded     %9.2f   %.2fx one process, %.2fx replicated\n", best[0] * 1e3, best[3] / best[0],
 		       best[1] / best[0]);
-		printf("  replicated %9.2f   %.2fx one process\n", best[1] * 1e3, best[3] / best[1]);
-		printf("  comm alone %9.2f   (reduce-scatter + all-gather: %.0f%% of the sharded step)\n", best[2] * 1e3,
-		       100 * best[2] / best[0]);
-		printf("  one process%9.2f   (anneal_step over all %lld)\n", best[3] * 1e3, (long long)n);
-		printf("  bytes per rank per step: ZeRO-1 minimum 2(N-1)/N x 4n = %.1f MB; a sharded step's collectives "
-		       "move the same (one reduce-scatter, one all-gather of the float32 parameters), a replicated step's "
-		       "too (its average is reduce-scattered and all-gathered)\n",
+		printf("  replicated  %9.2f   %.2fx one process\n", best[1] * 1e3, best[3] / best[1]);
+		printf("  one process %9.2f   (anneal_step over all %lld; a share's update: %.2f)\n", best[3] * 1e3,
+		       (long long)n, update * 1e3);
+		printf("  MPI's own   %9.2f   (MPI_Reduce_scatter + MPI_Allgatherv of the same counts: %.1fx the whole "
+		       "sharded step)\n", best[2] * 1e3, best[2] / best[0]);
+		printf("  bytes per rank per step: %.1f MB, the ZeRO-1 minimum 2(N-1)/N x 4n, which the rings move exactly\n",
 		       zero1 / 1e6);
-		printf("  effective bandwidth of the collectives: %.2f GB/s per rank\n", zero1 / best[2] / 1e9);
+		printf("  communication: %.2f GB/s per rank (those bytes over the sharded step less a share's update)\n",
+		       zero1 / (best[0] - update) / 1e9);
+		printf("  update: %.3f ns per element on one thread\n", best[3] / (double)n * 1e9);
 		printf("  optimizer state per rank: %.1f MB sharded, %.1f MB replicated (%.3f)\n", state_sh / 1e6,
 		       state_rep / 1e6, (double)state_sh / (double)state_rep);
 	}

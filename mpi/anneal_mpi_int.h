@@ -20,6 +20,7 @@ struct anneal_mpi {
 	float *flat_param;   /* the same for the parameters' all-gather (sharded, several groups) */
 	float *avg;          /* this rank's share of the average gradient */
 	float *full_avg;     /* replicated, several groups: the whole average; NULL otherwise */
+	float *ring[2];      /* the rings' running sums, the largest share each (ring.c) */
 	anneal_group *sub;   /* ngroup entries of scratch for mpi_subgroups */
 	anneal_opt *local;
 	int64_t generation;  /* of the last checkpoint saved or loaded, 0 before */
@@ -45,5 +46,10 @@ anneal_status mpi_agree(anneal_mpi *m, anneal_status mine);
    part's pointers are NULL. */
 int32_t mpi_subgroups(const anneal_mpi *m, int64_t lo, int64_t hi, float *param_base, const float *grad_base,
                       anneal_group *out);
+
+/* ring.c: grad is every element (the whole), out this rank's share of the sum;
+   whole holds this rank's share, and every rank's after the all-gather. */
+anneal_status ring_reduce_scatter(anneal_mpi *m, const float *grad, float *out);
+anneal_status ring_allgather(anneal_mpi *m, float *whole);
 
 #endif

@@ -36,9 +36,8 @@ static anneal_status gather(anneal_mpi *m, int32_t which, int32_t snap, float *o
 			memcpy(mine + at, x, (size_t)m->sub[j].n * sizeof(float));
 	}
 	if ((st = mpi_agree(m, st)) == ANNEAL_OK && m->mode == ANNEAL_MPI_SHARDED) {
-		int rc = MPI_Allgatherv(mine, m->count[m->rank], MPI_FLOAT, out, m->count, m->displ, MPI_FLOAT, m->comm);
-		if (rc != MPI_SUCCESS)
-			st = mpi_error(m, "all-gathering the state", rc);
+		memcpy(out + lo, mine, (size_t)(hi - lo) * sizeof(float));
+		st = ring_allgather(m, out);
 	}
 	if (step != NULL)
 		*step = s;

@@ -7,6 +7,7 @@ MPI_SOURCES = \
 	mpi/anneal_mpi_int.h \
 	mpi/setup.c \
 	mpi/step.c \
+	mpi/ring.c \
 	mpi/gather.c \
 	mpi/ckpt.c
 EXTRA_DIST += include/anneal/anneal_mpi.h $(MPI_SOURCES) tests/mpi/run.sh tests/mpi/mpi_test.c

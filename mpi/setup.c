@@ -201,7 +201,12 @@ static anneal_status allocate(anneal_mpi *m)
 {
 	int64_t share = m->first[m->rank + 1] - m->first[m->rank];
 	m->avg = malloc((size_t)(share > 0 ? share : 1) * sizeof(float));
-	if (m->avg == NULL)
+	int largest = 1;
+	for (int r = 0; r < m->size; r++)
+		largest = m->count[r] > largest ? m->count[r] : largest;
+	m->ring[0] = malloc((size_t)largest * sizeof(float));
+	m->ring[1] = malloc((size_t)largest * sizeof(float));
+	if (m->avg == NULL || m->ring[0] == NULL || m->ring[1] == NULL)
 		return mpi_fail(m, ANNEAL_ERR_NOMEM, "rank %d: out of memory for the gradient share", m->rank);
 	if (m->ngroup > 1) {
 		m->flat_grad = malloc((size_t)m->total * sizeof(float));
@@ -336,6 +341,8 @@ void anneal_mpi_destroy(anneal_mpi *m)
 	free(m->flat_grad);
 	free(m->flat_param);
 	free(m->avg);
+	free(m->ring[0]);
+	free(m->ring[1]);
 	free(m->full_avg);
 	free(m);
 }

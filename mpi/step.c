@@ -55,11 +55,8 @@ static anneal_status find_nonfinite(anneal_mpi *m, int64_t mine, int *rank, int6
 /* Every rank's parameters from their owners' shares. */
 static anneal_status gather_parameters(anneal_mpi *m)
 {
-	int rc;
-	if (m->ngroup == 1) {
-		rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_FLOAT, m->group[0].param, m->count, m->displ, MPI_FLOAT, m->comm);
-		return rc == MPI_SUCCESS ? ANNEAL_OK : mpi_error(m, "all-gathering the parameters", rc);
-	}
+	if (m->ngroup == 1)
+		return ring_allgather(m, m->group[0].param);
 	int64_t lo = m->first[m->rank], hi = m->first[m->rank + 1];
 	for (int32_t i = 0; i < m->ngroup; i++) {
 		int64_t a = m->base[i] > lo ? m->base[i] : lo;
@@ -67,9 +64,9 @@ static anneal_status gather_parameters(anneal_mpi *m)
 		if (a < b)
 			memcpy(m->flat_param + a, m->group[i].param + (a - m->base[i]), (size_t)(b - a) * sizeof(float));
 	}
-	rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_FLOAT, m->flat_param, m->count, m->displ, MPI_FLOAT, m->comm);
-	if (rc != MPI_SUCCESS)
-		return mpi_error(m, "all-gathering the parameters", rc);
+	anneal_status st = ring_allgather(m, m->flat_param);
+	if (st != ANNEAL_OK)
+		return st;
 	for (int32_t i = 0; i < m->ngroup; i++)
 		if (m->group[i].n > 0)
 			memcpy(m->group[i].param, m->flat_param + m->base[i], (size_t)m->group[i].n * sizeof(float));
@@ -100,9 +97,10 @@ static anneal_status step_sharded(anneal_mpi *m, int64_t bad_at)
 static anneal_status step_replicated(anneal_mpi *m)
 {
 	float *whole = m->ngroup > 1 ? m->full_avg : (float *)m->group[0].grad; /* the host's, documented */
-	int rc = MPI_Allgatherv(m->avg, m->count[m->rank], MPI_FLOAT, whole, m->count, m->displ, MPI_FLOAT, m->comm);
-	if (rc != MPI_SUCCESS)
-		return mpi_error(m, "all-gathering the average gradient", rc);
+	memcpy(whole + m->displ[m->rank], m->avg, (size_t)m->count[m->rank] * sizeof(float));
+	anneal_status ring = ring_allgather(m, whole);
+	if (ring != ANNEAL_OK)
+		return ring;
 	/* Every rank now holds the same bits: libanneal's own policy decides alike everywhere. */
 	anneal_status st = anneal_step(m->local);
 	if (st != ANNEAL_OK)
@@ -115,10 +113,9 @@ anneal_status anneal_mpi_step(anneal_mpi *m)
 	if (m == NULL)
 		return ANNEAL_ERR_INVALID;
 	mpi_ok(m);
-	const float *send = flat_gradients(m);
-	int rc = MPI_Reduce_scatter(send, m->avg, m->count, MPI_FLOAT, MPI_SUM, m->comm);
-	if (rc != MPI_SUCCESS)
-		return mpi_error(m, "reduce-scattering the gradients", rc);
+	anneal_status st = ring_reduce_scatter(m, flat_gradients(m), m->avg);
+	if (st != ANNEAL_OK)
+		return st;
 	int64_t bad_at = average(m);
 	return m->mode == ANNEAL_MPI_SHARDED ? step_sharded(m, bad_at) : step_replicated(m);
 }

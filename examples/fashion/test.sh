@@ -48,4 +48,33 @@ printf 'schedule bad {\n  lr = cosine(0.1, 0) for 100\n  momentum = 0.9;\n}\n' >
 [ $? -eq 2 ] || no "unknown --param should exit 2"
 "$prog" --epochs 2 >/dev/null 2>&1
 [ $? -eq 2 ] || no "missing --schedule should exit 2"
+"$prog" --schedule "$dir/cosine.anneal" --mpi ring >/dev/null 2>"$tmp/e5"
+[ $? -eq 2 ] && grep -q "mpi expects replicated or sharded, got 'ring'" "$tmp/e5" || no "bad --mpi: $(cat "$tmp/e5")"
+
+# Data-parallel (with Open MPI): two ranks, each half of every minibatch, in
+# both modes. The two modes agree exactly (the same average, the same
+# update); against one process at the same global batch only the gradient
+# sums' rounding and the BLAS products' split differ, so the accuracy is
+# within noise of it.
+if [ -n "$MPIRUN" ] && "$prog" --help | grep -q -- "--mpi" && ! grep -q "no Open MPI" "$tmp/e5"; then
+	export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+	export ASAN_OPTIONS=detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS} # Open MPI's own (tests/mpi/run.sh)
+	mpi_run() {
+		timeout 300 "$MPIRUN" -np 2 "$prog" --data "$data" --schedule "$dir/sgdr.anneal" --param cycle_epochs=1 \
+			--epochs 2 --subset 4000 --seed 7 --mpi "$1" --log "$tmp/$1.csv" >"$tmp/$1.out" 2>"$tmp/$1.err"
+	}
+	"$prog" --data "$data" --schedule "$dir/sgdr.anneal" --param cycle_epochs=1 --epochs 2 --subset 4000 --seed 7 \
+		--log "$tmp/one.csv" >"$tmp/one.out" 2>"$tmp/one.err" || no "one-process run: $(cat "$tmp/one.err")"
+	for mode in replicated sharded; do
+		mpi_run $mode || no "mpirun -np 2 --mpi $mode exited $?: $(tail -3 "$tmp/$mode.err")"
+		grep -q "2 ranks, $mode" "$tmp/$mode.out" || no "--mpi $mode: no '2 ranks, $mode' in the header"
+	done
+	grep '^final model' "$tmp/replicated.out" "$tmp/sharded.out" "$tmp/one.out"
+	cmp -s "$tmp/replicated.csv" "$tmp/sharded.csv" || no "replicated and sharded runs differ"
+	grep -q '^SWA (1 folds' "$tmp/sharded.out" || no "sharded: no SWA report (gathered from the shards)"
+	acc() { awk '/^final model:/ { sub(/%/, "", $4); print $4 }' "$1"; }
+	awk -v a="$(acc "$tmp/one.out")" -v b="$(acc "$tmp/sharded.out")" \
+		'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a > 50 && d < 3) }' ||
+		no "data-parallel accuracy $(acc "$tmp/sharded.out")% is not within 3 points of one process's $(acc "$tmp/one.out")%"
+fi
 exit $fail

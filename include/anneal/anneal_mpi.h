@@ -18,8 +18,9 @@ extern "C" {
  * parameters, bit for bit:
  *
  *   ANNEAL_MPI_REPLICATED  the average is reduce-scattered then
- *                          all-gathered (each element summed once, by one
- *                          rank, so every rank receives the same bits) and
+ *                          all-gathered, ring by ring (each element summed
+ *                          once, by one rank, so every rank receives the
+ *                          same bits), and
  *                          every rank runs the whole update with the whole
  *                          optimizer state.
  *   ANNEAL_MPI_SHARDED     ZeRO stage 1: the average is reduce-scattered,
@@ -29,8 +30,8 @@ extern "C" {
  *                          share only, then the parameters are all-gathered.
  *                          State memory per rank is 1/N of one process's.
  *
- * The average is the float sum of the ranks' gradients (in the order the MPI
- * library reduces them) divided by N.  Against one process stepping on the
+ * The average is the float sum of the ranks' gradients divided by N, summed
+ * in a fixed order (a ring: chunk c from rank c+1 round to rank c).  Against one process stepping on the
  * same global batch's mean gradient the parameters differ only by the
  * rounding of that sum: exactly equal when the sums are exact, otherwise
  * by at most (N-1) float rounding errors of the summed magnitudes per

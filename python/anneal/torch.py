@@ -360,6 +360,10 @@ class _Fused(torch.optim.Optimizer):
         """p's entry of optimizer.state: torch's keys, buffers over o's arrays."""
         raise NotImplementedError
 
+    def _outgrown(self, bound, group):
+        """The group asks for what bound's Optim was set up without (SGD's momentum raised from 0)."""
+        return False
+
     def _call(self, name, step):
         """Once per step for all tensors; an exception waits until every tensor has its update."""
         if self._called.get(name) != step:
@@ -394,7 +398,9 @@ class _Fused(torch.optim.Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                bound = self._fused.get(p) or self._make(group, p)
+                bound = self._fused.get(p)
+                if bound is None or self._outgrown(bound, group):
+                    bound = self._make(group, p)
                 bound.bind(p)
                 state = self.state[p]
                 bound.take_step(state)
@@ -434,10 +440,11 @@ class _Bound:
     """One tensor's Optim with the tensors whose memory it runs over (held, so that memory
     stays alive), and the torch step count last written into the tensor's state."""
 
-    __slots__ = ("o", "param", "grad", "param_ptr", "grad_ptr", "step_seen")
+    __slots__ = ("o", "velocity", "param", "grad", "param_ptr", "grad_ptr", "step_seen")
 
     def __init__(self, o, p):
         self.o = o
+        self.velocity = o.view(_MOMENTUM) is not None  # libanneal keeps a momentum array
         self.param = p.detach()
         self.param_ptr = p.data_ptr()
         self.grad = None
@@ -499,8 +506,14 @@ class SGD(_Fused):
     nesterov=False, *, maximize=False, foreach=None, differentiable=False, schedule=None,
     callbacks=None). lr may be left out when schedule= defines it (the groups' lr is then NaN).
     State: momentum_buffer (None without momentum, as torch keeps it). A group set up with
-    momentum 0 keeps no velocity: raising its momentum later takes a new optimizer."""
+    momentum 0 keeps no velocity; when its momentum is raised, the tensor's optimizer is set up
+    again with one, which starts afresh at that step, as torch's buffer does."""
     _kind = "SGD"
+
+    def _outgrown(self, bound, group):
+        # torch keeps no velocity while momentum is 0 and starts one afresh when it is raised:
+        # so does a new Optim set up with the momentum (its velocity starts at the first update).
+        return group["momentum"] > 0 and not bound.velocity
 
     def __init__(self, params, lr=_required, momentum=0, dampening=0, weight_decay=0,
                  nesterov=False, *, maximize=False, foreach=None, differentiable=False, schedule=None,

@@ -436,3 +436,17 @@ def test_resume_under_schedule(name):
         opt.step()
         for a, b in zip(ps, whole):
             assert torch.equal(a, b), (name, st)
+
+
+def test_sgd_momentum_raised_from_zero():
+    """torch starts a velocity when a group's momentum is raised from 0; so does anneal.torch.SGD."""
+    init, grads = data(11)
+    ref, topt = make(torch.optim.SGD, init, dict(lr=0.1), False)
+    ours, aopt = make(at.SGD, init, dict(lr=0.1), False)
+
+    def raise_momentum(s):
+        if s == 4:
+            for opt in (topt, aopt):
+                opt.param_groups[0]["momentum"] = 0.9
+
+    side_by_side("momentum raised", grads, ref, topt, ours, aopt, raise_momentum)

@@ -363,3 +363,4 @@ def test_verbose(capsys):
         s = Scheduler(opt, conformance("step"), verbose=True)
     s.step()
     assert "anneal.torch.Scheduler: step 1: lr [0.1]" in capsys.readouterr().out
+
