@@ -237,6 +237,43 @@ static void scenario_agree(void)
 		}
 }
 
+/* The plateau controller on every rank sees the mean of the ranks' metrics:
+   the same scale everywhere, one process's fed that mean. */
+static void scenario_plateau(void)
+{
+	anneal_config c;
+	config_for(&c, ANNEAL_SGD);
+	Model md, ref;
+	model_init(&md);
+	model_init(&ref);
+	anneal_mpi *m = create_or_report(ANNEAL_MPI_SHARDED, &c, &md, &cyc8);
+	anneal_opt *o = single(&c, &ref);
+	if (m == NULL)
+		return;
+	anneal_plateau_config pc;
+	anneal_plateau_config_init(&pc);
+	pc.patience = 1;
+	CHECK(anneal_plateau_enable(anneal_mpi_local(m), &pc) == ANNEAL_OK && anneal_plateau_enable(o, &pc) == ANNEAL_OK,
+	      "plateau_enable");
+	double want = -2;
+	for (int k = 0; k < 8; k++) {
+		/* each rank's metric differs; their mean stops improving after report 2 */
+		double mean = k < 3 ? 1.0 - 0.1 * k : 0.8, mine = mean + (rank - (size - 1) / 2.0) * 0.25, scale = -1;
+		CHECK(anneal_mpi_plateau_report(m, mine, &scale) == ANNEAL_OK, "plateau report: %s", anneal_mpi_errmsg(m));
+		anneal_plateau_report(o, mean, &want);
+		double lo, hi;
+		MPI_Allreduce(&scale, &lo, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
+		MPI_Allreduce(&scale, &hi, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+		CHECK(lo == hi && scale == want, "report %d: scale %g here (ranks %g..%g), one process %g", k, scale, lo, hi,
+		      want);
+	}
+	CHECK(want < 1, "the plateau never reduced the lr (scale %g): the test tests nothing", want);
+	anneal_mpi_destroy(m);
+	anneal_destroy(o);
+	model_free(&md);
+	model_free(&ref);
+}
+
 /* Gradients whose sum rounds: the two modes reduce alike (bit for bit),
    one process agrees within the rounding of the N-term sum. */
 static void scenario_rounding(void)
@@ -542,7 +579,7 @@ int main(int argc, char **argv)
 	if (strcmp(what, "agree") == 0)
 		scenario_agree();
 	else if (strcmp(what, "rounding") == 0)
-		scenario_rounding();
+		scenario_rounding(), scenario_plateau();
 	else if (strcmp(what, "stop") == 0)
 		scenario_stop();
 	else if (strcmp(what, "mismatch") == 0)
