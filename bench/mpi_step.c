@@ -125,12 +125,12 @@ static void bench(int64_t n)
 	if (rank == 0) {
 		double update = best[3] / size; /* one process's update over a share: each rank's own part */
 		printf("%lld parameters, %d ranks (AdamW, best of %d, ms):\n", (long long)n, size, REPS);
-		printf("  sharded     %9.2f   %.2fx one process, %.2fx replicated\n", best[0] * 1e3, best[3] / best[0],
+		printf("  sharded     %10.3f  %.2fx one process, %.2fx replicated\n", best[0] * 1e3, best[3] / best[0],
 		       best[1] / best[0]);
-		printf("  replicated  %9.2f   %.2fx one process\n", best[1] * 1e3, best[3] / best[1]);
-		printf("  one process %9.2f   (anneal_step over all %lld; a share's update: %.2f)\n", best[3] * 1e3,
+		printf("  replicated  %10.3f  %.2fx one process\n", best[1] * 1e3, best[3] / best[1]);
+		printf("  one process %10.3f  (anneal_step over all %lld; a share's update: %.2f)\n", best[3] * 1e3,
 		       (long long)n, update * 1e3);
-		printf("  MPI's own   %9.2f   (MPI_Reduce_scatter + MPI_Allgatherv of the same counts: %.1fx the whole "
+		printf("  MPI's own   %10.3f  (MPI_Reduce_scatter + MPI_Allgatherv of the same counts: %.1fx the whole "
 		       "sharded step)\n", best[2] * 1e3, best[2] / best[0]);
 		printf("  bytes per rank per step: %.1f MB, the ZeRO-1 minimum 2(N-1)/N x 4n, which the rings move exactly\n",
 		       zero1 / 1e6);

@@ -30,7 +30,7 @@ run() {
 	shift
 	timeout 120 "$MPIRUN" -np "$np" "$prog" "$@" >"$tmp/out" 2>&1
 	st=$?
-	grep -E "FAIL|passed|resumed|refused|state per rank" "$tmp/out"
+	grep -E "FAIL|passed|resumed|refused|state per rank|parameters [0-9a-f]" "$tmp/out"
 	return $st
 }
 
@@ -39,6 +39,12 @@ for np in 1 2 3; do
 		if run $np $s; then ok; else no "$s on $np ranks (exit $st): $(tail -3 "$tmp/out")"; fi
 	done
 done
+
+# Two runs of the same job are the same, bit for bit (sums whose rounding
+# depends on their order included).
+run 3 rounding && grep '^rounding: parameters' "$tmp/out" >"$tmp/first"
+run 3 rounding && grep '^rounding: parameters' "$tmp/out" >"$tmp/second"
+if [ -s "$tmp/first" ] && cmp -s "$tmp/first" "$tmp/second"; then ok; else no "two runs differ: $(cat "$tmp/first" "$tmp/second")"; fi
 
 # Resharding: saved by N ranks in either mode, resumed by M in either mode,
 # each bit for bit the uninterrupted run of one process.
