@@ -488,7 +488,7 @@ anneal_status annealc_analyze(annealc_program *p, int schedule, const annealc_an
 {
 	if (!p)
 		return ANNEAL_ERR_INVALID;
-	Diag d = { &p->src, NULL, p->errmsg, sizeof p->errmsg, 0, 0 };
+	Diag d = { .src = &p->src, .sink = NULL, .msg = p->errmsg, .msgsize = sizeof p->errmsg };
 	const annealc_analyze_options dflt = ANNEALC_ANALYZE_OPTIONS_INIT;
 	if (!ao)
 		ao = &dflt;

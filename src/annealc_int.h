@@ -59,6 +59,10 @@ typedef struct Diag {
 	size_t msgsize;
 	int nerror;
 	int nwarning;
+	/* The start of the line the last diagnostic quoted: diagnostics come in
+	   file order, so each finds its line from the previous one's. */
+	int seen_line;
+	const char *seen_at;
 } Diag;
 
 /* path:line:col: error: message, then the line with a caret under col. */

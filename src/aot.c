@@ -366,7 +366,7 @@ anneal_status annealc_emit(annealc_program *p, const annealc_options *o, enum an
 {
 	if (!p)
 		return ANNEAL_ERR_INVALID;
-	Diag dg = { &p->src, NULL, p->errmsg, sizeof p->errmsg, 0, 0 }, *diag = &dg;
+	Diag dg = { .src = &p->src, .sink = NULL, .msg = p->errmsg, .msgsize = sizeof p->errmsg }, *diag = &dg;
 	annealc_options dflt = ANNEALC_OPTIONS_INIT;
 	if (!o)
 		o = &dflt;

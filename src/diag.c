@@ -6,11 +6,18 @@
 
 static const char *const severity_name[] = { "error", "warning", "note" };
 
-/* The text of line `line` (1-based) and its length, or NULL past the end. */
-static const char *line_text(const Src *src, int line, int *len)
+/* The text of line `line` (1-based) and its length, or NULL past the end;
+   the scan starts at the last line found when that is not past this one. */
+static const char *line_text(Diag *d, int line, int *len)
 {
+	const Src *src = d->src;
 	const char *p = src->text, *end = src->text + src->len;
-	for (int l = 1; l < line; l++) {
+	int l = 1;
+	if (d->seen_at != NULL && d->seen_line <= line) {
+		p = d->seen_at;
+		l = d->seen_line;
+	}
+	for (; l < line; l++) {
 		p = memchr(p, '\n', (size_t)(end - p));
 		if (!p)
 			return NULL;
@@ -18,12 +25,14 @@ static const char *line_text(const Src *src, int line, int *len)
 	}
 	const char *nl = memchr(p, '\n', (size_t)(end - p));
 	*len = (int)((nl ? nl : end) - p);
+	d->seen_line = line;
+	d->seen_at = p;
 	return p;
 }
 
 /* The rendered text: the header line, then the source line and a caret
    when there is a place. NULL when memory ran out. */
-static char *render(const Diag *d, Loc loc, int severity, const char *message, size_t *size)
+static char *render(Diag *d, Loc loc, int severity, const char *message, size_t *size)
 {
 	char *text = NULL;
 	FILE *f = open_memstream(&text, size);
@@ -33,7 +42,7 @@ static char *render(const Diag *d, Loc loc, int severity, const char *message, s
 		fprintf(f, "%s:%d:%d: ", d->src->path, loc.line, loc.col);
 	fprintf(f, "%s: %s\n", severity_name[severity], message);
 	int len;
-	const char *line = loc.line > 0 && d->src->text ? line_text(d->src, loc.line, &len) : NULL;
+	const char *line = loc.line > 0 && d->src->text ? line_text(d, loc.line, &len) : NULL;
 	if (line) {
 		fprintf(f, "%5d | %.*s\n      | ", loc.line, len, line);
 		/* Tabs stay tabs so the caret lines up under the source in a terminal. */

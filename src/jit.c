@@ -59,7 +59,7 @@ struct annealc_jit {
 /* Where a JIT call reports: the JIT's message. */
 static Diag jit_diag(annealc_jit *j)
 {
-	return (Diag){ NULL, NULL, j->errmsg, sizeof j->errmsg, 0, 0 };
+	return (Diag){ .src = NULL, .sink = NULL, .msg = j->errmsg, .msgsize = sizeof j->errmsg };
 }
 
 /* ORC's errors that do not reach a caller (a failed materialisation, say,
@@ -88,7 +88,7 @@ static int orc_error(annealc_jit *j, Diag *d, LLVMErrorRef err, const char *what
 
 anneal_status annealc_jit_new(const annealc_sink *sink, annealc_jit **out)
 {
-	Diag d = { NULL, sink, NULL, 0, 0, 0 };
+	Diag d = { .src = NULL, .sink = sink, .msg = NULL, .msgsize = 0 };
 	if (!out) {
 		diag_plain(&d, "annealc_jit_new: out is NULL");
 		return ANNEAL_ERR_INVALID;

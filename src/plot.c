@@ -300,7 +300,7 @@ anneal_status annealc_plot(annealc_program *p, int schedule, const annealc_plot_
 {
 	if (!p)
 		return ANNEAL_ERR_INVALID;
-	Diag d = { &p->src, NULL, p->errmsg, sizeof p->errmsg, 0, 0 };
+	Diag d = { .src = &p->src, .sink = NULL, .msg = p->errmsg, .msgsize = sizeof p->errmsg };
 	const annealc_plot_options dflt = ANNEALC_PLOT_OPTIONS_INIT;
 	if (!o)
 		o = &dflt;

@@ -25,7 +25,7 @@ static anneal_status fail(annealc_program *p, const annealc_sink *sink, anneal_s
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof message, fmt, ap);
 	va_end(ap);
-	Diag d = { p ? &p->src : NULL, sink, p ? p->errmsg : NULL, sizeof p->errmsg, 0, 0 };
+	Diag d = { .src = p ? &p->src : NULL, .sink = sink, .msg = p ? p->errmsg : NULL, .msgsize = sizeof p->errmsg };
 	diag_plain(&d, "%s", message);
 	return st;
 }
@@ -38,7 +38,7 @@ static void succeed(annealc_program *p)
 /* Parses and checks prog->src into prog; the number of errors. */
 static int build(annealc_program *prog, const annealc_sink *sink)
 {
-	Diag d = { &prog->src, sink, prog->errmsg, sizeof prog->errmsg, 0, 0 };
+	Diag d = { .src = &prog->src, .sink = sink, .msg = prog->errmsg, .msgsize = sizeof prog->errmsg };
 	if (!prog->ast)
 		prog->ast = parse_file(&prog->arena, &d);
 	if (!prog->ast)
@@ -56,7 +56,7 @@ anneal_status annealc_load_buffer(const char *path, const char *text, size_t len
 		return fail(NULL, sink, ANNEAL_ERR_INVALID, "annealc_load_buffer: text is NULL");
 	if (len > MAX_FILE_BYTES) {
 		Src src = { path ? path : "<buffer>", NULL, 0 }; /* no text: the message shows no line */
-		Diag d = { &src, sink, NULL, 0, 0, 0 };
+		Diag d = { .src = &src, .sink = sink, .msg = NULL, .msgsize = 0 };
 		diag_error(&d, (Loc){ 1, 1 }, "file is larger than %d bytes", MAX_FILE_BYTES);
 		return ANNEAL_ERR_INPUT;
 	}
