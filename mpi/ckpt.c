@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "anneal_mpi_int.h"
@@ -27,7 +28,7 @@
  * generations are removed only once the new manifest is in place.
  */
 #define MANIFEST_MAGIC "anneal-mpi-checkpoint 1\n"
-#define MANIFEST_MAX (1 << 20)
+#define MANIFEST_MAX (256 + (1 << 20) * 160) /* the header and up to 1<<20 shard lines */
 #define NAME_MAX_LEN 64
 
 typedef struct Shard {
@@ -63,8 +64,9 @@ static int file_hash(const char *path, int64_t *size, uint64_t *hash)
 		*hash = mpi_fnv(*hash, buf, got);
 		*size += (int64_t)got;
 	}
-	int bad = ferror(f);
+	int bad = ferror(f), err = errno;
 	fclose(f);
+	errno = err; /* the read's, for the caller's message */
 	return bad ? -1 : 0;
 }
 
@@ -161,7 +163,7 @@ static int parse_manifest(const char *text, size_t len, Manifest *mf, char *why,
 	           &mf->nshard, &used) != 6)
 		return snprintf(why, n, "malformed header"), -1;
 	p += used;
-	if (mf->nshard < 1 || mf->nshard > mf->total + 1 || mf->nshard > 1 << 20 || mf->world < 1)
+	if (mf->world < 1 || mf->nshard < 1 || mf->nshard > mf->world || mf->nshard > 1 << 20)
 		return snprintf(why, n, "%" PRId64 " shards, world %" PRId64 ": out of range", mf->nshard, mf->world), -1;
 	mf->shard = calloc((size_t)mf->nshard, sizeof *mf->shard);
 	if (mf->shard == NULL)
@@ -174,8 +176,9 @@ static int parse_manifest(const char *text, size_t len, Manifest *mf, char *why,
 			return snprintf(why, n, "malformed shard line %" PRId64, i + 1), -1;
 		p += used;
 		if (s->first != at || s->count < 0 || s->count > mf->total - at)
-			return snprintf(why, n, "shard %" PRId64 " covers [%" PRId64 ", +%" PRId64 "), expected to start at %" PRId64,
-			                i, s->first, s->count, at), -1;
+			return snprintf(why, n, "shard %" PRId64 " covers [%" PRId64 ", +%" PRId64 "): the shards must tile [0, %"
+			                PRId64 ") in order, and this one should start at %" PRId64, i, s->first, s->count,
+			                mf->total, at), -1;
 		if (strchr(s->name, '/') != NULL || strncmp(s->name, "shard-", 6) != 0)
 			return snprintf(why, n, "shard %" PRId64 "'s file name '%s' is not a shard file of this directory", i,
 			                s->name), -1;
@@ -200,12 +203,15 @@ static anneal_status read_manifest(anneal_mpi *m, const char *dir, Manifest *mf)
 		if (f == NULL)
 			st = mpi_fail(m, ANNEAL_ERR_IO, "rank 0: cannot open %s: %s", path, strerror(errno));
 		else {
-			text = malloc(MANIFEST_MAX + 1);
-			if (text == NULL)
-				st = mpi_fail(m, ANNEAL_ERR_NOMEM, "rank 0: out of memory for the manifest");
-			else if ((len = (int64_t)fread(text, 1, MANIFEST_MAX + 1, f)) > MANIFEST_MAX || ferror(f))
+			struct stat sb;
+			int64_t size = fstat(fileno(f), &sb) == 0 ? (int64_t)sb.st_size : -1;
+			if (size < 0 || size > MANIFEST_MAX)
 				st = mpi_fail(m, ANNEAL_ERR_INPUT, "rank 0: %s: %s", path,
-				              ferror(f) ? strerror(errno) : "larger than any manifest");
+				              size < 0 ? strerror(errno) : "larger than any manifest");
+			else if ((text = malloc((size_t)size + 1)) == NULL)
+				st = mpi_fail(m, ANNEAL_ERR_NOMEM, "rank 0: out of memory for the manifest");
+			else if ((len = (int64_t)fread(text, 1, (size_t)size, f)) != size)
+				st = mpi_fail(m, ANNEAL_ERR_IO, "rank 0: %s: %s", path, ferror(f) ? strerror(errno) : "cut short");
 			fclose(f);
 		}
 	}
@@ -229,7 +235,8 @@ static anneal_status read_manifest(anneal_mpi *m, const char *dir, Manifest *mf)
 	if (parse_manifest(text, (size_t)len, mf, why, sizeof why) < 0)
 		st = mpi_fail(m, ANNEAL_ERR_INPUT, "%s: %s", path, why);
 	free(text);
-	return st; /* the same bytes on every rank: the same verdict */
+	/* The same bytes give the same verdict, but memory may run out on one rank only. */
+	return mpi_agree(m, st);
 }
 
 static void manifest_free(Manifest *mf)
@@ -239,6 +246,32 @@ static void manifest_free(Manifest *mf)
 }
 
 /* ---- save ---- */
+
+/* The largest generation named in dir (its manifest, its shard files), or at least `gen`. */
+static int64_t newest_on_disk(const char *dir, int64_t gen)
+{
+	char path[4096], head[256];
+	int64_t g;
+	FILE *f = join(path, sizeof path, dir, "manifest") == 0 ? fopen(path, "rb") : NULL;
+	if (f != NULL) {
+		size_t len = fread(head, 1, sizeof head - 1, f);
+		head[len] = '\0';
+		fclose(f);
+		if (sscanf(head, MANIFEST_MAGIC "generation %" SCNd64, &g) == 1 && g > gen)
+			gen = g;
+	}
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		long long lg;
+		int r;
+		if (sscanf(e->d_name, "shard-%lld-%d.ck", &lg, &r) == 2 && lg > gen)
+			gen = lg;
+	}
+	if (d != NULL)
+		closedir(d);
+	return gen;
+}
 
 /* What each writing rank reports to rank 0 about its shard. */
 typedef struct Written {
@@ -283,20 +316,12 @@ anneal_status anneal_mpi_save(anneal_mpi *m, const char *dir)
 	anneal_status st = dir != NULL ? ANNEAL_OK : mpi_fail(m, ANNEAL_ERR_INVALID, "anneal_mpi_save: dir is NULL");
 	if ((st = mpi_agree(m, st)) != ANNEAL_OK)
 		return st;
-	/* The next generation: past the one on disk, if any, and past ours. */
+	/* The next generation: past ours and past every one on disk -- the
+	   manifest's and any shard file's, so a manifest rank 0 cannot read
+	   never makes a save reuse the names of the files it points to. */
 	int64_t gen = m->generation;
-	if (m->rank == 0) {
-		char path[4096], head[256];
-		int64_t on_disk;
-		FILE *f = join(path, sizeof path, dir, "manifest") == 0 ? fopen(path, "rb") : NULL;
-		if (f != NULL) {
-			size_t len = fread(head, 1, sizeof head - 1, f);
-			head[len] = '\0';
-			fclose(f);
-			if (sscanf(head, MANIFEST_MAGIC "generation %" SCNd64, &on_disk) == 1 && on_disk > gen)
-				gen = on_disk;
-		}
-	}
+	if (m->rank == 0)
+		gen = newest_on_disk(dir, gen);
 	int rc = MPI_Bcast(&gen, 1, MPI_INT64_T, 0, m->comm);
 	if (rc != MPI_SUCCESS)
 		return mpi_error(m, "agreeing on the checkpoint's generation", rc);
@@ -316,7 +341,10 @@ anneal_status anneal_mpi_save(anneal_mpi *m, const char *dir)
 	Written *all = m->rank == 0 ? calloc((size_t)m->size, sizeof *all) : NULL;
 	if (m->rank == 0 && all == NULL && st == ANNEAL_OK)
 		st = mpi_fail(m, ANNEAL_ERR_NOMEM, "rank 0: out of memory");
-	if ((st = mpi_agree(m, st)) == ANNEAL_OK) {
+	int unpublished = 0; /* failed before rank 0 could name this rank's file */
+	if ((st = mpi_agree(m, st)) != ANNEAL_OK)
+		unpublished = 1;
+	else {
 		rc = MPI_Gather(&w, (int)sizeof w, MPI_BYTE, all, (int)sizeof w, MPI_BYTE, 0, m->comm);
 		if (rc != MPI_SUCCESS)
 			st = mpi_error(m, "gathering the shards' checksums", rc);
@@ -343,9 +371,12 @@ anneal_status anneal_mpi_save(anneal_mpi *m, const char *dir)
 		manifest_free(&mf);
 	}
 	free(all);
-	st = mpi_agree(m, st);
-	if (st != ANNEAL_OK && writes(m, m->rank) && join(path, sizeof path, dir, name) == 0)
-		unlink(path); /* no manifest names it: the previous checkpoint stands */
+	if (!unpublished)
+		st = mpi_agree(m, st);
+	/* No manifest names it: the previous checkpoint stands.  (A file a new
+	   manifest may name is left; the next save removes it if it is stale.) */
+	if (unpublished && writes(m, m->rank) && join(path, sizeof path, dir, name) == 0)
+		unlink(path);
 	if (st == ANNEAL_OK)
 		m->generation = gen;
 	return st;
@@ -362,7 +393,7 @@ typedef struct Staged {
 	int64_t lo, hi;       /* the elements whose state this rank keeps */
 	float *param;         /* every parameter */
 	float *state[NKIND];  /* [lo, hi) of each state array the local optimizer has */
-	anneal_opt *counters; /* the first shard's optimizer: its counters */
+	anneal_opt *counters; /* the first shard's counters, over no elements (resharding only) */
 	int same_layout;      /* the checkpoint's shards are this job's */
 } Staged;
 
@@ -436,10 +467,20 @@ static anneal_status stage_shard(anneal_mpi *m, const char *dir, const Shard *s,
 			if (sg->state[k] != NULL)
 				copy_state(m, reader, s->first, hi, k, sg->state[k], sg->lo, sg->hi, 0);
 	free(zero);
-	if (st == ANNEAL_OK && sg->counters == NULL)
-		sg->counters = reader;
-	else
-		anneal_destroy(reader);
+	/* The counters, kept in an optimizer of no elements: the reader's arrays
+	   (the whole state, for a one-shard checkpoint) go now, not at the end. */
+	if (st == ANNEAL_OK && sg->counters == NULL && !sg->same_layout) {
+		anneal_config c = m->cfg;
+		if (m->mode == ANNEAL_MPI_SHARDED)
+			c.nonfinite = ANNEAL_NONFINITE_PASS;
+		anneal_group none = {NULL, NULL, 0, 1, 1};
+		char err[ANNEAL_ERRLEN];
+		if ((st = anneal_create(&c, &none, 1, m->desc, NULL, &sg->counters, err, sizeof err)) != ANNEAL_OK)
+			mpi_fail(m, st, "rank %d: %s", m->rank, err);
+		else if ((st = anneal_adopt_counters(sg->counters, reader)) != ANNEAL_OK)
+			mpi_fail(m, st, "rank %d: %s: %s", m->rank, path, anneal_errmsg(sg->counters));
+	}
+	anneal_destroy(reader);
 	return st;
 }
 
@@ -497,7 +538,7 @@ static anneal_status commit(anneal_mpi *m, const char *dir, const Manifest *mf, 
 		const Shard *own = &mf->shard[m->mode == ANNEAL_MPI_SHARDED ? m->rank : 0];
 		join(path, sizeof path, dir, own->name);
 		if ((st = anneal_load(m->local, path)) != ANNEAL_OK)
-			mpi_fail(m, st, "rank %d: %s", m->rank, anneal_errmsg(m->local));
+			return mpi_fail(m, st, "rank %d: %s (changed since it was checked)", m->rank, anneal_errmsg(m->local));
 	} else {
 		if ((st = anneal_adopt_counters(m->local, sg->counters)) != ANNEAL_OK)
 			return mpi_fail(m, st, "rank %d: %s", m->rank, anneal_errmsg(m->local));

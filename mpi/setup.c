@@ -103,10 +103,15 @@ static Fingerprint fingerprint(const anneal_mpi *m, const double *params)
 	const anneal_field *fld = anneal_config_fields(&nf);
 	static const size_t width[] = {[ANNEAL_FIELD_INT32] = 4, [ANNEAL_FIELD_INT64] = 8, [ANNEAL_FIELD_UINT64] = 8,
 	                               [ANNEAL_FIELD_DOUBLE] = 8};
-	for (int32_t i = 0; i < nf; i++)
+	for (int32_t i = 0; i < nf; i++) {
+		/* how a rank splits its work among threads does not change a result */
+		if (strcmp(fld[i].name, "threads") == 0 || strcmp(fld[i].name, "parallel_min") == 0)
+			continue;
 		f.config = mpi_fnv(f.config, (const char *)&m->cfg + fld[i].offset, width[fld[i].type]);
+	}
 	for (int32_t i = 0; i < (int32_t)f.nparam; i++) {
-		double v = params != NULL ? params[i] : m->desc->param[i].value;
+		const anneal_param *p = &m->desc->param[i];
+		double v = params != NULL && !p->structural ? params[i] : p->value; /* as anneal_create takes it */
 		f.params = mpi_fnv(f.params, &v, sizeof v);
 	}
 	return f;
@@ -287,22 +292,36 @@ anneal_status anneal_mpi_create(MPI_Comm comm, int32_t mode, const anneal_config
 {
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	if (out == NULL || comm == MPI_COMM_NULL) {
+	if (comm == MPI_COMM_NULL) { /* no communicator: nothing to agree over */
 		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "anneal_mpi_create: %s", out == NULL ? "out is NULL" : "comm is MPI_COMM_NULL");
+			snprintf(err, errlen, "anneal_mpi_create: comm is MPI_COMM_NULL");
 		return ANNEAL_ERR_INVALID;
 	}
-	*out = NULL;
+	if (out != NULL)
+		*out = NULL;
 	anneal_mpi *m = calloc(1, sizeof *m);
 	anneal_status st = ANNEAL_OK;
-	if (m == NULL) {
-		/* Still in the collective: the others wait for this rank's dup. */
-		MPI_Comm dup;
-		if (MPI_Comm_dup(comm, &dup) == MPI_SUCCESS)
-			MPI_Comm_free(&dup);
+	if (m == NULL || out == NULL) {
+		/* Still a collective: the others dup and then agree, so this rank
+		   does both, over a stand-in, and its failure reaches them. */
+		anneal_mpi spare;
+		memset(&spare, 0, sizeof spare);
+		if (MPI_Comm_dup(comm, &spare.comm) == MPI_SUCCESS) {
+			MPI_Comm_set_errhandler(spare.comm, MPI_ERRORS_RETURN);
+			MPI_Comm_rank(spare.comm, &spare.rank);
+			MPI_Comm_size(spare.comm, &spare.size);
+			st = mpi_agree(&spare, mpi_fail(&spare, m == NULL ? ANNEAL_ERR_NOMEM : ANNEAL_ERR_INVALID,
+			                                "rank %d: anneal_mpi_create: %s", spare.rank,
+			                                m == NULL ? "out of memory" : "out is NULL"));
+			MPI_Comm_free(&spare.comm);
+		} else {
+			st = ANNEAL_ERR_IO;
+			snprintf(spare.err, sizeof spare.err, "anneal_mpi_create: the communicator cannot be duplicated");
+		}
 		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "anneal_mpi_create: out of memory");
-		return ANNEAL_ERR_NOMEM;
+			snprintf(err, errlen, "%s", spare.err);
+		free(m);
+		return st;
 	}
 	int rc = MPI_Comm_dup(comm, &m->comm);
 	if (rc != MPI_SUCCESS) {
@@ -375,8 +394,8 @@ int64_t anneal_mpi_state_bytes(const anneal_mpi *m)
 		return -1;
 	static const int32_t kinds[] = {ANNEAL_STATE_MOMENTUM, ANNEAL_STATE_SQUARE, ANNEAL_STATE_GRAD_AVG,
 	                                ANNEAL_STATE_SWA, ANNEAL_STATE_MAX_SQUARE};
-	int64_t first, count, arrays = 0;
-	anneal_mpi_share(m, &first, &count);
+	int64_t arrays = 0;
+	int64_t count = m->mode == ANNEAL_MPI_SHARDED ? m->first[m->rank + 1] - m->first[m->rank] : m->total;
 	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
 		arrays += anneal_state_array(m->local, 0, kinds[k]) != NULL;
 	return (arrays + m->cfg.snapshot_keep) * count * (int64_t)sizeof(float);

@@ -55,6 +55,8 @@ static anneal_status find_nonfinite(anneal_mpi *m, int64_t mine, int *rank, int6
 /* Every rank's parameters from their owners' shares. */
 static anneal_status gather_parameters(anneal_mpi *m)
 {
+	if (m->total == 0)
+		return ANNEAL_OK;
 	if (m->ngroup == 1)
 		return ring_allgather(m, m->group[0].param);
 	int64_t lo = m->first[m->rank], hi = m->first[m->rank + 1];
@@ -97,8 +99,11 @@ static anneal_status step_sharded(anneal_mpi *m, int64_t bad_at)
 static anneal_status step_replicated(anneal_mpi *m)
 {
 	float *whole = m->ngroup > 1 ? m->full_avg : (float *)m->group[0].grad; /* the host's, documented */
-	memcpy(whole + m->displ[m->rank], m->avg, (size_t)m->count[m->rank] * sizeof(float));
-	anneal_status ring = ring_allgather(m, whole);
+	if (m->total == 0)
+		whole = NULL;
+	else
+		memcpy(whole + m->displ[m->rank], m->avg, (size_t)m->count[m->rank] * sizeof(float));
+	anneal_status ring = whole != NULL ? ring_allgather(m, whole) : ANNEAL_OK;
 	if (ring != ANNEAL_OK)
 		return ring;
 	/* Every rank now holds the same bits: libanneal's own policy decides alike everywhere. */
@@ -113,8 +118,14 @@ anneal_status anneal_mpi_step(anneal_mpi *m)
 	if (m == NULL)
 		return ANNEAL_ERR_INVALID;
 	mpi_ok(m);
-	anneal_status st = ring_reduce_scatter(m, flat_gradients(m), m->avg);
+	/* What could fail on some ranks only (a callback registered on one) is
+	   agreed before any rank updates, so none runs ahead of the others. */
+	anneal_status st = anneal_check_ready(m->local);
 	if (st != ANNEAL_OK)
+		mpi_fail(m, st, "rank %d: %s", m->rank, anneal_errmsg(m->local));
+	if ((st = mpi_agree(m, st)) != ANNEAL_OK)
+		return st;
+	if (m->total > 0 && (st = ring_reduce_scatter(m, flat_gradients(m), m->avg)) != ANNEAL_OK)
 		return st;
 	int64_t bad_at = average(m);
 	return m->mode == ANNEAL_MPI_SHARDED ? step_sharded(m, bad_at) : step_replicated(m);

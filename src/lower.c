@@ -168,6 +168,17 @@ static Expr *lower_expr_node(Checker *c, Node *n, const Ctx *ctx)
 	UNREACHABLE();
 }
 
+/* No step, param or cycle anywhere in e: the same value at every step. */
+static int is_constant(const Expr *e)
+{
+	switch (e->kind) {
+	case EX_PARAM: case EX_T: case EX_TLEN: case EX_STEP: case EX_CYCLE: return 0;
+	default: break;
+	}
+	int n = expr_arity[e->kind];
+	return (n < 1 || is_constant(e->a)) && (n < 2 || is_constant(e->b)) && (n < 3 || is_constant(e->c));
+}
+
 static double const_value(const Expr *e)
 {
 	double a = expr_arity[e->kind] >= 1 ? const_value(e->a) : 0;
@@ -446,7 +457,16 @@ static Sched *lower_body(Checker *c, Node *body, const Ctx *ctx, int64_t enclosi
 			return s;
 		}
 	}
-	return leaf_sched(c, lower_expr(c, body, ctx));
+	Expr *e = lower_expr(c, body, ctx);
+	double v;
+	if (e != NULL && is_constant(e) && !isfinite(v = const_value(e))) {
+		if (isnan(v))
+			diag_error(c->diag, body->loc, "this value is constant and not a number (NaN)");
+		else
+			diag_error(c->diag, body->loc, "this value is constant and not a finite number (%g)", v);
+		return NULL;
+	}
+	return leaf_sched(c, e);
 }
 
 static void add_label(Checker *c, Node *ph, Phase *phase)

@@ -62,6 +62,11 @@ static const anneal_hook cyc8_hooks[] = {{ANNEAL_EV_RESTART, 0, NULL, 1, act_res
                                          {ANNEAL_EV_EVERY, 5, NULL, 1, act_swa}};
 static const anneal_desc cyc8 = {ANNEAL_ABI_VERSION, "cyc8", 0, NULL, 1u << ANNEAL_LR, {"lr"}, ANNEAL_LR, 2,
                                  cyc8_hooks, -1, 0x1234cafeULL, cyc8_eval, NULL};
+static const anneal_action act_keep[] = {{ANNEAL_ACT_SNAPSHOT, NULL}, {ANNEAL_ACT_RESET_MOMENTS, NULL}};
+static const anneal_hook keep8_hooks[] = {{ANNEAL_EV_RESTART, 0, NULL, 2, act_keep},
+                                          {ANNEAL_EV_EVERY, 5, NULL, 1, act_swa}};
+static const anneal_desc keep8 = {ANNEAL_ABI_VERSION, "keep8", 0, NULL, 1u << ANNEAL_LR, {"lr"}, ANNEAL_LR, 2,
+                                  keep8_hooks, -1, 0x8888ULL, cyc8_eval, NULL};
 static const anneal_desc other = {ANNEAL_ABI_VERSION, "other", 0, NULL, 1u << ANNEAL_LR, {"lr"}, ANNEAL_LR, 2,
                                   cyc8_hooks, -1, 0x9999ULL, cyc8_eval, NULL};
 
@@ -235,6 +240,69 @@ static void scenario_agree(void)
 			model_free(&md);
 			model_free(&ref);
 		}
+}
+
+/* tiny DIR: a model of 9 elements, so some shares are empty; snapshots
+   kept; the gathered SWA average and snapshots are one process's; a save
+   and a load on the same layout carry the snapshots over. */
+static void scenario_tiny(const char *dir)
+{
+	enum { N9 = 9 };
+	float p[N9], g[N9], rp[N9], rg[N9], whole[N9], theirs[N9];
+	for (int i = 0; i < N9; i++)
+		p[i] = rp[i] = (float)i / 8;
+	anneal_config c;
+	config_for(&c, ANNEAL_ADAM);
+	c.snapshot_keep = 2;
+	anneal_group gr = {p, g, N9, 1, 1}, rgr = {rp, rg, N9, 1, 1};
+	anneal_mpi *m = NULL;
+	anneal_opt *o = NULL;
+	char err[ANNEAL_ERRLEN];
+	CHECK(anneal_mpi_create(MPI_COMM_WORLD, ANNEAL_MPI_SHARDED, &c, &gr, 1, &keep8, NULL, &m, err, sizeof err) ==
+	          ANNEAL_OK, "create: %s", err);
+	anneal_create(&c, &rgr, 1, &keep8, NULL, &o, NULL, 0);
+	if (m == NULL || o == NULL)
+		return;
+	int64_t first, count;
+	anneal_mpi_share(m, &first, &count);
+	for (int64_t t = 0; t < 18; t++) {
+		for (int i = 0; i < N9; i++) {
+			g[i] = base_grad(t, i) + (float)(2 * rank - (size - 1)) / 512.0f;
+			rg[i] = base_grad(t, i);
+		}
+		CHECK(anneal_mpi_step(m) == ANNEAL_OK && anneal_step(o) == ANNEAL_OK, "step %lld: %s", (long long)t,
+		      anneal_mpi_errmsg(m));
+	}
+	CHECK(memcmp(p, rp, sizeof p) == 0, "share [%lld, +%lld): the parameters are not one process's",
+	      (long long)first, (long long)count);
+	CHECK(anneal_mpi_gather_state(m, ANNEAL_STATE_SWA, whole) == ANNEAL_OK &&
+	          memcmp(whole, anneal_state_array(o, 0, ANNEAL_STATE_SWA), sizeof whole) == 0,
+	      "the gathered SWA average is not one process's: %s", anneal_mpi_errmsg(m));
+	int64_t step = -1, want = -2;
+	memcpy(theirs, anneal_snapshot_get(o, 1, 0, &want, NULL), sizeof theirs);
+	CHECK(anneal_mpi_gather_snapshot(m, 1, whole, &step) == ANNEAL_OK && step == want && step == 16 &&
+	          memcmp(whole, theirs, sizeof whole) == 0,
+	      "the gathered snapshot 1 (step %lld, want %lld) is not one process's: %s", (long long)step, (long long)want,
+	      anneal_mpi_errmsg(m));
+	CHECK(anneal_mpi_gather_snapshot(m, -1, whole, &step) == ANNEAL_ERR_INVALID &&
+	          strcmp(anneal_mpi_errmsg(m), "anneal_mpi_gather_snapshot: copy -1 < 0") == 0,
+	      "gather_snapshot(-1): '%s'", anneal_mpi_errmsg(m));
+	CHECK(anneal_mpi_save(m, dir) == ANNEAL_OK, "save: %s", anneal_mpi_errmsg(m));
+	/* the same layout: the snapshots come back with the rest */
+	float q[N9], qg[N9];
+	memset(q, 0, sizeof q);
+	anneal_group qgr = {q, qg, N9, 1, 1};
+	anneal_mpi *back = NULL;
+	anneal_mpi_create(MPI_COMM_WORLD, ANNEAL_MPI_SHARDED, &c, &qgr, 1, &keep8, NULL, &back, err, sizeof err);
+	CHECK(back != NULL && anneal_mpi_load(back, dir) == ANNEAL_OK, "load: %s", anneal_mpi_errmsg(back));
+	CHECK(memcmp(q, p, sizeof q) == 0 && anneal_mpi_gather_snapshot(back, 1, whole, &step) == ANNEAL_OK &&
+	          memcmp(whole, theirs, sizeof whole) == 0 && step == 16,
+	      "the loaded job's parameters or snapshots differ");
+	if (rank == 0)
+		printf("tiny: %d ranks, rank 0's share %lld elements of %d\n", size, (long long)count, N9);
+	anneal_mpi_destroy(back);
+	anneal_mpi_destroy(m);
+	anneal_destroy(o);
 }
 
 /* The plateau controller on every rank sees the mean of the ranks' metrics:
@@ -428,9 +496,12 @@ static void scenario_mismatch(void)
 	                                     NULL, NULL, &m, err, sizeof err);
 	snprintf(want, sizeof want, "rank %d: mode 7 is not an enum anneal_mpi_mode", odd);
 	CHECK(st == ANNEAL_ERR_INVALID && strcmp(err, want) == 0, "bad mode: '%s'", err);
+	/* ... and so does a NULL out on one rank (the others must not wait for it) */
+	st = anneal_mpi_create(MPI_COMM_WORLD, 0, &c, md.group, NGROUP, NULL, NULL, rank == odd ? NULL : &m, err,
+	                       sizeof err);
+	snprintf(want, sizeof want, "rank %d: anneal_mpi_create: out is NULL", odd);
+	CHECK(st == ANNEAL_ERR_INVALID && strcmp(err, want) == 0 && (rank == odd || m == NULL), "NULL out: '%s'", err);
 	model_free(&md);
-	st = anneal_mpi_create(MPI_COMM_WORLD, 0, &c, md.group, NGROUP, NULL, NULL, NULL, err, sizeof err);
-	CHECK(st == ANNEAL_ERR_INVALID && strcmp(err, "anneal_mpi_create: out is NULL") == 0, "NULL out: '%s'", err);
 	CHECK(anneal_mpi_step(NULL) == ANNEAL_ERR_INVALID && anneal_mpi_save(NULL, "x") == ANNEAL_ERR_INVALID &&
 	          anneal_mpi_load(NULL, "x") == ANNEAL_ERR_INVALID && anneal_mpi_state_bytes(NULL) == -1 &&
 	          anneal_mpi_local(NULL) == NULL,
@@ -593,6 +664,8 @@ int main(int argc, char **argv)
 		scenario_resume(argv[2], mode, atoll(argv[4]));
 	else if (strcmp(what, "saveloop") == 0 && argc == 4)
 		scenario_saveloop(argv[2], mode);
+	else if (strcmp(what, "tiny") == 0 && argc == 3)
+		scenario_tiny(argv[2]);
 	else if (strcmp(what, "badload") == 0 && argc == 4)
 		scenario_badload(argv[2], argv[3]);
 	else if (strcmp(what, "die") == 0)
@@ -600,7 +673,7 @@ int main(int argc, char **argv)
 	else {
 		if (rank == 0)
 			fprintf(stderr, "usage: mpi_test agree|rounding|stop|mismatch|die | save|resume DIR MODE STEPS | "
-			                "saveloop DIR MODE | badload DIR MESSAGE\n");
+			                "saveloop DIR MODE | badload DIR MESSAGE | tiny DIR\n");
 		MPI_Finalize();
 		return 2;
 	}

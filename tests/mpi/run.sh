@@ -40,6 +40,12 @@ for np in 1 2 3; do
 	done
 done
 
+# A model smaller than the ranks' blocks (empty shares), kept snapshots.
+for np in 1 2 3; do
+	mkdir -p "$tmp/tiny$np"
+	if run $np tiny "$tmp/tiny$np"; then ok; else no "tiny on $np ranks: $(tail -3 "$tmp/out")"; fi
+done
+
 # Two runs of the same job are the same, bit for bit (sums whose rounding
 # depends on their order included).
 run 3 rounding && grep '^rounding: parameters' "$tmp/out" >"$tmp/first"
