@@ -386,13 +386,17 @@ class _Fused(torch.optim.Optimizer):
                     raise ValueError("anneal.torch.%s: %s=%r is not supported" % (type(self).__name__, key,
                                                                                  group[key]))
             for i, p in enumerate(group["params"]):
-                if p.grad is not None:
-                    self._refuse(gi, i, p, p, "")
-                    self._refuse(gi, i, p, p.grad, "the gradient of ")
-                    if p.grad.shape != p.shape:
-                        raise ValueError("anneal.torch.%s: the gradient of param %d of group %d (shape %s) has "
-                                         "shape %s" % (type(self).__name__, i, gi, tuple(p.shape),
-                                                       tuple(p.grad.shape)))
+                grad = p.grad
+                if grad is None:
+                    continue
+                bound = self._fused.get(p)
+                if bound is not None and bound.over(p, grad):
+                    continue  # the tensors it was checked and bound over, unmoved
+                self._refuse(gi, i, p, p, "")
+                self._refuse(gi, i, p, grad, "the gradient of ")
+                if grad.shape != p.shape:
+                    raise ValueError("anneal.torch.%s: the gradient of param %d of group %d (shape %s) has "
+                                     "shape %s" % (type(self).__name__, i, gi, tuple(p.shape), tuple(grad.shape)))
         for group in self.param_groups:
             values = self._values(group) if self.schedule is None else None
             for p in group["params"]:
@@ -451,10 +455,15 @@ class _Bound:
         self.grad_ptr = 0
         self.step_seen = None
 
+    def over(self, p, grad):
+        """Already over p's data and this gradient's memory, of p's shape (checked when bound)."""
+        return (grad is self.grad and grad.data_ptr() == self.grad_ptr and p.data_ptr() == self.param_ptr
+                and grad.shape == p.shape)
+
     def bind(self, p):
         """Over p's current data and .grad (anneal_rebind when either moved)."""
         grad = p.grad
-        if grad is not self.grad or grad.data_ptr() != self.grad_ptr or p.data_ptr() != self.param_ptr:
+        if not self.over(p, grad):
             self.o.rebind(p.data_ptr(), grad.data_ptr())
             self.param, self.param_ptr = p.detach(), p.data_ptr()
             self.grad, self.grad_ptr = grad, grad.data_ptr()
