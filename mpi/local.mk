@@ -10,7 +10,7 @@ MPI_SOURCES = \
 	mpi/ring.c \
 	mpi/gather.c \
 	mpi/ckpt.c
-EXTRA_DIST += include/anneal/anneal_mpi.h $(MPI_SOURCES) tests/mpi/run.sh tests/mpi/mpi_test.c
+EXTRA_DIST += include/anneal/anneal_mpi.h $(MPI_SOURCES) tests/mpi/run.sh tests/mpi/env.sh tests/mpi/mpi_test.c
 
 if HAVE_MPI
 lib_LTLIBRARIES += libanneal_mpi.la

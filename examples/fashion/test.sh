@@ -57,16 +57,15 @@ printf 'schedule bad {\n  lr = cosine(0.1, 0) for 100\n  momentum = 0.9;\n}\n' >
 # sums' rounding and the BLAS products' split differ, so the accuracy is
 # within noise of it.
 if [ -n "$MPIRUN" ] && "$prog" --help | grep -q -- "--mpi" && ! grep -q "no Open MPI" "$tmp/e5"; then
-	export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-	export ASAN_OPTIONS=detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS} # Open MPI's own (tests/mpi/run.sh)
-	mpi_run() {
-		timeout 300 "$MPIRUN" -np 2 "$prog" --data "$data" --schedule "$dir/sgdr.anneal" --param cycle_epochs=1 \
+	. "$srcdir/tests/mpi/env.sh"
+	data_parallel() {
+		mpi_run 300 -np 2 "$prog" --data "$data" --schedule "$dir/sgdr.anneal" --param cycle_epochs=1 \
 			--epochs 2 --subset 4000 --seed 7 --mpi "$1" --log "$tmp/$1.csv" >"$tmp/$1.out" 2>"$tmp/$1.err"
 	}
 	"$prog" --data "$data" --schedule "$dir/sgdr.anneal" --param cycle_epochs=1 --epochs 2 --subset 4000 --seed 7 \
 		--log "$tmp/one.csv" >"$tmp/one.out" 2>"$tmp/one.err" || no "one-process run: $(cat "$tmp/one.err")"
 	for mode in replicated sharded; do
-		mpi_run $mode || no "mpirun -np 2 --mpi $mode exited $?: $(tail -3 "$tmp/$mode.err")"
+		data_parallel $mode || no "mpirun -np 2 --mpi $mode exited $?: $(tail -3 "$tmp/$mode.err")"
 		grep -q "2 ranks, $mode" "$tmp/$mode.out" || no "--mpi $mode: no '2 ranks, $mode' in the header"
 	done
 	grep '^final model' "$tmp/replicated.out" "$tmp/sharded.out" "$tmp/one.out"

@@ -6,29 +6,20 @@ if [ -z "$MPIRUN" ] || [ ! -x "$prog" ]; then
 	echo "run.sh: Open MPI (mpirun and libopenmpi-dev) not found: libanneal_mpi was not built: skipped"
 	exit 77
 fi
-# Open MPI refuses root without these; --oversubscribe lets 3 ranks share 2 cores.
-OMPI_ALLOW_RUN_AS_ROOT=1
-OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-OMPI_MCA_rmaps_base_oversubscribe=1
-OMP_NUM_THREADS=1
-# Under AddressSanitizer: Open MPI never frees much of what it allocates and
-# unloads its components before LeakSanitizer reports, so their leaks cannot
-# be told from ours by module (suppressions see "<unknown module>"): leak
-# reports are off here; every other ASan and UBSan check stays on.
-ASAN_OPTIONS=detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
-export OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM OMPI_MCA_rmaps_base_oversubscribe OMP_NUM_THREADS ASAN_OPTIONS
+srcdir=${srcdir:-.}
 tmp=$(mktemp -d) || exit 1
 trap 'pkill -9 -f "mpi_test saveloop $tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+. "$srcdir/tests/mpi/env.sh"
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); }
 no() { echo "FAIL: $*"; fail=$((fail + 1)); }
 
-# One mpirun under a time limit, so a hang fails instead of stalling make check.
+# run NP ARGS...: one job of mpi_test, its report lines printed.
 run() {
 	np=$1
 	shift
-	timeout 120 "$MPIRUN" -np "$np" "$prog" "$@" >"$tmp/out" 2>&1
+	mpi_run 120 -np "$np" "$prog" "$@" >"$tmp/out" 2>&1
 	st=$?
 	grep -E "FAIL|passed|resumed|refused|state per rank|parameters [0-9a-f]" "$tmp/out"
 	return $st
@@ -78,7 +69,7 @@ for delay in 0.3 0.55 0.8 1.05 1.3 0.45 0.7 0.95; do
 	i=$((i + 1))
 	dir=$tmp/kill
 	mkdir -p "$dir"
-	timeout 120 "$MPIRUN" -np 2 "$prog" saveloop "$dir" sharded >"$tmp/loop" 2>&1 &
+	mpi_run 120 -np 2 "$prog" saveloop "$dir" sharded >"$tmp/loop" 2>&1 &
 	job=$!
 	sleep "$delay"
 	if [ $((i % 2)) -eq 1 ]; then
@@ -97,7 +88,7 @@ done
 
 # A rank that dies: the job ends (through mpirun), it does not hang.
 start=$(date +%s)
-timeout 60 "$MPIRUN" -np 2 "$prog" die >"$tmp/die" 2>&1
+mpi_run 60 -np 2 "$prog" die >"$tmp/die" 2>&1
 st=$?
 if [ $st -ne 0 ] && [ $st -ne 124 ]; then ok; else no "a dead rank: exit $st after $(($(date +%s) - start)) s"; fi
 
