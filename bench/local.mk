@@ -19,6 +19,14 @@ bench-runtime: bench/runtime_step$(EXEEXT) bench/runtime_dispatch$(EXEEXT) liban
 	bench/runtime_dispatch$(EXEEXT) $(srcdir)/examples/sgdr.anneal
 .PHONY: bench bench-runtime
 
+# limits
+# Every annealc command on the largest input at each documented limit, its time
+# and peak memory against the 10 s and 1 GB budget; run by hand or by `make bench-limits`.
+EXTRA_DIST += bench/limits.py
+bench-limits: annealc$(EXEEXT)
+	$(PYTHON) $(srcdir)/bench/limits.py --annealc ./annealc$(EXEEXT)
+.PHONY: bench-limits
+
 # python
 # anneal.torch's Scheduler and fused optimizers against torch in the same process,
 # over the build-tree package with the Python it is built for (which needs torch);

@@ -1,5 +1,6 @@
 /* lexer.re: re2c lexer of the Anneal language -- numbers, names, keywords, operators, comments. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,10 +75,12 @@ static int number(Lexer *lx, YYSTYPE *lval)
 	buf[k] = '\0';
 	errno = 0;
 	double v = strtod(buf, NULL);
-	if (errno == ERANGE && v != 0)
+	/* ERANGE also flags a subnormal result (1e-310), which is a double and
+	   accepted: only an overflow to infinity, or an underflow to 0, is not. */
+	if (errno == ERANGE && isinf(v))
 		diag_error(lx->diag, lex_loc(lx, lx->tok), "number '%s' does not fit in a double", buf);
-	else if (errno == ERANGE)
-		diag_error(lx->diag, lex_loc(lx, lx->tok), "number '%s' is too small for a double", buf);
+	else if (errno == ERANGE && v == 0)
+		diag_error(lx->diag, lex_loc(lx, lx->tok), "number '%s' is too small for a double (it would be 0)", buf);
 	lval->num = v;
 	return NUM;
 }

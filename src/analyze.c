@@ -38,9 +38,10 @@ static void walk(Walker *w, const Sched *s, int64_t off, int64_t len, int depth)
 	if (s->kind == SC_SEQ) {
 		for (int i = 0; i < s->nphase; i++) {
 			const Phase *ph = &s->phase[i];
-			int64_t start = off + ph->start;
-			if (start >= w->end || (len >= 0 && ph->start >= len))
+			/* Compared before added: off + ph->start may pass INT64_MAX. */
+			if (ph->start >= w->end - off || (len >= 0 && ph->start >= len))
 				break;
+			int64_t start = off + ph->start;
 			if (i > 0 && start >= w->first) {
 				const char *label = NULL, *prev = NULL;
 				if (depth == 0 && w->nlabels == s->nphase) {
@@ -54,17 +55,17 @@ static void walk(Walker *w, const Sched *s, int64_t off, int64_t len, int depth)
 				                    .prev_label = prev, .index = i });
 			}
 			int64_t plen = ph->len >= 0 ? ph->len : len >= 0 ? len - ph->start : -1;
-			if (plen >= 0 && i + 1 < s->nphase && start + plen <= w->first)
+			if (plen >= 0 && i + 1 < s->nphase && plen <= w->first - start)
 				continue;
 			walk(w, ph->body, start, i + 1 == s->nphase ? (len >= 0 ? len - ph->start : -1) : plen, depth + 1);
 		}
 	} else if (s->kind == SC_RESTARTS) {
 		int64_t k = w->first > off ? sched_cycle_of(s, w->first - off) : 0;
-		for (;; k++) {
+		for (; sched_cycle_fits(s, k); k++) {
 			int64_t local = sched_cycle_start(s, k);
-			int64_t start = off + local;
-			if (start >= w->end || (len >= 0 && local >= len) || w->n > w->max)
+			if (local >= w->end - off || (len >= 0 && local >= len) || w->n > w->max)
 				break;
+			int64_t start = off + local;
 			int last = (s->count > 0 && k == s->count - 1) || (sched_tabled(s) && k == s->ntable - 1);
 			if (start >= w->first)
 				add_mark(w, (Mark){ .step = start, .kind = MARK_RESTART, .depth = depth, .cycle = k,

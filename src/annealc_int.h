@@ -142,6 +142,11 @@ struct Expr {
 	double num; /* EX_NUM */
 	int param;  /* EX_PARAM: index into the params array */
 	Expr *a, *b, *c;
+	/* The tree this node roots as every later pass walks it, a subtree
+	   shared by a let or a shape counted at each use: its operations and
+	   its levels, the measures of the limits (MAX_FILE_OPS, MAX_EXPR_DEPTH). */
+	int64_t size;
+	int depth;
 };
 
 extern const int expr_arity[EX_COUNT];
@@ -263,14 +268,27 @@ enum {
 	MAX_PARAMS = 256,
 	MAX_LETS = 256,
 	MAX_LABELS = 256,
-	MAX_PHASES = 10000,   /* in one sequence */
-	MAX_DEPTH = 500,      /* nesting of expressions and sub-schedules */
-	MAX_SCHEDULES = 1024, /* in one file */
+	MAX_DEPTH = 500,      /* nesting of expressions and sub-schedules as written */
+	/* What a file may expand to: code generation takes time in proportion
+	   (a file at both limits is checked, evaluated, compiled, plotted and
+	   analyzed within 10 s and 1 GB: tests/limits.sh). */
+	MAX_FILE_PHASES = 2000,  /* expression phases and restarts, each use of a let counted */
+	MAX_FILE_OPS = 100000,   /* operations of every expression, lets and shapes expanded */
+	MAX_EXPR_DEPTH = 2000,   /* levels of one expression, lets and shapes expanded */
+	MAX_POINTS = 1024,       /* multistep milestones, piecewise points */
+	MAX_SCHEDULES = 256,  /* in one file: each is its own functions in an object */
 	MAX_IDENT = 128       /* bytes in a name: names reach C headers */
 };
 
+/* What the schedules of one file have taken of the file's limits. */
+typedef struct Budget {
+	int64_t phases, ops;
+	int spent; /* a limit was passed and reported: lowering stops, quietly */
+} Budget;
+
 typedef struct Checker {
 	Arena *arena;
+	Budget *budget; /* shared by the file's schedules */
 	Diag *diag;
 	const annealc_program *prog;
 	const char *schedule; /* name of the schedule being checked */
@@ -349,6 +367,9 @@ double interp_channel(const LSchedule *s, int ch_index, int64_t step, const doub
 /* Cycle index of local step s in a restarts node, by integers only. */
 int64_t sched_cycle_of(const Sched *r, int64_t s);
 int64_t sched_cycle_start(const Sched *r, int64_t k);
+/* Whether cycle k exists and starts within int64 (sched_cycle_start is
+   defined only then): not past count, the table, or the top of the steps. */
+int sched_cycle_fits(const Sched *r, int64_t k);
 /* The integer steps in cycle k (INT64_MAX past int64), its t offset
    F_k - S_k (0 when whole) and its real length T. */
 int64_t sched_cycle_steps(const Sched *r, int64_t k);

@@ -54,6 +54,7 @@ typedef struct Cg {
 
 	int ntable;
 	CgTable *table;
+	int leaf_loops; /* the module's fill leaf loops so far (MODULE_MAX_LEAF_LOOPS) */
 
 	Arena scratch; /* the build's temporary arrays, freed with the builders */
 	jmp_buf oom;   /* scratch.oom: out of memory abandons the module */

@@ -93,7 +93,9 @@ static void frac_cycle(Cg *g, const Sched *r, LLVMValueRef s, CgCycle *c)
 	CgTable *t = tables(g, r);
 	unsigned n = (unsigned)r->ntable, ns = t->nsearch + 1;
 	if (r->rq == 0) {
-		LLVMValueRef k = search(g, t, s);
+		/* The padding compares above every step but INT64_MAX itself,
+		   which it equals: that step is in the last cycle, n - 1. */
+		LLVMValueRef k = cg_smin(g, search(g, t, s), cg_i64(g, (int64_t)n - 1));
 		c->k = k;
 		c->start = table_at(g, t->start, ns, k);
 		c->next = table_at(g, t->start, ns, LLVMBuildAdd(b, k, cg_i64(g, 1), ""));
@@ -107,10 +109,12 @@ static void frac_cycle(Cg *g, const Sched *r, LLVMValueRef s, CgCycle *c)
 	LLVMValueRef j = search(g, t, LLVMBuildSub(b, s, base, ""));
 	LLVMValueRef k = LLVMBuildAdd(b, LLVMBuildNSWMul(b, lap, cg_i64(g, r->rq), ""), j, "k");
 	LLVMValueRef start = LLVMBuildAdd(b, base, table_at(g, t->start, ns, j), "start");
-	LLVMValueRef next = LLVMBuildAdd(b, base, table_at(g, t->start, ns, LLVMBuildAdd(b, j, cg_i64(g, 1), "")), "");
-	/* A lap that would end past int64 has no next cycle to stop at. */
-	LLVMValueRef full = LLVMBuildICmp(b, LLVMIntSGT, base, cg_i64(g, INT64_MAX - r->rp), "");
-	next = LLVMBuildSelect(b, full, cg_i64(g, INT64_MAX), next, "next");
+	/* The next cycle's first step, unless it is past int64 (in the last lap
+	   only the cycles that start beyond INT64_MAX are missing). */
+	LLVMValueRef next_local = table_at(g, t->start, ns, LLVMBuildAdd(b, j, cg_i64(g, 1), ""));
+	LLVMValueRef room = LLVMBuildSub(b, cg_i64(g, INT64_MAX), base, "room");
+	LLVMValueRef full = LLVMBuildICmp(b, LLVMIntSGT, next_local, room, "");
+	LLVMValueRef next = LLVMBuildSelect(b, full, cg_i64(g, INT64_MAX), LLVMBuildAdd(b, base, next_local, ""), "next");
 	LLVMValueRef len = table_at(g, t->len, n, j), off = f64_at(g, t->off, n, j);
 	if (r->count > 0) {
 		/* Past the last cycle it holds: its values are constants. */
@@ -418,7 +422,9 @@ static void seg_run(Cg *g, Seg *q, const Sched *body, LLVMValueRef local, LLVMVa
 	LLVMValueRef pos = load64(g, q->pos);
 	LLVMValueRef at = LLVMBuildInBoundsGEP2(g->b, g->f64, out, &pos, 1, "");
 	fill_node(g, body, local, sf, n, L, Lf, LLVMBuildNSWAdd(g->b, step0, pos, ""), at, cycle);
-	LLVMBuildStore(g->b, LLVMBuildNSWAdd(g->b, load64(g, q->s), n, ""), q->s);
+	/* Wrapping, not NSW: after the last segment of a fill ending at step
+	   INT64_MAX, s reaches 2^63, never read again since left is 0. */
+	LLVMBuildStore(g->b, LLVMBuildAdd(g->b, load64(g, q->s), n, ""), q->s);
 	LLVMBuildStore(g->b, LLVMBuildNSWSub(g->b, load64(g, q->left), n, ""), q->left);
 	LLVMBuildStore(g->b, LLVMBuildNSWAdd(g->b, load64(g, q->pos), n, ""), q->pos);
 	LLVMBuildBr(g->b, q->head);
@@ -515,7 +521,12 @@ static void fill_node(Cg *g, const Sched *n, LLVMValueRef s0, LLVMValueRef sf, L
 		LLVMValueRef s = seg_open(g, &q, s0, cnt);
 		CgCycle c;
 		cg_cycle(g, n, s, &c);
-		LLVMValueRef len = cg_smin(g, load64(g, q.left), LLVMBuildSub(g->b, c.next, s, ""));
+		/* next is INT64_MAX when no cycle follows, which is then s itself
+		   at the last step there is: at least one step, or no progress. */
+		LLVMValueRef to_next = LLVMBuildSub(g->b, c.next, s, "");
+		LLVMValueRef one = cg_i64(g, 1);
+		to_next = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, to_next, one, ""), one, to_next, "");
+		LLVMValueRef len = cg_smin(g, load64(g, q.left), to_next);
 		LLVMValueRef local = LLVMBuildSub(g->b, s, c.start, "local");
 		seg_run(g, &q, n->body, local, c.off, len, c.len, c.T, step0, out, c.k);
 		break;
@@ -526,8 +537,12 @@ static void fill_node(Cg *g, const Sched *n, LLVMValueRef s0, LLVMValueRef sf, L
 
 /* Past this many leaves a channel's fill is one scalar loop over the eval
    tree: a loop per leaf would make compile time grow faster than the
-   schedule, and the segments of so many phases are short anyway. */
-enum { FILL_MAX_LEAVES = 32 };
+   schedule, and the segments of so many phases are short anyway. A module
+   (an object of up to 256 schedules) widens at most MODULE_MAX_LEAF_LOOPS
+   leaf loops in all, its first channels', since each costs some 10 ms of
+   the vectoriser's and the back end's time: 2,000 phases in short channels
+   would take 20 s to compile (bench/limits.py). */
+enum { FILL_MAX_LEAVES = 32, MODULE_MAX_LEAF_LOOPS = 256 };
 
 static int leaves(const Sched *n)
 {
@@ -656,9 +671,11 @@ LLVMValueRef cg_fill_fn(Cg *g, LLVMValueRef eval)
 		LLVMBasicBlockRef bb = block(g, s->channel[c].name);
 		LLVMAddCase(sw, LLVMConstInt(g->i32, (unsigned)s->channel[c].slot, 0), bb);
 		LLVMPositionBuilderAtEnd(g->b, bb);
-		if (leaves(s->channel[c].sched) <= FILL_MAX_LEAVES)
+		int nleaf = leaves(s->channel[c].sched);
+		if (nleaf <= FILL_MAX_LEAVES && g->leaf_loops + nleaf <= MODULE_MAX_LEAF_LOOPS) {
+			g->leaf_loops += nleaf;
 			fill_node(g, s->channel[c].sched, first, NULL, count, cg_i64(g, -1), NULL, first, out, NULL);
-		else
+		} else
 			fill_scalar(g, s->channel[c].sched, first, count, out);
 		LLVMBuildRetVoid(g->b);
 	}

@@ -255,7 +255,8 @@ static void check_schedule(Checker *c, Node *sched, LSchedule *out)
 		if (!found)
 			diag_error(c->diag, hook_node[h]->lhs->loc, "no phase is labelled '%s'", hook[h].phase);
 	}
-	if (c->diag->nerror > errors)
+	/* A file past its limits lowers nothing more, this schedule included. */
+	if (c->diag->nerror > errors || c->budget->spent)
 		return;
 
 	out->name = sched->name;
@@ -279,6 +280,7 @@ static void check_schedule(Checker *c, Node *sched, LSchedule *out)
 
 int check_program(annealc_program *prog, Node *file, Diag *d)
 {
+	Budget budget = { 0 }; /* the file's limits, over all its schedules */
 	int n = ast_length(file);
 	if (n > MAX_SCHEDULES) {
 		diag_error(d, file->loc, "the file holds %d schedules, more than the limit of %d", n, MAX_SCHEDULES);
@@ -308,6 +310,7 @@ int check_program(annealc_program *prog, Node *file, Diag *d)
 		/* The checker's tables are large; one at a time, on the heap. */
 		Checker *c = arena_alloc(lowered, sizeof *c);
 		c->arena = lowered;
+		c->budget = &budget;
 		c->diag = d;
 		c->prog = prog;
 		c->schedule = s->name;

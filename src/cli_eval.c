@@ -84,6 +84,7 @@ int cli_eval(int argc, char **argv)
 	};
 	const char *schedule = NULL, *format = "csv";
 	int64_t first = 0, count = -1;
+	int steps_given = 0, range_given = 0; /* the two ways to give the steps: one at most */
 	int interp = 0, opt_level = 2, c;
 	CliParams ps = { 0 };
 	optind = 1;
@@ -91,11 +92,13 @@ int cli_eval(int argc, char **argv)
 		switch (c) {
 		case 's': schedule = optarg; break;
 		case 'n':
+			steps_given = 1;
 			if (!cli_parse_count(optarg, &count))
 				return cli_usage_error("eval", "--steps expects a count >= 0, got '%s'", optarg);
 			first = 0;
 			break;
 		case 'r':
+			range_given = 1;
 			if (!strchr(optarg, ':'))
 				return cli_usage_error("eval", "--range expects A:B, got '%s'", optarg);
 			if (!cli_parse_range(optarg, &first, &count))
@@ -120,6 +123,8 @@ int cli_eval(int argc, char **argv)
 		default: return cli_usage_error("eval", "bad option");
 		}
 	}
+	if (steps_given && range_given)
+		return cli_usage_error("eval", "--steps and --range both give the steps; use one");
 	if (optind != argc - 1)
 		return cli_usage_error("eval", optind >= argc ? "no input file" : "more than one input file");
 

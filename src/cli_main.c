@@ -104,7 +104,8 @@ int cli_add_param(CliParams *ps, const char *arg)
 	char *end;
 	errno = 0;
 	double v = strtod(eq + 1, &end);
-	if (eq[1] == '\0' || *end != '\0' || errno == ERANGE || !isfinite(v))
+	/* ERANGE alone is no error: strtod sets it for subnormals (4.9e-324) too. */
+	if (eq[1] == '\0' || *end != '\0' || !isfinite(v))
 		return cli_usage_error(NULL, "--param %.*s: '%s' is not a finite number", (int)(eq - arg), arg, eq + 1);
 	if (ps->n == (int)(sizeof ps->name / sizeof ps->name[0]))
 		return cli_usage_error(NULL, "too many --param options");

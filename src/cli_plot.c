@@ -50,6 +50,7 @@ int cli_plot(int argc, char **argv)
 	const char *output = NULL, *schedule = NULL, *channels = NULL, *compare = NULL, *compare_schedule = NULL;
 	int term = 0, log = 0, c;
 	int64_t first = 0, count = -1;
+	int steps_given = 0, range_given = 0; /* the two ways to give the steps: one at most */
 	CliParams ps = { 0 };
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
@@ -58,11 +59,13 @@ int cli_plot(int argc, char **argv)
 		case 't': term = 1; break;
 		case 's': schedule = optarg; break;
 		case 'n':
+			steps_given = 1;
 			if (!cli_parse_count(optarg, &count) || count < 2)
 				return cli_usage_error("plot", "--steps expects a count >= 2, got '%s'", optarg);
 			first = 0;
 			break;
 		case 'r':
+			range_given = 1;
 			if (!strchr(optarg, ':'))
 				return cli_usage_error("plot", "--range expects A:B, got '%s'", optarg);
 			if (!cli_parse_range(optarg, &first, &count) || count < 2)
@@ -80,6 +83,8 @@ int cli_plot(int argc, char **argv)
 		default: return cli_usage_error("plot", "bad option");
 		}
 	}
+	if (steps_given && range_given)
+		return cli_usage_error("plot", "--steps and --range both give the steps; use one");
 	if (optind != argc - 1)
 		return cli_usage_error("plot", optind >= argc ? "no input file" : "more than one input file");
 	if (!output && !term)

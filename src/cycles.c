@@ -276,7 +276,7 @@ int cycles_frac(Checker *c, Node *n, Node *period_arg, Sched *r, int64_t *total)
 	int fits = k, ok = 1; /* fits: the cycles whose start fits */
 	int nt = fits < cap ? fits : cap;
 	if (r->count > 0 && fits <= r->count && fits <= MAX_CYCLES) {
-		diag_error(c->diag, n->loc, "%lld restarts growing by %g do not fit in 62 bits", (long long)r->count,
+		diag_error(c->diag, n->loc, "%lld restarts growing by %.15g do not fit in 62 bits", (long long)r->count,
 		           r->multf);
 		ok = 0;
 	} else if (r->count > MAX_CYCLES) {
@@ -285,7 +285,7 @@ int cycles_frac(Checker *c, Node *n, Node *period_arg, Sched *r, int64_t *total)
 		ok = 0;
 	} else if (r->count == 0 && fits > MAX_CYCLES) {
 		diag_error(c->diag, n->loc,
-		           "restarts with mult %g take more than %d cycles to reach 2^62 steps; give a count of at most %d",
+		           "restarts with mult %.15g take more than %d cycles to reach 2^62 steps; give a count of at most %d",
 		           r->multf, MAX_CYCLES, MAX_CYCLES);
 		ok = 0;
 	}

@@ -114,6 +114,15 @@ int64_t sched_cycle_start(const Sched *r, int64_t k)
 	return sched_tabled(r) ? r->cycle_start[k] : k * r->period;
 }
 
+int sched_cycle_fits(const Sched *r, int64_t k)
+{
+	if (k < 0 || (r->count > 0 && k >= r->count))
+		return 0;
+	if (r->frac && r->rq > 0)
+		return k / r->rq <= (INT64_MAX - r->cycle_start[k % r->rq]) / r->rp;
+	return sched_tabled(r) ? k < r->ntable : k <= INT64_MAX / r->period;
+}
+
 int64_t sched_cycle_steps(const Sched *r, int64_t k)
 {
 	if (r->frac && r->rq > 0)

@@ -12,6 +12,7 @@ Expr *ex_num(Checker *c, double v)
 	Expr *e = arena_alloc(c->arena, sizeof *e);
 	e->kind = EX_NUM;
 	e->num = v;
+	e->size = e->depth = 1;
 	return e;
 }
 
@@ -24,6 +25,16 @@ Expr *ex_op(Checker *c, ExprKind k, Expr *a, Expr *b, Expr *cc)
 	e->a = a;
 	e->b = b;
 	e->c = cc;
+	/* Children are within the limits (lower_expr refuses a larger tree),
+	   so the sum cannot overflow. */
+	e->size = 1;
+	e->depth = 1;
+	for (const Expr *sub[] = { a, b, cc }, **x = sub; x < sub + 3; x++)
+		if (*x) {
+			e->size += (*x)->size;
+			if ((*x)->depth >= e->depth)
+				e->depth = (*x)->depth + 1;
+		}
 	return e;
 }
 
@@ -124,12 +135,21 @@ static Expr *lower_ident(Checker *c, Node *n, const Ctx *ctx)
 static Expr *lower_expr_node(Checker *c, Node *n, const Ctx *ctx);
 
 /* The depth guard keeps a pathological file (a 100,000-term sum) from
-   exhausting the C stack here, in the interpreter or in code generation. */
+   exhausting the C stack here; the expanded tree's size and depth are
+   bounded too, because the interpreter, the digest and code generation walk
+   it as a tree: a let used twice in each of 25 nested lets, or a shape
+   nested in its own argument 6 times, would be 2^25 or 3^6 copies. Lowering
+   stops at the first tree past a limit, so it never builds much more. */
 Expr *lower_expr(Checker *c, Node *n, const Ctx *ctx)
 {
+	if (c->budget->spent)
+		return NULL;
 	if (c->depth >= MAX_DEPTH) {
 		if (c->depth == MAX_DEPTH)
-			diag_error(c->diag, n->loc, "expression is nested more than %d levels deep", MAX_DEPTH);
+			diag_error(c->diag, n->loc,
+			           "expression is nested more than %d levels deep (each operator of a chain such as "
+			           "a + b + c is one level)",
+			           MAX_DEPTH);
 		c->depth = MAX_DEPTH + 1;
 		return NULL;
 	}
@@ -137,7 +157,45 @@ Expr *lower_expr(Checker *c, Node *n, const Ctx *ctx)
 	Expr *e = lower_expr_node(c, n, ctx);
 	if (c->depth <= MAX_DEPTH)
 		c->depth--;
+	if (e && e->size > MAX_FILE_OPS) {
+		diag_error(c->diag, n->loc,
+		           "this expression expands to more than %d operations (the limit of a file): lets and "
+		           "shape arguments are copied at each use",
+		           MAX_FILE_OPS);
+		c->budget->spent = 1;
+		return NULL;
+	}
+	if (e && e->depth > MAX_EXPR_DEPTH) {
+		diag_error(c->diag, n->loc, "this expression is more than %d levels deep once its lets and shapes expand",
+		           MAX_EXPR_DEPTH);
+		c->budget->spent = 1;
+		return NULL;
+	}
 	return e;
+}
+
+/* Phases (expression phases and restarts) and operations (of expressions,
+   and the entries of restart tables, which are code's constants too) taken
+   from the file's limits; 0 after the diagnostic of a limit passed, at n. */
+static int spend(Checker *c, Node *n, int phases, int64_t ops)
+{
+	Budget *b = c->budget;
+	b->phases += phases;
+	b->ops += ops;
+	if (b->phases > MAX_FILE_PHASES)
+		diag_error(c->diag, n->loc,
+		           "the schedules of this file have more than %d phases in all (each expression phase and each "
+		           "restarts counts, at each use of a let)",
+		           MAX_FILE_PHASES);
+	else if (b->ops > MAX_FILE_OPS)
+		diag_error(c->diag, n->loc,
+		           "the expressions of this file expand to more than %d operations in all (lets and shape "
+		           "arguments are copied at each use)",
+		           MAX_FILE_OPS);
+	else
+		return 1;
+	b->spent = 1;
+	return 0;
 }
 
 static Expr *lower_expr_node(Checker *c, Node *n, const Ctx *ctx)
@@ -230,11 +288,14 @@ int const_eval(Checker *c, Node *n, const char *what, double *out)
 	return 1;
 }
 
-/* A value that is a whole number to within rounding: 0.05 * 10000 is 500. */
+/* A value that is a whole number to within 4 ulps, the rounding of the
+   arithmetic that computed it (0.07 * 100 is 7.000000000000001): the one
+   rule for durations, step counts, counts and whether a restarts period or
+   mult is whole, and the tolerance cycles.c gives fractions. */
 static int whole(double v, int64_t *out)
 {
 	double r = nearbyint(v);
-	if (fabs(v - r) > 1e-9 * fmax(1.0, fabs(v)))
+	if (fabs(v - r) > 4 * (nextafter(fabs(v), INFINITY) - fabs(v)))
 		return 0;
 	*out = (int64_t)r;
 	return 1;
@@ -352,7 +413,7 @@ static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 		if (last->rhs) {
 			int64_t d;
 			if (lower_duration(c, last->rhs, &d))
-				fixed += d;
+				fixed = d < MAX_STEPS - fixed ? fixed + d : MAX_STEPS; /* each is below 2^62, so is the sum */
 		}
 	if (last->rhs) {
 		diag_error(c->diag, last->rhs->loc,
@@ -365,9 +426,14 @@ static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 			snprintf(plen, sizeof plen, "%.17g", pf);
 		else
 			snprintf(plen, sizeof plen, "%lld", (long long)period);
+		char flen[32];
+		if (fixed == MAX_STEPS)
+			snprintf(flen, sizeof flen, "more than 2^62");
+		else
+			snprintf(flen, sizeof flen, "%lld", (long long)fixed);
 		diag_error(c->diag, n->loc,
-		           "the fixed phases of this restarts body take %lld steps, leaving nothing of a %s-step period",
-		           (long long)fixed, plen);
+		           "the fixed phases of this restarts body take %s steps, leaving nothing of a %s-step period", flen,
+		           plen);
 		ok = 0;
 	}
 	Ctx body_ctx = *ctx;
@@ -439,10 +505,12 @@ static Sched *lower_body(Checker *c, Node *body, const Ctx *ctx, int64_t enclosi
 {
 	*len = -1;
 	if (body->kind == ND_RESTARTS) {
+		if (c->budget->spent || !spend(c, body, 1, 0))
+			return NULL;
 		c->depth++;
 		Sched *r = lower_restarts(c, body, ctx, len);
 		c->depth--;
-		return r;
+		return r && spend(c, body, 0, r->ntable) ? r : NULL;
 	}
 	if (body->kind == ND_IDENT) {
 		int i = lookup_let(c, body->name);
@@ -458,6 +526,8 @@ static Sched *lower_body(Checker *c, Node *body, const Ctx *ctx, int64_t enclosi
 		}
 	}
 	Expr *e = lower_expr(c, body, ctx);
+	if (e && !spend(c, body, 1, e->size))
+		return NULL;
 	double v;
 	if (e != NULL && is_constant(e) && !isfinite(v = const_value(e))) {
 		if (isnan(v))
@@ -496,8 +566,12 @@ Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t enclosing, int64
 	int n = ast_length(seq->args);
 	Node *first = seq->args;
 	*len = -1;
-	if (n > MAX_PHASES) {
-		diag_error(c->diag, seq->loc, "a sequence of %d phases is more than the limit of %d", n, MAX_PHASES);
+	if (c->budget->spent)
+		return NULL;
+	if (n > MAX_FILE_PHASES) {
+		diag_error(c->diag, seq->loc, "a sequence of %d phases is more than the limit of %d phases in a file", n,
+		           MAX_FILE_PHASES);
+		c->budget->spent = 1;
 		return NULL;
 	}
 	if (c->depth >= MAX_DEPTH) {

@@ -48,8 +48,9 @@ static void collect(Arena *a, const anneal_desc *d, int slot, int64_t first, int
 		s->step[j] = a;
 		s->first[j] = s->lo[j] = s->hi[j] = s->last[j] = NAN;
 		if (count <= EXACT_STEPS || b - a <= SAMPLES_PER_BUCKET) {
-			for (int64_t k = a; k < b; k += CHUNK) {
-				int64_t n = b - k < CHUNK ? b - k : CHUNK;
+			/* By offset from a: k += CHUNK would pass INT64_MAX when b is near it. */
+			for (int64_t off = 0; off < b - a; off += CHUNK) {
+				int64_t k = a + off, n = b - k < CHUNK ? b - k : CHUNK;
 				d->fill(k, n, NULL, slot, buf);
 				for (int64_t i = 0; i < n; i++)
 					bucket_add(s, j, buf[i], log);

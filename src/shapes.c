@@ -152,6 +152,25 @@ static Expr *shape_step(Checker *c, Node *call, Node **arg, const Ctx *ctx)
 	return OP2(EX_MUL, lower_expr(c, arg[0], ctx), OP2(EX_POW, lower_expr(c, arg[1], ctx), k));
 }
 
+/* The sum of terms[lo, hi) as a balanced tree, so its depth is log2 of
+   their number (the terms are 0 or 1: any order gives the same sum). */
+static Expr *balanced_sum(Checker *c, Expr **terms, int lo, int hi)
+{
+	if (hi - lo == 1)
+		return terms[lo];
+	int mid = lo + (hi - lo) / 2;
+	return OP2(EX_ADD, balanced_sum(c, terms, lo, mid), balanced_sum(c, terms, mid, hi));
+}
+
+/* Whether fname's count points or milestones are within MAX_POINTS; an error at n if not. */
+static int points_fit(Checker *c, Node *n, const char *fname, const char *what, int count)
+{
+	if (count <= MAX_POINTS)
+		return 1;
+	diag_error(c->diag, n->loc, "%s has %d %s, more than the limit of %d", fname, count, what, MAX_POINTS);
+	return 0;
+}
+
 /* multistep(a, gamma, [m1, m2, ...]) = a gamma^(number of m_i <= t), PyTorch's MultiStepLR */
 static Expr *shape_multistep(Checker *c, Node *call, Node **arg, const Ctx *ctx)
 {
@@ -159,9 +178,17 @@ static Expr *shape_multistep(Checker *c, Node *call, Node **arg, const Ctx *ctx)
 		diag_error(c->diag, arg[2]->loc, "multistep's milestones must be a list such as [30, 80]");
 		return NULL;
 	}
+	int n = ast_length(arg[2]->args);
+	if (!points_fit(c, arg[2], "multistep", "milestones", n))
+		return NULL;
 	Expr *k = NUM(0);
-	for (Node *m = arg[2]->args; m; m = m->next)
-		k = OP2(EX_ADD, k, OP2(EX_GE, VAR(EX_T), lower_expr(c, m, ctx)));
+	if (n > 0) {
+		Expr **reached = arena_alloc(c->arena, sizeof *reached * (size_t)n);
+		int i = 0, ok = 1;
+		for (Node *m = arg[2]->args; m; m = m->next, i++)
+			ok &= (reached[i] = OP2(EX_GE, VAR(EX_T), lower_expr(c, m, ctx))) != NULL;
+		k = ok ? balanced_sum(c, reached, 0, n) : NULL;
+	}
 	return OP2(EX_MUL, lower_expr(c, arg[0], ctx), OP2(EX_POW, lower_expr(c, arg[1], ctx), k));
 }
 
@@ -213,6 +240,29 @@ static Expr *shape_exp_range(Checker *c, Node *call, Node **arg, const Ctx *ctx)
 	return clr(c, arg, ctx, 3);
 }
 
+/* The piece of piecewise for t in interval i of the points: -1 before x0,
+   i the segment from x_i to x_(i+1), n - 1 after the last point. */
+static Expr *piece(Checker *c, const double *x, Expr **v, int n, int i)
+{
+	if (i < 0)
+		return v[0];
+	if (i == n - 1)
+		return v[n - 1];
+	Expr *slope = OP2(EX_DIV, OP2(EX_SUB, v[i + 1], v[i]), NUM(x[i + 1] - x[i]));
+	return OP2(EX_ADD, v[i], OP2(EX_MUL, slope, OP2(EX_SUB, VAR(EX_T), NUM(x[i]))));
+}
+
+/* The pieces of intervals lo..hi chosen by a binary search on t: the
+   depth is log2 of the points', and each step meets log2 n compares. */
+static Expr *pieces(Checker *c, const double *x, Expr **v, int n, int lo, int hi)
+{
+	if (lo == hi)
+		return piece(c, x, v, n, lo);
+	int mid = lo + (hi - lo) / 2; /* intervals mid and mid + 1 meet at x_(mid+1) */
+	return ex_op(c, EX_IF, OP2(EX_LT, VAR(EX_T), NUM(x[mid + 1])), pieces(c, x, v, n, lo, mid),
+	             pieces(c, x, v, n, mid + 1, hi));
+}
+
 /* piecewise(x0: v0, x1: v1, ...): linear through the points in t, constant outside */
 static Expr *lower_piecewise(Checker *c, Node *call, const Ctx *ctx)
 {
@@ -221,8 +271,10 @@ static Expr *lower_piecewise(Checker *c, Node *call, const Ctx *ctx)
 		diag_error(c->diag, call->loc, "piecewise needs at least one point 'step: value'");
 		return NULL;
 	}
-	double x[n];
-	Expr *v[n];
+	if (!points_fit(c, call, "piecewise", "points", n))
+		return NULL;
+	double *x = arena_alloc(c->arena, sizeof *x * (size_t)n);
+	Expr **v = arena_alloc(c->arena, sizeof *v * (size_t)n);
 	int i = 0, ok = 1;
 	for (Node *a = call->args; a; a = a->next, i++) {
 		if (a->kind != ND_POINT) {
@@ -243,13 +295,7 @@ static Expr *lower_piecewise(Checker *c, Node *call, const Ctx *ctx)
 	}
 	if (!ok)
 		return NULL;
-	Expr *e = v[n - 1];
-	for (i = n - 2; i >= 0; i--) {
-		Expr *slope = OP2(EX_DIV, OP2(EX_SUB, v[i + 1], v[i]), NUM(x[i + 1] - x[i]));
-		Expr *seg = OP2(EX_ADD, v[i], OP2(EX_MUL, slope, OP2(EX_SUB, VAR(EX_T), NUM(x[i]))));
-		e = ex_op(c, EX_IF, OP2(EX_LT, VAR(EX_T), NUM(x[i + 1])), seg, e);
-	}
-	return ex_op(c, EX_IF, OP2(EX_LT, VAR(EX_T), NUM(x[0])), v[0], e);
+	return pieces(c, x, v, n, -1, n - 1);
 }
 
 static const char *const args_v[] = { "v", NULL };

@@ -67,6 +67,10 @@ expect 0 '^1000,.*,every:1000$' -- eval "$sgdr" --range 999:1001 --interp
 expect 0 '^1500,0.080000000000000016' -- eval "$sgdr" --range 1500:1501 -O0
 expect 0 '^1500,0.080000000000000016' -- eval "$sgdr" --range 1500:1501 -O3
 expect 2 '--range expects A:B' -- eval "$sgdr" --range 5
+expect 2 '--steps and --range both give the steps; use one' -- eval "$sgdr" --steps 5 --range 1:3
+expect 2 '--steps and --range both give the steps; use one' -- plot "$sgdr" --range 1:3 --steps 5 --term
+# a subnormal is a finite number (strtod's ERANGE notwithstanding)
+expect 0 '^0,0,' -- eval "$sgdr" --steps 1 --param peak=4.9e-324
 expect 2 '--range expects A:B with 0 <= A <= B' -- eval "$sgdr" --range 9:3
 expect 2 '--steps expects a count' -- eval "$sgdr" --steps -4
 expect 2 '--steps expects a count' -- eval "$sgdr" --steps many

@@ -144,6 +144,10 @@ tests_unit_ckpt_fault_LDADD = libanneal.la
 TESTS += tests/faults.sh
 EXTRA_DIST += tests/faults.sh
 
+# Every command on the largest input at each documented limit (doc/language.md, Limits).
+TESTS += tests/limits.sh
+EXTRA_DIST += tests/limits.sh
+
 # install
 # make install DESTDIR= into a temporary root, then a JIT host and an AOT host
 # built from the installed headers, .pc files and libraries alone.

@@ -1,5 +1,6 @@
 #!/bin/sh
-# random.sh: the AOT differential test -- 300 random schedules in one object, every one against the interpreter.
+# random.sh: the AOT differential test -- 300 random schedules in two objects (a file holds at
+# most 256 schedules), linked into one host, every one against the interpreter.
 set -u
 : "${ANNEALC:?set ANNEALC to the built annealc}" "${srcdir:?set srcdir to the source tree}"
 CC=${CC:-cc}
@@ -9,13 +10,20 @@ tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 count=${AOT_RANDOM_COUNT:-300}
 
-"$GEN" 0 "$count" > "$tmp/random.anneal" || exit 99
+half=$((count / 2))
+"$GEN" 0 "$half" > "$tmp/random1.anneal" || exit 99
+"$GEN" "$half" $((count - half)) > "$tmp/random2.anneal" || exit 99
+# file_of I: the file holding schedule rI
+file_of() { if [ "$1" -lt "$half" ]; then echo "$tmp/random1.anneal"; else echo "$tmp/random2.anneal"; fi; }
 pass=0
 fail=0
 for opt in -O2 -O1; do
-	"$ANNEALC" compile "$tmp/random.anneal" $opt -o "$tmp/random.o" --header "$tmp/random.h" || exit 1
+	for n in 1 2; do
+		"$ANNEALC" compile "$tmp/random$n.anneal" $opt -o "$tmp/random$n.o" --header "$tmp/random$n.h" || exit 1
+	done
 	{
-		echo '#include "random.h"'
+		echo '#include "random1.h"'
+		echo '#include "random2.h"'
 		echo '#include "aot_host.h"'
 		echo 'const AotSchedule aot_all[] = {'
 		i=0
@@ -26,11 +34,11 @@ for opt in -O2 -O1; do
 		echo '	{ 0 }'
 		echo '};'
 	} > "$tmp/list.c"
-	$CC -std=gnu11 -I"$srcdir/include" -I"$tmp" -I"$here" -I"$srcdir/tests/unit" "$here/host.c" "$tmp/list.c" "$tmp/random.o" \
+	$CC -std=gnu11 -I"$srcdir/include" -I"$tmp" -I"$here" -I"$srcdir/tests/unit" "$here/host.c" "$tmp/list.c" "$tmp/random1.o" "$tmp/random2.o" \
 		-o "$tmp/host" -lmvec -lm || exit 1
 	i=0
 	while [ $i -lt "$count" ]; do
-		if "$ANNEALC" eval --interp "$tmp/random.anneal" --schedule "r$i" --range 0:400 > "$tmp/r.csv" &&
+		if "$ANNEALC" eval --interp "$(file_of $i)" --schedule "r$i" --range 0:400 > "$tmp/r.csv" &&
 			"$tmp/host" "r$i" < "$tmp/r.csv" > "$tmp/out" 2>&1; then
 			pass=$((pass + 1))
 		else
@@ -45,7 +53,7 @@ done
 # LLVM's libm rewrites of them, exp2 and sincos, and glibc's libmvec
 # variants) and nothing else, for the random programs and every example.
 allowed='^(_ZGV[a-zA-Z]+[0-9]+v+_)?(cos|sin|sincos|exp|exp2|log|pow|sqrt|floor|ceil|fabs)$'
-for f in "$tmp/random.anneal" "$srcdir"/examples/*.anneal "$srcdir"/examples/*/*.anneal "$srcdir"/tests/conformance/*.anneal; do
+for f in "$tmp/random1.anneal" "$tmp/random2.anneal" "$srcdir"/examples/*.anneal "$srcdir"/examples/*/*.anneal "$srcdir"/tests/conformance/*.anneal; do
 	[ -f "$f" ] || continue
 	"$ANNEALC" compile "$f" -o "$tmp/sym.o" || { fail=$((fail + 1)); continue; }
 	extra=$(nm -u "$tmp/sym.o" | awk '{ print $2 }' | grep -Ev "$allowed")

@@ -119,6 +119,18 @@ fi
 svg steps "$srcdir/examples/sgdr.anneal" --steps 20000 --channels lr -- at:lr:1500:0.08 at:lr:3500:0.064
 contains steps-ticks "$tmp/steps.svg" '>10k</text>'
 
+# The last steps there are, INT64_MAX included: the sample grid and the
+# restart marks do not pass it (they overflowed into a crash and a hang),
+# and fill meets every cycle of a fractional period's last lap (its values: check_random.c).
+cat >"$tmp/top.anneal" <<'EOF_TOP'
+schedule top {
+  lr = restarts(period = 2.75) { linear(1, 0) };
+  momentum = restarts(period = 18) { cosine(1, 0) };
+}
+EOF_TOP
+svg top "$tmp/top.anneal" --range 9223372036854775708:9223372036854775807 -- at:momentum:9223372036854775806:0.75
+contains top-restart "$tmp/top.svg" 'data-first="9223372036854775708"'
+
 # A million steps through fill: every restart still reaches its peak.
 svg million "$srcdir/examples/sgdr.anneal" --steps 1000000 --channels lr -- \
 	at:lr:255500:0.016777216 at:lr:511500:0.0134217728

@@ -108,6 +108,11 @@ static char *repeat(const char *head, const char *unit, int n, const char *sep, 
 	return s;
 }
 
+#define T10 "t + t + t + t + t + t + t + t + t + t + "
+#define T100 T10 T10 T10 T10 T10 T10 T10 T10 T10 T10
+#define T400 T100 T100 T100 T100
+
+/* message NULL: within the limits, accepted. */
 static const struct {
 	const char *head, *unit, *sep, *tail;
 	int n;
@@ -115,9 +120,24 @@ static const struct {
 } limits[] = {
 	{ "schedule a { lr = ", "1", " + ", "; }", 100000, "error: expression is nested more than 500 levels deep" },
 	{ "schedule a { lr = ", "2 ^ ", "", "1; }", 100000, "error: expression is nested too deeply for the parser" },
-	{ "schedule a { lr = ", "1 for 1", " then ", "; }", 10001, "error: a sequence of 10001 phases is more than the limit of 10000" },
+	{ "schedule a { lr = ", "1 for 1", " then ", "; }", 2001, "error: a sequence of 2001 phases is more than the limit of 2000 phases in a file" },
+	/* the file's limits, over its schedules: 250 of 9 phases; 200 of 799 operations */
+	{ "", "schedule s%d { lr = 1 for 1 then 2 for 1 then 3 for 1 then 4 for 1 then 5 for 1 then 6 for 1 then 7 for 1 then 8 for 1 then 9; }\n", "", "", 250,
+	  "error: the schedules of this file have more than 2000 phases in all" },
+	{ "", "schedule s%d { lr = " T400 "t; }\n", "", "", 200,
+	  "error: the expressions of this file expand to more than 100000 operations in all" },
+	/* one flat sum, 600 terms deep as parsed: the message says why a chain is deep */
+	{ "schedule a { lr = ", "t", " + ", "; }", 600,
+	  "error: expression is nested more than 500 levels deep (each operator of a chain such as a + b + c is one level)" },
+	{ "schedule a { lr = multistep(1, 0.5, [", "%d", ", ", "]) for 9000 then 1; }", 1025,
+	  "error: multistep has 1025 milestones, more than the limit of 1024" },
+	{ "schedule a { lr = piecewise(", "%d: 1", ", ", ") for 9000 then 1; }", 1025,
+	  "error: piecewise has 1025 points, more than the limit of 1024" },
+	/* 1,000 milestones and 1,024 points nest some 10 levels deep: accepted (a chain was 1,000 deep) */
+	{ "schedule a { lr = multistep(1, 0.5, [", "%d", ", ", "]) for 9000 then 1; }", 1000, NULL },
+	{ "schedule a { lr = piecewise(", "%d: 1", ", ", ") for 9000 then 1; }", 1024, NULL },
 	{ "schedule a { lr = ", "x", "", "; }", 129, "error: name is longer than 128 characters" },
-	{ "", "schedule s { lr = 1; }\n", "", "", 1025, "error: the file holds 1025 schedules, more than the limit of 1024" },
+	{ "", "schedule s { lr = 1; }\n", "", "", 257, "error: the file holds 257 schedules, more than the limit of 256" },
 	{ "schedule a { lr = 1; ", "param p%d = 1;", " ", " }", 257, "error: too many params (the limit is 256)" },
 	{ "schedule a { lr = 1; ", "on every 3 { swa; }", " ", " }", 65, "error: too many hooks (the limit is 64" },
 	{ "schedule a { ", "channel c%d = 1;", " ", " }", 12, "error: too many custom channels (the limit is 11)" },
@@ -129,9 +149,14 @@ START_TEST(limits_reported)
 	char *text = repeat(limits[_i].head, limits[_i].unit, limits[_i].n, limits[_i].sep, limits[_i].tail);
 	annealc_program *p;
 	char *msg = diagnose(text, &p);
-	ck_assert_ptr_null(p);
-	ck_assert_msg(strstr(msg, limits[_i].message) != NULL, "limit %d: expected '%s' in:\n%.400s", _i,
-	              limits[_i].message, msg);
+	if (!limits[_i].message) {
+		ck_assert_msg(p != NULL, "limit %d: refused:\n%.400s", _i, msg ? msg : "");
+		annealc_free(p);
+	} else {
+		ck_assert_ptr_null(p);
+		ck_assert_msg(strstr(msg, limits[_i].message) != NULL, "limit %d: expected '%s' in:\n%.400s", _i,
+		              limits[_i].message, msg);
+	}
 	free(msg);
 	free(text);
 }

@@ -1,4 +1,4 @@
-/* check_random.c: differential tests -- the JIT against the interpreter on thousands of random programs. */
+/* check_random.c: differential tests -- the JIT against the interpreter on thousands of random programs, and at the top of the steps. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -32,6 +32,31 @@ static void setup(void)
 static void teardown(void)
 {
 	annealc_jit_free(jit);
+}
+
+/* eval and fill of channel c against the interpreter over the last n <= 300
+   steps there are, INT64_MAX included; what names the program in messages.
+   fill is held to 4 ulp or 1e-9 relative (libmvec, as below). */
+static void top_agrees(annealc_program *p, const anneal_desc *d, const double *params, int c, int n,
+                       const char *what)
+{
+	double fill[300];
+	d->fill(INT64_MAX - (n - 1), n, params, c, fill);
+	for (int i = 0; i < n; i++) {
+		int64_t step = INT64_MAX - (n - 1) + i;
+		anneal_point want, got;
+		annealc_interp_eval(p, 0, step, params, &want);
+		d->eval(step, params, &got);
+		ck_assert_msg(want.events == got.events && want.phase == got.phase && want.cycle == got.cycle,
+		              "step INT64_MAX - %d: interp events %#llx phase %d cycle %lld, jit %#llx %d %lld\n%s",
+		              n - 1 - i, (unsigned long long)want.events, want.phase, (long long)want.cycle,
+		              (unsigned long long)got.events, got.phase, (long long)got.cycle, what);
+		double v = want.value[c];
+		ck_assert_msg(ulps_apart(v, got.value[c]) <= 4 &&
+		                  (ulps_apart(v, fill[i]) <= 4 || fabs(v - fill[i]) <= 1e-9 * fmax(1, fabs(v))),
+		              "step INT64_MAX - %d channel %d: interp %.17g, eval %.17g, fill %.17g\n%s", n - 1 - i, c, v,
+		              got.value[c], fill[i], what);
+	}
 }
 
 /* Programs in blocks of 100, so a failure names a small range of seeds. */
@@ -92,8 +117,48 @@ START_TEST(jit_matches_interpreter)
 				              (unsigned long long)seed, (long long)(first + i), c, want[i], buf[i], text);
 			}
 		}
+		/* The top of the step range, where a cycle table's padding and a
+		   lap's end are nearest. */
+		static char what[sizeof text + 32];
+		snprintf(what, sizeof what, "seed %llu\n%s", (unsigned long long)seed, text);
+		for (int c = 0; c < ANNEAL_MAX_CHANNELS; c++)
+			if (d->channels & (1u << c))
+				top_agrees(p, d, params, c, 64, what);
 		annealc_free(p);
 	}
+}
+END_TEST
+
+/* The last steps there are, through every kind of cycle: the padding of a
+   real-valued table (eval(INT64_MAX) read past it), the last lap of a
+   fractional period with mult 1 (fill ran one segment over several cycles
+   there), a whole period whose last cycle is cut by INT64_MAX, counts,
+   nesting. eval and fill against the interpreter over the last 300 steps,
+   INT64_MAX included. */
+static const char *const top_schedules[] = {
+	"schedule s { lr = restarts(period = 10, mult = 1.5) { cosine(0.1, 0.001) }; on restart { swa; } }",
+	"schedule s { lr = restarts(period = 2.75) { t / T }; on restart { swa; } }",
+	"schedule s { lr = restarts(period = 8 + 2 / 7) { t / T }; }",
+	"schedule s { lr = restarts(period = 11 / 3) { t + cycle }; }",
+	"schedule s { lr = restarts(period = 18) { t / T }; on restart { swa; } }",
+	"schedule s { lr = restarts(period = 7) { t / T }; }",
+	"schedule s { lr = restarts(period = 3, mult = 2) { t / T }; on restart { swa; } }",
+	"schedule s { lr = restarts(period = 2.2, count = 5) { t } then restarts(period = 18.5) { t / T }; }",
+	"schedule s { lr = restarts(period = 6, mult = 3) { restarts(period = 18.5) { linear(1, 0) for 15 then t } }; }",
+	"schedule s { lr = restarts(period = 6, mult = 3) { restarts(period = 18) { cosine(1, 0) } }; }",
+};
+
+START_TEST(top_of_steps)
+{
+	annealc_program *p = test_load("top.anneal", top_schedules[_i], stderr, NULL);
+	ck_assert_ptr_nonnull(p);
+	for (int level = 0; level <= 2; level += 2) {
+		annealc_options o = { .opt_level = level };
+		const anneal_desc *d = test_compile(jit, p, 0, &o);
+		ck_assert_ptr_nonnull(d);
+		top_agrees(p, d, NULL, ANNEAL_LR, 300, top_schedules[_i]);
+	}
+	annealc_free(p);
 }
 END_TEST
 
@@ -104,6 +169,7 @@ Suite *suite_random(void)
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, jit_matches_interpreter, 0, program_count() / 100);
+	tcase_add_loop_test(tc, top_of_steps, 0, sizeof top_schedules / sizeof *top_schedules);
 	suite_add_tcase(s, tc);
 	return s;
 }
