@@ -25,8 +25,9 @@ Expr *ex_op(Checker *c, ExprKind k, Expr *a, Expr *b, Expr *cc)
 	e->a = a;
 	e->b = b;
 	e->c = cc;
-	/* Children are within the limits (lower_expr refuses a larger tree),
-	   so the sum cannot overflow. */
+	/* No sum here comes near int64: lower_expr refuses every tree past
+	   MAX_FILE_OPS, and a shape combines its lowered arguments only a
+	   bounded number of times before its own result is checked. */
 	e->size = 1;
 	e->depth = 1;
 	for (const Expr *sub[] = { a, b, cc }, **x = sub; x < sub + 3; x++)
@@ -137,8 +138,9 @@ static Expr *lower_expr_node(Checker *c, Node *n, const Ctx *ctx);
 /* The depth guard keeps a pathological file (a 100,000-term sum) from
    exhausting the C stack here; the expanded tree's size and depth are
    bounded too, because the interpreter, the digest and code generation walk
-   it as a tree: a let used twice in each of 25 nested lets, or a shape
-   nested in its own argument 6 times, would be 2^25 or 3^6 copies. Lowering
+   it as a tree: a let used twice in each of 25 nested lets is 2^25 copies,
+   and a shape nested in its own argument multiplies the copies of that
+   argument at each level (triangular's, about tenfold). Lowering
    stops at the first tree past a limit, so it never builds much more. */
 Expr *lower_expr(Checker *c, Node *n, const Ctx *ctx)
 {
