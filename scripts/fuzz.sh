@@ -44,6 +44,8 @@ for t in $targets; do
 	[ -n "$seeds" ] && cp $seeds "$corpus"/ 2>/dev/null || true
 	echo "== fuzz_$t for $seconds s"
 	[ "$t" = checkpoint ] && export FUZZ_SEED_OUT=$corpus
-	(cd "$build/fuzz" && ./fuzz_"$t" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
+	# -timeout and -rss_limit_mb are the budget every input must keep to (10 s,
+	# 1 GB: the Limits of doc/language.md); an input past either is a finding.
+	(cd "$build/fuzz" && ./fuzz_"$t" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=1024 \
 		-dict="$src/tests/fuzz/anneal.dict" -print_final_stats=1 "$corpus" 2>&1 | tail -n 25)
 done

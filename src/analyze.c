@@ -251,7 +251,7 @@ static Asym asym(const Expr *e, const double *params, double T)
 		if ((e->kind == EX_ADD || e->kind == EX_SUB || e->kind == EX_MUL) && other.kind != AS_UNKNOWN &&
 		    (expr_arity[e->kind] < 2 || as_is_const(other)))
 			return (Asym){ AS_PERIODIC, 1, 0, 1, NULL };
-		if (expr_arity[e->kind] == 1 && e->kind != EX_LOG)
+		if (expr_arity[e->kind] == 1 && e->kind != EX_LOG && e->kind != EX_LOG2 && e->kind != EX_LOG10)
 			return x;
 		return as_unknown("a periodic term combined with a varying one");
 	}
@@ -282,6 +282,11 @@ static Asym asym(const Expr *e, const double *params, double T)
 		if (x.r > 1 || (x.r == 1 && x.a > 0))
 			return x; /* within one of x, which grows */
 		return as_unknown("floor or ceil of a decaying value");
+	case EX_TRUNC: case EX_ROUND: case EX_SIGN: case EX_TANH: case EX_SINH: case EX_COSH: case EX_ATAN:
+	case EX_LOG2: case EX_LOG10:
+		if (as_is_const(x))
+			return as_const(op_apply(e->kind, x.c, 0));
+		return as_unknown("an operation these rules do not cover");
 	case EX_ADD:
 	case EX_SUB: {
 		if (e->kind == EX_SUB)

@@ -24,6 +24,11 @@ typedef struct Stretch {
 	int dir;          /* 1 rising, -1 falling, 0 constant */
 } Stretch;
 
+typedef struct Peak {
+	double value; /* -inf: no step read */
+	int64_t step;
+} Peak;
+
 typedef struct Join {
 	int64_t step;
 	double before, after, expect, rel;
@@ -40,6 +45,9 @@ typedef struct Report {
 	Stretch *stretch;
 	int nmark; /* -1: more than MAX_MARKS */
 	Mark *mark;
+	int ncycle_peak; /* restart marks: peak[0] is before the first, peak[i] from the i-th */
+	Peak *peak;
+	int64_t read; /* steps read of the horizon */
 	int njoin;
 	Join *join;
 	int rm_verdict;
@@ -93,77 +101,174 @@ static int is_standard(int slot)
 	return slot < ANNEAL_FIRST_CUSTOM;
 }
 
-/* One pass over the channel's values through fill: range, sums, stretches,
-   the first bad values; stretches restart at every structural mark, so a
+/* analyze reads every step of a horizon of up to SCAN_STEPS. Past that it
+   reads windows, which take the same time whatever the horizon: the first
+   and last EDGE_STEPS exactly, GRID windows of GRID_STEPS spread evenly
+   between, and MARK_STEPS either side of every phase start and restart --
+   where the structure can change the values' course. Between marks a
+   channel is one expression of the step, so a window of it stands for the
+   stretch around it; sums are estimated from the grid. */
+enum { SCAN_STEPS = 1 << 24, EDGE_STEPS = 1 << 20, GRID = 1 << 14, GRID_STEPS = 256, MARK_STEPS = 2 };
+
+typedef struct Window {
+	int64_t from, to; /* [from, to) */
+	int grid;         /* a grid window: its steps stand for the middle in the sums */
+} Window;
+
+static int window_order(const void *a, const void *b)
+{
+	const Window *x = a, *y = b;
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	return (x->to < y->to) - (x->to > y->to); /* the longer first, so it keeps its steps */
+}
+
+/* The windows of [first, end) in step order, none overlapping; *n of them. */
+static Window *windows(Report *r, const Options *o, int *n)
+{
+	int64_t first = o->first, end = o->first + o->count;
+	int cap = 3 + GRID + (r->nmark > 0 ? r->nmark : 0);
+	Window *w = grow(r, NULL, sizeof *w * (size_t)cap);
+	int k = 0;
+	if (o->count <= SCAN_STEPS) {
+		w[k++] = (Window){ first, end, 0 };
+	} else {
+		int64_t mid = first + EDGE_STEPS, mid_len = o->count - 2 * (int64_t)EDGE_STEPS;
+		w[k++] = (Window){ first, mid, 0 };
+		w[k++] = (Window){ end - EDGE_STEPS, end, 0 };
+		for (int i = 0; i < GRID; i++) {
+			int64_t from = mid + (int64_t)((__int128)i * mid_len / GRID);
+			w[k++] = (Window){ from, from + GRID_STEPS, 1 };
+		}
+		for (int i = 0; i < r->nmark; i++) {
+			int64_t at = r->mark[i].step;
+			w[k++] = (Window){ at - first < MARK_STEPS ? first : at - MARK_STEPS,
+				           end - at <= MARK_STEPS ? end : at + MARK_STEPS, 0 };
+		}
+	}
+	qsort(w, (size_t)k, sizeof *w, window_order);
+	int m = 0;
+	for (int i = 0; i < k; i++) {
+		if (m > 0 && w[i].from < w[m - 1].to)
+			w[i].from = w[m - 1].to;
+		if (w[i].from < w[i].to)
+			w[m++] = w[i];
+	}
+	*n = m;
+	return w;
+}
+
+/* One pass over the channel's values (every step, or the windows above)
+   through fill: range, sums, stretches, the first bad values, each
+   restart cycle's peak; stretches restart at every structural mark, so a
    restart's jump is not reported as a rise of two steps. */
 static void scan(const anneal_desc *d, int slot, const Options *o, Report *r)
 {
 	enum { CHUNK = 8192 };
 	double buf[CHUNK];
 	int64_t end = o->first + o->count, nonfinite = 0, negative = 0, first_bad = -1, first_neg = -1;
+	int64_t read = 0, grid_read = 0;
 	double prev = NAN, neg_value = 0;
+	int64_t prev_step = -1, last_read = -1; /* of prev, and of the last value read */
 	int dir = 0, next_mark = 0;
 	int64_t start = o->first;
 	r->min = INFINITY;
 	r->max = -INFINITY;
-	for (int64_t k = o->first; k < end; k += CHUNK) {
-		int64_t n = end - k < CHUNK ? end - k : CHUNK;
-		d->fill(k, n, NULL, slot, buf);
-		for (int64_t i = 0; i < n; i++) {
-			int64_t s = k + i;
-			double v = buf[i];
-			while (r->nmark > 0 && next_mark < r->nmark && r->mark[next_mark].step < s)
-				next_mark++;
-			if (r->nmark > 0 && next_mark < r->nmark && r->mark[next_mark].step == s && s > start) {
-				add_stretch(r, start, s - 1, dir);
-				start = s;
-				dir = 0;
-				prev = NAN;
-			}
-			if (!isfinite(v)) {
-				if (first_bad < 0)
-					first_bad = s;
-				nonfinite++;
-				prev = NAN;
-				continue;
-			}
-			if (v < 0 && is_standard(slot)) {
-				if (first_neg < 0) {
-					first_neg = s;
-					neg_value = v;
+	int nrestart = 0;
+	for (int i = 0; i < r->nmark; i++)
+		nrestart += r->mark[i].kind == MARK_RESTART;
+	r->ncycle_peak = nrestart;
+	r->peak = grow(r, NULL, sizeof *r->peak * (size_t)(nrestart + 1));
+	for (int i = 0; i <= nrestart; i++)
+		r->peak[i] = (Peak){ -INFINITY, i == 0 ? o->first : -1 };
+	int cycle = 0;
+	int nwin;
+	Window *win = windows(r, o, &nwin);
+	for (int i = 0; i < nwin; i++)
+		if (win[i].grid)
+			grid_read += win[i].to - win[i].from;
+	/* A grid step stands for this many of the middle's steps in the sums. */
+	long double grid_weight = grid_read ? (long double)(o->count - 2 * (int64_t)EDGE_STEPS) / grid_read : 0;
+	for (int w = 0; w < nwin; w++) {
+		long double weight = win[w].grid ? grid_weight : 1;
+		if (!win[w].grid && o->count > SCAN_STEPS && win[w].from >= o->first + EDGE_STEPS &&
+		    win[w].to <= end - EDGE_STEPS)
+			weight = 0; /* a mark's window in the middle: the grid stands for it */
+		for (int64_t k = win[w].from; k < win[w].to; k += CHUNK) {
+			int64_t n = win[w].to - k < CHUNK ? win[w].to - k : CHUNK;
+			d->fill(k, n, NULL, slot, buf);
+			for (int64_t i = 0; i < n; i++) {
+				int64_t s = k + i;
+				double v = buf[i];
+				while (r->nmark > 0 && next_mark < r->nmark && r->mark[next_mark].step < s)
+					next_mark++;
+				for (int j = next_mark; r->nmark > 0 && j < r->nmark && r->mark[j].step == s; j++)
+					if (r->mark[j].kind == MARK_RESTART)
+						r->peak[++cycle] = (Peak){ -INFINITY, s };
+				if (r->nmark > 0 && next_mark < r->nmark && r->mark[next_mark].step == s && s > start) {
+					add_stretch(r, start, last_read, dir);
+					start = s;
+					dir = 0;
+					prev = NAN;
 				}
-				negative++;
-			}
-			if (v < r->min) {
-				r->min = v;
-				r->min_step = s;
-			}
-			if (v > r->max) {
-				r->max = v;
-				r->max_step = s;
-			}
-			r->sum += v;
-			r->sum_sq += (long double)v * v;
-			if (isfinite(prev) && v != prev) {
-				int dv = v > prev ? 1 : -1;
-				if (dir == 0) {
-					dir = dv;
-				} else if (dv != dir) {
-					add_stretch(r, start, s - 1, dir);
-					start = s - 1;
-					dir = dv;
+				last_read = s;
+				read++;
+				if (v > r->peak[cycle].value)
+					r->peak[cycle] = (Peak){ v, s };
+				if (!isfinite(v)) {
+					if (first_bad < 0)
+						first_bad = s;
+					nonfinite++;
+					prev = NAN;
+					continue;
 				}
+				if (v < 0 && is_standard(slot)) {
+					if (first_neg < 0) {
+						first_neg = s;
+						neg_value = v;
+					}
+					negative++;
+				}
+				if (v < r->min) {
+					r->min = v;
+					r->min_step = s;
+				}
+				if (v > r->max) {
+					r->max = v;
+					r->max_step = s;
+				}
+				r->sum += weight * v;
+				r->sum_sq += weight * v * v;
+				if (isfinite(prev) && v != prev) {
+					int dv = v > prev ? 1 : -1;
+					if (dir == 0) {
+						dir = dv;
+					} else if (dv != dir) {
+						add_stretch(r, start, prev_step, dir);
+						start = prev_step;
+						dir = dv;
+					}
+				}
+				prev = v;
+				prev_step = s;
 			}
-			prev = v;
 		}
 	}
+	free(win);
 	add_stretch(r, start, end - 1, dir);
+	r->read = read;
+	const char *among = read < o->count ? " among the steps read" : "";
 	if (nonfinite)
-		find(r, LV_ERROR, "%" PRId64 " non-finite value%s, the first at step %" PRId64, nonfinite,
-		     nonfinite == 1 ? "" : "s", first_bad);
+		find(r, LV_ERROR, "%" PRId64 " non-finite value%s%s, the first at step %" PRId64, nonfinite,
+		     nonfinite == 1 ? "" : "s", among, first_bad);
 	if (negative)
-		find(r, LV_ERROR, "%" PRId64 " negative value%s, the first %g at step %" PRId64, negative,
-		     negative == 1 ? "" : "s", neg_value, first_neg);
+		find(r, LV_ERROR, "%" PRId64 " negative value%s%s, the first %g at step %" PRId64, negative,
+		     negative == 1 ? "" : "s", among, neg_value, first_neg);
+	if (read < o->count)
+		find(r, LV_NOTE, "%" PRId64 " steps are more than analyze reads one by one (%d): it read %" PRId64
+		     " of them -- the first and last %d, %d windows of %d spread between, and %d either side of each "
+		     "phase start and restart; the sums are estimated", o->count, SCAN_STEPS, read, EDGE_STEPS, GRID,
+		     GRID_STEPS, MARK_STEPS);
 }
 
 static double value_at(const anneal_desc *d, int slot, int64_t step)
@@ -206,7 +311,7 @@ static void joins(const anneal_desc *d, int slot, const Options *o, Report *r)
 
 /* Restart cycles that the end of the horizon cuts, and (with
    --curvature) cycle peaks above 4/L. */
-static void cycles(const anneal_desc *d, int slot, const Options *o, Report *r)
+static void cycles(const Options *o, Report *r)
 {
 	int64_t end = o->first + o->count;
 	for (int i = r->nmark - 1; i >= 0; i--)
@@ -221,31 +326,14 @@ static void cycles(const anneal_desc *d, int slot, const Options *o, Report *r)
 	if (!r->is_lr || !(o->curvature > 0))
 		return;
 	double bound = 4 / o->curvature;
-	int64_t seg = o->first;
 	int above = 0;
-	for (int i = 0; i <= r->nmark; i++) {
-		if (i < r->nmark && r->mark[i].kind != MARK_RESTART)
-			continue;
-		int64_t stop = i < r->nmark ? r->mark[i].step : end;
-		double peak = -INFINITY;
-		int64_t at = seg;
-		enum { CHUNK = 8192 };
-		double buf[CHUNK];
-		for (int64_t k = seg; k < stop; k += CHUNK) {
-			int64_t n = stop - k < CHUNK ? stop - k : CHUNK;
-			d->fill(k, n, NULL, slot, buf);
-			for (int64_t j = 0; j < n; j++)
-				if (buf[j] > peak) {
-					peak = buf[j];
-					at = k + j;
-				}
-		}
-		if (peak > bound) {
+	for (int i = 0; i <= r->ncycle_peak; i++) {
+		const Peak *pk = &r->peak[i];
+		if (pk->value > bound) {
 			find(r, LV_WARNING, "the peak %g at step %" PRId64 " exceeds the stability bound 4/L = %g (L = %g)",
-			     peak, at, bound, o->curvature);
+			     pk->value, pk->step, bound, o->curvature);
 			above++;
 		}
-		seg = stop;
 	}
 	if (!above)
 		find(r, LV_NOTE, "every peak is within the stability bound 4/L = %g (L = %g)", bound, o->curvature);
@@ -436,7 +524,7 @@ static void report_all(const annealc_program *p, int index, const anneal_desc *d
 			r->nmark = -1;
 		scan(d, lc->slot, o, r);
 		joins(d, lc->slot, o, r);
-		cycles(d, lc->slot, o, r);
+		cycles(o, r);
 		if (r->is_lr)
 			analyze_robbins_monro(ls, ch, params, &r->rm_verdict, r->rm_why, sizeof r->rm_why);
 	}
@@ -476,6 +564,7 @@ out:
 	for (int ch = 0; ch < ls->nchannel; ch++) {
 		free(rep[ch].stretch);
 		free(rep[ch].mark);
+		free(rep[ch].peak);
 		free(rep[ch].join);
 		free(rep[ch].finding);
 	}

@@ -130,7 +130,7 @@ Loc lex_loc(const Lexer *lx, const char *p);
 /* ---- lowered form: what the interpreter and code generation consume ---- */
 
 typedef enum {
-#define X(kind, arity, name) kind,
+#define X(kind, arity, name, builtin) kind,
 #include "ops.def"
 #undef X
 	EX_COUNT
@@ -149,8 +149,12 @@ struct Expr {
 	int depth;
 };
 
+/* ops.c: each operation's arity, name, and 1 when it is a builtin called as name(...). */
 extern const int expr_arity[EX_COUNT];
 extern const char *const expr_name[EX_COUNT];
+extern const int expr_builtin[EX_COUNT];
+/* What a unary or binary operation computes (b unused for unary ones). */
+double op_apply(ExprKind k, double a, double b);
 
 /* A schedule tree. Every node is evaluated at a local step s >= 0 with an
    allotted length L (-1: unbounded):
@@ -297,8 +301,14 @@ typedef struct Checker {
 	LParam param[MAX_PARAMS];
 	int nlet;
 	Node *let_node[MAX_LETS];
-	int let_busy[MAX_LETS]; /* being expanded: a let that reaches itself is an error */
+	/* LET_BUSY while being expanded: a let that reaches itself is an error.
+	   LET_FAILED once reported: its later uses are not lowered again (each
+	   would repeat the messages, 2^n times for n lets each using the last twice). */
+	enum { LET_IDLE, LET_BUSY, LET_FAILED } let_state[MAX_LETS];
 	int depth; /* of the expression or schedule being lowered */
+	/* The first param or let refused for its limit: the names it and the
+	   items after it define are known, their uses not reported again. */
+	Node *past_limit;
 	int nlabel;
 	struct {
 		const char *name;
@@ -316,6 +326,9 @@ typedef struct Ctx {
 	const char *constant; /* a compile-time value: what it is, for messages */
 } Ctx;
 
+/* Adds phases and operations (or restart table entries) at n to the
+   file's budget; 0 after the diagnostic of the limit passed. */
+int lower_spend(Checker *c, Node *n, int phases, int64_t ops);
 Expr *ex_num(Checker *c, double v);
 Expr *ex_op(Checker *c, ExprKind k, Expr *a, Expr *b, Expr *cc);
 /* Lowers an expression; NULL after a diagnostic. */

@@ -133,6 +133,24 @@ static LLVMValueRef intrinsic(Cg *g, const char *name, LLVMValueRef *args, unsig
 	return LLVMBuildCall2(g->b, ty, fn, args, n, "");
 }
 
+/* A call of libm's double NAME(double), for the functions LLVM 14 has no
+   intrinsic for. Marked readnone: the only memory they touch is errno,
+   which no schedule reads, so LLVM may hoist and vectorise the call as it
+   does the intrinsics. */
+static LLVMValueRef libm_call(Cg *g, const char *name, LLVMValueRef arg)
+{
+	LLVMTypeRef ty = LLVMFunctionType(g->f64, &g->f64, 1, 0);
+	LLVMValueRef fn = LLVMGetNamedFunction(g->mod, name);
+	if (!fn) {
+		fn = LLVMAddFunction(g->mod, name, ty);
+		unsigned kind = LLVMGetEnumAttributeKindForName("readnone", 8);
+		LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(g->ctx, kind, 0));
+		kind = LLVMGetEnumAttributeKindForName("nounwind", 8);
+		LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(g->ctx, kind, 0));
+	}
+	return LLVMBuildCall2(g->b, ty, fn, &arg, 1, "");
+}
+
 static LLVMValueRef to_double(Cg *g, LLVMValueRef *memo, LLVMValueRef v)
 {
 	if (!*memo)
@@ -192,6 +210,18 @@ LLVMValueRef cg_expr(Cg *g, const Expr *e, CgFrame *f)
 	case EX_SIN: return intrinsic(g, "llvm.sin", ops, 1);
 	case EX_FLOOR: return intrinsic(g, "llvm.floor", ops, 1);
 	case EX_CEIL: return intrinsic(g, "llvm.ceil", ops, 1);
+	case EX_TRUNC: return intrinsic(g, "llvm.trunc", ops, 1);
+	case EX_ROUND: return intrinsic(g, "llvm.roundeven", ops, 1);
+	case EX_SIGN: {
+		LLVMValueRef neg = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, a, cg_f64(g, 0), ""), cg_f64(g, -1), a, "");
+		return LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, a, cg_f64(g, 0), ""), cg_f64(g, 1), neg, "");
+	}
+	case EX_TANH: return libm_call(g, "tanh", a);
+	case EX_SINH: return libm_call(g, "sinh", a);
+	case EX_COSH: return libm_call(g, "cosh", a);
+	case EX_ATAN: return libm_call(g, "atan", a);
+	case EX_LOG2: return intrinsic(g, "llvm.log2", ops, 1);
+	case EX_LOG10: return intrinsic(g, "llvm.log10", ops, 1);
 	case EX_ADD: return LLVMBuildFAdd(b, a, c, "");
 	case EX_SUB: return LLVMBuildFSub(b, a, c, "");
 	case EX_MUL: return LLVMBuildFMul(b, a, c, "");

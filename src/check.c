@@ -50,6 +50,8 @@ static void check_param(Checker *c, Node *item)
 		return;
 	if (c->nparam == MAX_PARAMS) {
 		diag_error(c->diag, item->loc, "too many params (the limit is %d)", MAX_PARAMS);
+		if (!c->past_limit)
+			c->past_limit = item;
 		return;
 	}
 	/* A default computed from earlier params is fixed when compiled, but
@@ -80,6 +82,8 @@ static void check_let(Checker *c, Node *item)
 		return;
 	if (c->nlet == MAX_LETS) {
 		diag_error(c->diag, item->loc, "too many lets (the limit is %d)", MAX_LETS);
+		if (!c->past_limit)
+			c->past_limit = item;
 		return;
 	}
 	c->let_node[c->nlet++] = item;
@@ -252,7 +256,7 @@ static void check_schedule(Checker *c, Node *sched, LSchedule *out)
 				c->label[l].phase->enter_mask |= UINT64_C(1) << h;
 				found = 1;
 			}
-		if (!found)
+		if (!found && !c->budget->spent) /* past a limit, the labels were never lowered */
 			diag_error(c->diag, hook_node[h]->lhs->loc, "no phase is labelled '%s'", hook[h].phase);
 	}
 	/* A file past its limits lowers nothing more, this schedule included. */

@@ -198,6 +198,8 @@ static void alloc_tables(Checker *c, Sched *r, int n)
    cycles describes them all. */
 static int lap_tables(Checker *c, Node *n, Sched *r, int64_t p, int64_t q, int64_t *total)
 {
+	if (!lower_spend(c, n, 0, q))
+		return 0;
 	r->rp = p;
 	r->rq = q;
 	r->ntable = (int)q;
@@ -223,6 +225,13 @@ static int lap_tables(Checker *c, Node *n, Sched *r, int64_t p, int64_t q, int64
 	return 1;
 }
 
+static void too_many_cycles(Checker *c, Node *n, const Sched *r)
+{
+	diag_error(c->diag, n->loc,
+	           "restarts with mult %.15g take more than %d cycles to reach 2^62 steps; give a count of at most %d",
+	           r->multf, MAX_CYCLES, MAX_CYCLES);
+}
+
 int cycles_frac(Checker *c, Node *n, Node *period_arg, Sched *r, int64_t *total)
 {
 	int64_t p, q, a, b;
@@ -245,6 +254,17 @@ int cycles_frac(Checker *c, Node *n, Node *period_arg, Sched *r, int64_t *total)
 
 	/* S_k = N_k / D_k with N_k = p (a^k - b^k), D_k = q b^(k-1) (a - b). */
 	int cap = r->count > 0 && r->count < MAX_CYCLES ? (int)r->count : MAX_CYCLES;
+	/* The table costs its entries, charged before the exact arithmetic
+	   below (its time grows as the square of the cycles), from the cycles
+	   that reach 2^62 in floating point: k with P (M^k - 1) / (M - 1) = 2^62. */
+	double reach = log1p(0x1p62 * (r->multf - 1) / r->periodf) / log1p(r->multf - 1);
+	if (r->count == 0 && reach > MAX_CYCLES + MAX_CYCLES / 64) {
+		/* Far past the table's limit: said without computing it. */
+		too_many_cycles(c, n, r);
+		return 0;
+	}
+	if (!lower_spend(c, n, 0, reach + 2 < cap ? (int64_t)reach + 2 : cap))
+		return 0;
 	/* The work, in an arena of its own freed below; out of memory it
 	   jumps where the program's arena would (its blocks are then lost). */
 	Arena w = { NULL, c->arena->oom };
@@ -284,9 +304,7 @@ int cycles_frac(Checker *c, Node *n, Node *period_arg, Sched *r, int64_t *total)
 		           MAX_CYCLES);
 		ok = 0;
 	} else if (r->count == 0 && fits > MAX_CYCLES) {
-		diag_error(c->diag, n->loc,
-		           "restarts with mult %.15g take more than %d cycles to reach 2^62 steps; give a count of at most %d",
-		           r->multf, MAX_CYCLES, MAX_CYCLES);
+		too_many_cycles(c, n, r);
 		ok = 0;
 	}
 	if (ok) {

@@ -4,18 +4,6 @@
 
 #include "annealc_int.h"
 
-const int expr_arity[EX_COUNT] = {
-#define X(kind, arity, name) [kind] = arity,
-#include "ops.def"
-#undef X
-};
-
-const char *const expr_name[EX_COUNT] = {
-#define X(kind, arity, name) [kind] = name,
-#include "ops.def"
-#undef X
-};
-
 static void dump_expr(FILE *out, const Expr *e)
 {
 	switch (e->kind) {

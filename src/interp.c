@@ -34,37 +34,8 @@ static double eval_expr(const Expr *e, const Frame *f, const Walk *w)
 	case EX_TLEN: return f->T;
 	case EX_STEP: return (double)w->step;
 	case EX_CYCLE: return (double)w->cycle;
-	case EX_NEG: return -a;
-	case EX_NOT: return a == 0;
-	case EX_ABS: return fabs(a);
-	case EX_SQRT: return sqrt(a);
-	case EX_EXP: return exp(a);
-	case EX_LOG: return log(a);
-	case EX_COS: return cos(a);
-	case EX_SIN: return sin(a);
-	case EX_FLOOR: return floor(a);
-	case EX_CEIL: return ceil(a);
-	case EX_ADD: return a + b;
-	case EX_SUB: return a - b;
-	case EX_MUL: return a * b;
-	case EX_DIV: return a / b;
-	case EX_POW: return pow(a, b);
-	/* fmin/fmax semantics differ from a compare-and-select on NaN and
-	   -0.0; the compiled code uses the same select form. */
-	case EX_MIN: return a < b ? a : b;
-	case EX_MAX: return a > b ? a : b;
-	case EX_LT: return a < b;
-	case EX_LE: return a <= b;
-	case EX_GT: return a > b;
-	case EX_GE: return a >= b;
-	case EX_EQ: return a == b;
-	case EX_NE: return a != b;
-	case EX_AND: return a != 0 && b != 0;
-	case EX_OR: return a != 0 || b != 0;
-	case EX_IF:
-	case EX_COUNT: break;
+	default: return op_apply(e->kind, a, b);
 	}
-	UNREACHABLE();
 }
 
 /* The last table entry j < n with cycle_start[j] <= s (cycle_start[0] = 0 <= s). */

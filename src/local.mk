@@ -15,6 +15,7 @@ FRONT_SOURCES = \
 	src/annealc_int.h \
 	src/node.def \
 	src/ops.def \
+	src/ops.c \
 	src/arena.c \
 	src/diag.c \
 	src/ast.c \

@@ -65,6 +65,30 @@ static Node *let_value(Node *let)
 	return ph->lhs;
 }
 
+/* Marks let i busy before its expansion at a use at `loc`; 0 when it
+   refers to itself (reported) or failed before (reported then). */
+static int enter_let(Checker *c, int i, Loc loc)
+{
+	if (c->let_state[i] == LET_FAILED)
+		return 0;
+	if (c->let_state[i] == LET_BUSY) {
+		diag_error(c->diag, loc, "let '%s' refers to itself", c->let_node[i]->name);
+		return 0;
+	}
+	c->let_state[i] = LET_BUSY;
+	return 1;
+}
+
+/* A param or let named `name` defined at or after the one refused for
+   its limit: its uses are not errors of their own. */
+static int defined_past_limit(const Checker *c, const char *name)
+{
+	for (const Node *it = c->past_limit; it; it = it->next)
+		if ((it->kind == ND_PARAM || it->kind == ND_LET) && strcmp(it->name, name) == 0)
+			return 1;
+	return 0;
+}
+
 static Expr *lower_ident(Checker *c, Node *n, const Ctx *ctx)
 {
 	const char *s = n->name;
@@ -120,16 +144,14 @@ static Expr *lower_ident(Checker *c, Node *n, const Ctx *ctx)
 			diag_note(c->diag, c->let_node[i]->loc, "'%s' is defined here", s);
 			return NULL;
 		}
-		if (c->let_busy[i]) {
-			diag_error(c->diag, n->loc, "let '%s' refers to itself", s);
+		if (!enter_let(c, i, n->loc))
 			return NULL;
-		}
-		c->let_busy[i] = 1;
 		Expr *e = lower_expr(c, value, ctx);
-		c->let_busy[i] = 0;
+		c->let_state[i] = e ? LET_IDLE : LET_FAILED;
 		return e;
 	}
-	diag_error(c->diag, n->loc, "unknown name '%s'", s);
+	if (!defined_past_limit(c, s))
+		diag_error(c->diag, n->loc, "unknown name '%s'", s);
 	return NULL;
 }
 
@@ -179,7 +201,7 @@ Expr *lower_expr(Checker *c, Node *n, const Ctx *ctx)
 /* Phases (expression phases and restarts) and operations (of expressions,
    and the entries of restart tables, which are code's constants too) taken
    from the file's limits; 0 after the diagnostic of a limit passed, at n. */
-static int spend(Checker *c, Node *n, int phases, int64_t ops)
+int lower_spend(Checker *c, Node *n, int phases, int64_t ops)
 {
 	Budget *b = c->budget;
 	b->phases += phases;
@@ -192,7 +214,7 @@ static int spend(Checker *c, Node *n, int phases, int64_t ops)
 	else if (b->ops > MAX_FILE_OPS)
 		diag_error(c->diag, n->loc,
 		           "the expressions of this file expand to more than %d operations in all (lets and shape "
-		           "arguments are copied at each use)",
+		           "arguments are copied at each use; a restart table counts one per cycle)",
 		           MAX_FILE_OPS);
 	else
 		return 1;
@@ -241,39 +263,13 @@ static int is_constant(const Expr *e)
 
 static double const_value(const Expr *e)
 {
-	double a = expr_arity[e->kind] >= 1 ? const_value(e->a) : 0;
-	double b = expr_arity[e->kind] >= 2 ? const_value(e->b) : 0;
 	switch (e->kind) {
 	case EX_NUM: return e->num;
-	case EX_NEG: return -a;
-	case EX_NOT: return a == 0;
-	case EX_ABS: return fabs(a);
-	case EX_SQRT: return sqrt(a);
-	case EX_EXP: return exp(a);
-	case EX_LOG: return log(a);
-	case EX_COS: return cos(a);
-	case EX_SIN: return sin(a);
-	case EX_FLOOR: return floor(a);
-	case EX_CEIL: return ceil(a);
-	case EX_ADD: return a + b;
-	case EX_SUB: return a - b;
-	case EX_MUL: return a * b;
-	case EX_DIV: return a / b;
-	case EX_POW: return pow(a, b);
-	case EX_MIN: return a < b ? a : b;
-	case EX_MAX: return a > b ? a : b;
-	case EX_LT: return a < b;
-	case EX_LE: return a <= b;
-	case EX_GT: return a > b;
-	case EX_GE: return a >= b;
-	case EX_EQ: return a == b;
-	case EX_NE: return a != b;
-	case EX_AND: return a != 0 && b != 0;
-	case EX_OR: return a != 0 || b != 0;
 	case EX_IF: return const_value(e->a) != 0 ? const_value(e->b) : const_value(e->c);
-	default: break;
+	default:
+		return op_apply(e->kind, expr_arity[e->kind] >= 1 ? const_value(e->a) : 0,
+		                expr_arity[e->kind] >= 2 ? const_value(e->b) : 0);
 	}
-	UNREACHABLE();
 }
 
 int const_eval(Checker *c, Node *n, const char *what, double *out)
@@ -409,6 +405,10 @@ static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 	if (frac)
 		period = (int64_t)floor(pf);
 
+	/* The fixed phases' sum, from their durations read quietly: lowering
+	   the body below reports a bad one, once. */
+	Diag *loud = c->diag, quiet = { .src = loud->src };
+	c->diag = &quiet;
 	Node *last = n->body->args;
 	int64_t fixed = 0;
 	for (; last->next; last = last->next)
@@ -417,6 +417,9 @@ static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 			if (lower_duration(c, last->rhs, &d))
 				fixed = d < MAX_STEPS - fixed ? fixed + d : MAX_STEPS; /* each is below 2^62, so is the sum */
 		}
+	c->diag = loud;
+	if (quiet.nerror > 0)
+		ok = 0;
 	if (last->rhs) {
 		diag_error(c->diag, last->rhs->loc,
 		           "the last phase of a restarts body fills the rest of each cycle; remove its 'for'");
@@ -479,6 +482,8 @@ static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 			clen = clen > INT64_MAX / mult ? INT64_MAX : clen * mult;
 		}
 		r->ntable = k;
+		if (!lower_spend(c, n, 0, k))
+			return NULL;
 	}
 	if (count > 0) {
 		int64_t total;
@@ -507,28 +512,25 @@ static Sched *lower_body(Checker *c, Node *body, const Ctx *ctx, int64_t enclosi
 {
 	*len = -1;
 	if (body->kind == ND_RESTARTS) {
-		if (c->budget->spent || !spend(c, body, 1, 0))
+		if (c->budget->spent || !lower_spend(c, body, 1, 0))
 			return NULL;
 		c->depth++;
 		Sched *r = lower_restarts(c, body, ctx, len);
 		c->depth--;
-		return r && spend(c, body, 0, r->ntable) ? r : NULL;
+		return r; /* its tables are charged where they are built */
 	}
 	if (body->kind == ND_IDENT) {
 		int i = lookup_let(c, body->name);
 		if (i >= 0 && !let_value(c->let_node[i])) {
-			if (c->let_busy[i]) {
-				diag_error(c->diag, body->loc, "let '%s' refers to itself", body->name);
+			if (!enter_let(c, i, body->loc))
 				return NULL;
-			}
-			c->let_busy[i] = 1;
 			Sched *s = lower_seq(c, c->let_node[i]->lhs, ctx, enclosing, len);
-			c->let_busy[i] = 0;
+			c->let_state[i] = s ? LET_IDLE : LET_FAILED;
 			return s;
 		}
 	}
 	Expr *e = lower_expr(c, body, ctx);
-	if (e && !spend(c, body, 1, e->size))
+	if (e && !lower_spend(c, body, 1, e->size))
 		return NULL;
 	double v;
 	if (e != NULL && is_constant(e) && !isfinite(v = const_value(e))) {

@@ -321,24 +321,22 @@ static const Shape shapes[] = {
 	{ "exp_range", args_exr, 3, 0, shape_exp_range },
 };
 
-/* Math builtins: name, lowered operation, argument count. */
+/* Builtins written with the others, so interpreter and code generation
+   need nothing new: clamp(x, lo, hi) = min(max(x, lo), hi); mod(a, b) =
+   a - b floor(a / b) (the sign of b, as Python's %); frac(x) = x - floor(x).
+   The rest are the operations ops.def marks as builtins. */
 static const struct {
 	const char *name;
-	ExprKind kind;
 	int nargs;
-} builtins[] = {
-	{ "abs", EX_ABS, 1 },   { "sqrt", EX_SQRT, 1 }, { "exp", EX_EXP, 1 },     { "log", EX_LOG, 1 },
-	{ "cos", EX_COS, 1 },   { "sin", EX_SIN, 1 },   { "floor", EX_FLOOR, 1 }, { "ceil", EX_CEIL, 1 },
-	{ "pow", EX_POW, 2 },   { "min", EX_MIN, 2 },   { "max", EX_MAX, 2 },     { "if", EX_IF, 3 },
-	{ "clamp", EX_COUNT, 3 }, { "mod", EX_COUNT, 2 }, { "frac", EX_COUNT, 1 },
-};
+} derived[] = { { "clamp", 3 }, { "mod", 2 }, { "frac", 1 } };
 
-static Expr *lower_builtin(Checker *c, Node *call, int b, const Ctx *ctx)
+/* A builtin call: kind is its operation, or EX_COUNT for a derived one of
+   nargs arguments. */
+static Expr *lower_builtin(Checker *c, Node *call, ExprKind kind, int nargs, const Ctx *ctx)
 {
 	int n = ast_length(call->args);
-	if (n != builtins[b].nargs) {
-		diag_error(c->diag, call->loc, "%s takes %d argument%s, got %d", call->name, builtins[b].nargs,
-		           builtins[b].nargs == 1 ? "" : "s", n);
+	if (n != nargs) {
+		diag_error(c->diag, call->loc, "%s takes %d argument%s, got %d", call->name, nargs, nargs == 1 ? "" : "s", n);
 		return NULL;
 	}
 	Expr *x[3] = { 0 };
@@ -355,24 +353,24 @@ static Expr *lower_builtin(Checker *c, Node *call, int b, const Ctx *ctx)
 	}
 	if (!ok)
 		return NULL;
-	/* Builtins written with the others, so interpreter and code generation
-	   need nothing new: clamp(x, lo, hi) = min(max(x, lo), hi); mod(a, b) =
-	   a - b floor(a / b) (the sign of b, as Python's %); frac(x) = x - floor(x). */
-	if (builtins[b].kind == EX_COUNT) {
+	if (kind == EX_COUNT) {
 		if (strcmp(call->name, "clamp") == 0)
 			return OP2(EX_MIN, OP2(EX_MAX, x[0], x[1]), x[2]);
 		if (strcmp(call->name, "mod") == 0)
 			return OP2(EX_SUB, x[0], OP2(EX_MUL, x[1], OP1(EX_FLOOR, OP2(EX_DIV, x[0], x[1]))));
 		return OP2(EX_SUB, x[0], OP1(EX_FLOOR, x[0]));
 	}
-	return ex_op(c, builtins[b].kind, x[0], x[1], x[2]);
+	return ex_op(c, kind, x[0], x[1], x[2]);
 }
 
 Expr *lower_call(Checker *c, Node *call, const Ctx *ctx)
 {
-	for (size_t b = 0; b < sizeof builtins / sizeof builtins[0]; b++)
-		if (strcmp(builtins[b].name, call->name) == 0)
-			return lower_builtin(c, call, (int)b, ctx);
+	for (int k = 0; k < EX_COUNT; k++)
+		if (expr_builtin[k] && strcmp(expr_name[k], call->name) == 0)
+			return lower_builtin(c, call, (ExprKind)k, expr_arity[k], ctx);
+	for (size_t d = 0; d < sizeof derived / sizeof derived[0]; d++)
+		if (strcmp(derived[d].name, call->name) == 0)
+			return lower_builtin(c, call, EX_COUNT, derived[d].nargs, ctx);
 	if (strcmp(call->name, "piecewise") == 0)
 		return lower_piecewise(c, call, ctx);
 	for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
