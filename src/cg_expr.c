@@ -134,20 +134,14 @@ static LLVMValueRef intrinsic(Cg *g, const char *name, LLVMValueRef *args, unsig
 }
 
 /* A call of libm's double NAME(double), for the functions LLVM 14 has no
-   intrinsic for. Marked readnone: the only memory they touch is errno,
-   which no schedule reads, so LLVM may hoist and vectorise the call as it
-   does the intrinsics. */
+   intrinsic for. No attributes: their spelling changed (readnone became
+   memory(none) in LLVM 16), and LLVM knows these library functions by name. */
 static LLVMValueRef libm_call(Cg *g, const char *name, LLVMValueRef arg)
 {
 	LLVMTypeRef ty = LLVMFunctionType(g->f64, &g->f64, 1, 0);
 	LLVMValueRef fn = LLVMGetNamedFunction(g->mod, name);
-	if (!fn) {
+	if (!fn)
 		fn = LLVMAddFunction(g->mod, name, ty);
-		unsigned kind = LLVMGetEnumAttributeKindForName("readnone", 8);
-		LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(g->ctx, kind, 0));
-		kind = LLVMGetEnumAttributeKindForName("nounwind", 8);
-		LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(g->ctx, kind, 0));
-	}
 	return LLVMBuildCall2(g->b, ty, fn, &arg, 1, "");
 }
 
