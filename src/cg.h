@@ -46,11 +46,17 @@ typedef struct Cg {
 	LLVMValueRef fn;       /* function being built */
 	LLVMValueRef *pval;    /* value of every param in the current function */
 	LLVMValueRef defaults; /* [nparam x double] of the defaults */
-	LLVMValueRef params_arg; /* NAME_fill's params argument, passed on to its leaf loops */
+	LLVMValueRef params_arg; /* the params argument of the function being built, passed on to the
+	                            functions it calls (leaf loops, channels, outlined expressions) */
 
 	/* eval only: the event mask, cycle and phase of the step */
 	LLVMValueRef ev, cyc, phase, res;
 	int primary; /* the channel being built is the primary one */
+	int outline; /* the channel being built calls its leaves' expressions, each a function of
+	                its own built once (cg_sched.c's expr_fn), instead of inlining them */
+
+	struct CgExprFn *exprfn; /* the schedule's outlined expressions: open addressing, by Expr */
+	unsigned nexprfn, exprfn_cap; /* cap a power of two, or 0 */
 
 	int ntable;
 	CgTable *table;
@@ -91,6 +97,8 @@ typedef struct CgCycle {
 	LLVMValueRef off, T; /* frac: t's offset F_k - S_k and the real length P M^k (doubles); else NULL */
 } CgCycle;
 void cg_cycle(Cg *g, const Sched *r, LLVMValueRef s, CgCycle *c);
+/* Forgets the restart tables and outlined expressions, which belong to one schedule in one module. */
+void cg_sched_reset(Cg *g);
 
 /* cg_desc.c */
 LLVMValueRef cg_desc(Cg *g, LLVMValueRef eval, LLVMValueRef fill);

@@ -98,13 +98,12 @@ static void build_schedule(Cg *g)
 {
 	LLVMValueRef pval[g->s->nparam + 1];
 	g->pval = pval;
-	g->ntable = 0;
-	g->table = NULL;
+	cg_sched_reset(g);
 	cg_defaults(g);
 	LLVMValueRef eval = cg_eval_fn(g);
 	LLVMValueRef fill = cg_fill_fn(g, eval);
 	cg_desc(g, eval, fill);
-	g->table = NULL;
+	cg_sched_reset(g);
 	g->pval = NULL;
 }
 
@@ -169,8 +168,7 @@ int cg_module_split(LLVMContextRef eval_ctx, LLVMContextRef fill_ctx, const LSch
 	g.b = LLVMCreateBuilderInContext(fill_ctx);
 	g.mod = LLVMModuleCreateWithNameInContext(s->name, fill_ctx);
 	cg_types(&g);
-	g.ntable = 0;
-	g.table = NULL;
+	cg_sched_reset(&g);
 	g.fill_suffix = "_fill_impl";
 	cg_defaults(&g);
 	cg_fill_fn(&g, NULL);

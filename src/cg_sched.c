@@ -264,6 +264,153 @@ static void or_event(Cg *g, LLVMValueRef cond, uint64_t mask)
 	LLVMBuildStore(g->b, LLVMBuildOr(g->b, load64(g, g->ev), bits, ""), g->ev);
 }
 
+/* Past this many leaves a channel's fill is one scalar loop over the eval
+   tree: a loop per leaf would make compile time grow faster than the
+   schedule, and the segments of so many phases are short anyway. The
+   leaves' expressions of such a channel are outlined (call_expr_fn). A module
+   (an object of up to 256 schedules) widens at most MODULE_MAX_LEAF_LOOPS
+   leaf loops in all, its first channels', since each costs some 10 ms of
+   the vectoriser's and the back end's time: 2,000 phases in short channels
+   would take 20 s to compile (bench/limits.py). */
+enum { FILL_MAX_LEAVES = 32, MODULE_MAX_LEAF_LOOPS = 256 };
+
+/* A leaf of a channel past FILL_MAX_LEAVES is outlined when it has more
+   operations than this: a constant or `t / T` costs less inline than its
+   call, and a channel's function then holds at most 8 operations per phase
+   besides its calls. Outlining costs a call per step: 1,000 phases of
+   linear(...) took 6.6 ns per sequential step outlined, 5.2 inline
+   (bench/eval_bench). */
+enum { OUTLINE_MIN_OPS = 8 };
+
+static int leaves(const Sched *n)
+{
+	switch (n->kind) {
+	case SC_LEAF: return 1;
+	case SC_RESTARTS: return leaves(n->body);
+	case SC_SEQ: {
+		int k = 0;
+		for (int i = 0; i < n->nphase; i++)
+			k += leaves(n->phase[i].body);
+		return k;
+	}
+	}
+	UNREACHABLE();
+}
+
+static void add_attr(Cg *g, LLVMValueRef fn, LLVMAttributeIndex at, const char *name)
+{
+	unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
+	LLVMAddAttributeAtIndex(fn, at, LLVMCreateEnumAttribute(g->ctx, kind, 0));
+}
+
+/* The function being built, set aside while another is built from inside
+   it (a leaf loop, a channel, an outlined expression). */
+typedef struct Outer {
+	LLVMValueRef fn, params_arg, *pval;
+	LLVMBuilderRef ab;
+	LLVMBasicBlockRef at;
+} Outer;
+
+/* Starts fn, an internal noinline function, from inside the current one. */
+static void nested_begin(Cg *g, Outer *o, LLVMValueRef fn, LLVMValueRef params_arg)
+{
+	int np = g->s->nparam;
+	*o = (Outer){ .fn = g->fn, .params_arg = g->params_arg, .ab = g->ab, .at = LLVMGetInsertBlock(g->b) };
+	o->pval = cg_alloc(g, (size_t)np, sizeof *o->pval);
+	memcpy(o->pval, g->pval, (size_t)np * sizeof *o->pval);
+	LLVMSetLinkage(fn, LLVMInternalLinkage);
+	add_attr(g, fn, LLVMAttributeFunctionIndex, "nounwind");
+	add_attr(g, fn, LLVMAttributeFunctionIndex, "noinline");
+	g->params_arg = params_arg;
+	cg_begin(g, fn, params_arg);
+}
+
+/* Back in the function set aside, where its builder was. */
+static void nested_end(Cg *g, const Outer *o)
+{
+	cg_end(g);
+	g->fn = o->fn;
+	g->params_arg = o->params_arg;
+	g->ab = o->ab;
+	LLVMPositionBuilderAtEnd(g->b, o->at);
+	memcpy(g->pval, o->pval, (size_t)g->s->nparam * sizeof *o->pval);
+}
+
+/* A leaf's outlined expression: which of the frame's optional values it
+   reads is part of its identity, since one Expr could sit at two depths. */
+typedef struct CgExprFn {
+	const Expr *e;
+	unsigned has; /* bit 0 cycle, bit 1 tf, bit 2 Tf */
+	LLVMValueRef fn;
+} CgExprFn;
+
+static unsigned frame_has(const CgFrame *f)
+{
+	return (f->cycle != NULL) | (f->tf != NULL) << 1 | (f->Tf != NULL) << 2;
+}
+
+static CgExprFn *exprfn_probe(CgExprFn *t, unsigned cap, const Expr *e, unsigned has)
+{
+	unsigned i = (unsigned)((uint64_t)(uintptr_t)e * UINT64_C(0x9e3779b97f4a7c15) >> 32 ^ has);
+	for (;; i++)
+		if (!t[i & (cap - 1)].e || (t[i & (cap - 1)].e == e && t[i & (cap - 1)].has == has))
+			return &t[i & (cap - 1)];
+}
+
+/* The slot of (e, has): its function, or empty to fill. */
+static CgExprFn *exprfn_slot(Cg *g, const Expr *e, unsigned has)
+{
+	if (2 * (g->nexprfn + 1) > g->exprfn_cap) { /* grow: the load stays at most a half */
+		unsigned cap = g->exprfn_cap ? 2 * g->exprfn_cap : 64;
+		CgExprFn *t = cg_alloc(g, cap, sizeof *t);
+		for (unsigned i = 0; i < g->exprfn_cap; i++)
+			if (g->exprfn[i].e)
+				*exprfn_probe(t, cap, g->exprfn[i].e, g->exprfn[i].has) = g->exprfn[i];
+		g->exprfn = t; /* the old table stays in the scratch arena: a sum of halves */
+		g->exprfn_cap = cap;
+	}
+	return exprfn_probe(g->exprfn, g->exprfn_cap, e, has);
+}
+
+/* double NAME_expr(t, T, step, cycle, tf, Tf, params): one leaf's value,
+   built once per schedule and module and called from NAME_eval and
+   NAME_chan. A channel of many phases inlined into one function would make
+   the back end's whole-function passes (register allocation, tail merging)
+   cost more than linear time in its phases: 16 channels of 125 phases of
+   some 50 operations took 13 s to compile (bench/limits.py). */
+static LLVMValueRef call_expr_fn(Cg *g, const Expr *e, const CgFrame *at)
+{
+	unsigned has = frame_has(at);
+	CgExprFn *slot = exprfn_slot(g, e, has);
+	if (!slot->e) {
+		LLVMTypeRef args[] = { g->i64, g->i64, g->i64, g->i64, g->f64, g->f64, g->f64ptr };
+		char name[strlen(g->sym) + 8];
+		snprintf(name, sizeof name, "%s_expr", g->sym);
+		LLVMValueRef fn = LLVMAddFunction(g->mod, name, LLVMFunctionType(g->f64, args, 7, 0));
+		Outer o;
+		nested_begin(g, &o, fn, LLVMGetParam(fn, 6));
+		CgFrame f = { .t = LLVMGetParam(fn, 0), .T = LLVMGetParam(fn, 1), .step = LLVMGetParam(fn, 2),
+			      .cycle = has & 1 ? LLVMGetParam(fn, 3) : NULL,
+			      .tf = has & 2 ? LLVMGetParam(fn, 4) : NULL,
+			      .Tf = has & 4 ? LLVMGetParam(fn, 5) : NULL };
+		LLVMBuildRet(g->b, cg_expr(g, e, &f));
+		nested_end(g, &o);
+		*slot = (CgExprFn){ .e = e, .has = has, .fn = fn };
+		g->nexprfn++;
+	}
+	LLVMValueRef args[] = { at->t, at->T, at->step, at->cycle ? at->cycle : cg_i64(g, 0),
+		                at->tf ? at->tf : cg_f64(g, 0), at->Tf ? at->Tf : cg_f64(g, 0), g->params_arg };
+	return LLVMBuildCall2(g->b, LLVMGlobalGetValueType(slot->fn), slot->fn, args, 7, "");
+}
+
+void cg_sched_reset(Cg *g)
+{
+	g->ntable = 0;
+	g->table = NULL;
+	g->nexprfn = g->exprfn_cap = 0;
+	g->exprfn = NULL;
+}
+
 /* node at local step s with length L: the value into g->res, the enter and
    restart events into g->ev, the primary channel's phase and cycle. */
 static void eval_node(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf, LLVMValueRef L, LLVMValueRef Lf,
@@ -272,7 +419,8 @@ static void eval_node(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf, LL
 	switch (n->kind) {
 	case SC_LEAF: {
 		CgFrame f = { .t = s, .T = L, .step = step, .cycle = cycle, .tf = sf, .Tf = Lf };
-		LLVMBuildStore(g->b, cg_expr(g, n->leaf, &f), g->res);
+		int outline = g->outline && n->leaf->size > OUTLINE_MIN_OPS;
+		LLVMBuildStore(g->b, outline ? call_expr_fn(g, n->leaf, &f) : cg_expr(g, n->leaf, &f), g->res);
 		return;
 	}
 	case SC_SEQ: {
@@ -311,12 +459,6 @@ static void eval_node(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf, LL
 	UNREACHABLE();
 }
 
-static void add_attr(Cg *g, LLVMValueRef fn, LLVMAttributeIndex at, const char *name)
-{
-	unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
-	LLVMAddAttributeAtIndex(fn, at, LLVMCreateEnumAttribute(g->ctx, kind, 0));
-}
-
 static LLVMValueRef add_function(Cg *g, const char *suffix, LLVMTypeRef ty)
 {
 	char name[strlen(g->sym) + strlen(suffix) + 1];
@@ -340,7 +482,8 @@ LLVMValueRef cg_eval_fn(Cg *g)
 	LLVMValueRef fn = add_function(g, "_eval", g->eval_ty);
 	add_attr(g, fn, 3, "noalias");
 	LLVMValueRef step = LLVMGetParam(fn, 0), out = LLVMGetParam(fn, 2);
-	cg_begin(g, fn, LLVMGetParam(fn, 1));
+	g->params_arg = LLVMGetParam(fn, 1);
+	cg_begin(g, fn, g->params_arg);
 	g->ev = cg_alloca(g, g->i64, "events");
 	g->cyc = cg_alloca(g, g->i64, "cycle");
 	g->phase = cg_alloca(g, g->i32, "phase");
@@ -357,11 +500,12 @@ LLVMValueRef cg_eval_fn(Cg *g)
 			LLVMBuildStore(g->b, cg_f64(g, NAN), field(g, out, 0, slot, 1));
 	for (int c = 0; c < s->nchannel; c++) {
 		g->primary = c == s->primary;
+		g->outline = leaves(s->channel[c].sched) > FILL_MAX_LEAVES;
 		eval_node(g, s->channel[c].sched, step, NULL, cg_i64(g, -1), NULL, NULL, step, 1);
 		LLVMValueRef v = LLVMBuildLoad2(g->b, g->f64, g->res, s->channel[c].name);
 		LLVMBuildStore(g->b, v, field(g, out, 0, (unsigned)s->channel[c].slot, 1));
 	}
-	g->primary = 0;
+	g->primary = g->outline = 0;
 	for (int h = 0; h < s->nhook; h++) {
 		const LHook *hk = &s->hook[h];
 		LLVMValueRef hit;
@@ -436,23 +580,14 @@ static void seg_run(Cg *g, Seg *q, const Sched *body, LLVMValueRef local, LLVMVa
    the loops of one function, and a 1,000-phase sequence has 1,000 leaves. */
 static LLVMValueRef leaf_fn(Cg *g, const Expr *e, int has_cycle, int has_tf, int has_Tf)
 {
-	LLVMValueRef fn_saved = g->fn;
-	LLVMBuilderRef ab_saved = g->ab;
-	LLVMBasicBlockRef at_saved = LLVMGetInsertBlock(g->b);
-	int np = g->s->nparam;
-	LLVMValueRef pval_saved[np + 1];
-	memcpy(pval_saved, g->pval, (size_t)np * sizeof *pval_saved);
-
 	LLVMTypeRef args[] = { g->i64, g->i64, g->i64, g->i64, g->f64ptr, g->i64, g->f64ptr, g->f64, g->f64 };
 	LLVMTypeRef ty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), args, 9, 0);
 	char name[strlen(g->sym) + 8];
 	snprintf(name, sizeof name, "%s_leaf", g->sym);
 	LLVMValueRef fn = LLVMAddFunction(g->mod, name, ty);
-	LLVMSetLinkage(fn, LLVMInternalLinkage);
-	add_attr(g, fn, LLVMAttributeFunctionIndex, "nounwind");
-	add_attr(g, fn, LLVMAttributeFunctionIndex, "noinline");
 	add_attr(g, fn, 5, "noalias");
-	cg_begin(g, fn, LLVMGetParam(fn, 6));
+	Outer o;
+	nested_begin(g, &o, fn, LLVMGetParam(fn, 6));
 	LLVMValueRef s0 = LLVMGetParam(fn, 0), cnt = LLVMGetParam(fn, 1), out = LLVMGetParam(fn, 4);
 	LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
 	LLVMBasicBlockRef loop = block(g, "leaf"), done = block(g, "leaf.done");
@@ -474,12 +609,7 @@ static LLVMValueRef leaf_fn(Cg *g, const Expr *e, int has_cycle, int has_tf, int
 	LLVMAddIncoming(i, in_v, in_b, 2);
 	LLVMPositionBuilderAtEnd(g->b, done);
 	LLVMBuildRetVoid(g->b);
-	cg_end(g);
-
-	g->fn = fn_saved;
-	g->ab = ab_saved;
-	LLVMPositionBuilderAtEnd(g->b, at_saved);
-	memcpy(g->pval, pval_saved, (size_t)np * sizeof *pval_saved);
+	nested_end(g, &o);
 	return fn;
 }
 
@@ -535,64 +665,28 @@ static void fill_node(Cg *g, const Sched *n, LLVMValueRef s0, LLVMValueRef sf, L
 	LLVMPositionBuilderAtEnd(g->b, q.done);
 }
 
-/* Past this many leaves a channel's fill is one scalar loop over the eval
-   tree: a loop per leaf would make compile time grow faster than the
-   schedule, and the segments of so many phases are short anyway. A module
-   (an object of up to 256 schedules) widens at most MODULE_MAX_LEAF_LOOPS
-   leaf loops in all, its first channels', since each costs some 10 ms of
-   the vectoriser's and the back end's time: 2,000 phases in short channels
-   would take 20 s to compile (bench/limits.py). */
-enum { FILL_MAX_LEAVES = 32, MODULE_MAX_LEAF_LOOPS = 256 };
-
-static int leaves(const Sched *n)
-{
-	switch (n->kind) {
-	case SC_LEAF: return 1;
-	case SC_RESTARTS: return leaves(n->body);
-	case SC_SEQ: {
-		int k = 0;
-		for (int i = 0; i < n->nphase; i++)
-			k += leaves(n->phase[i].body);
-		return k;
-	}
-	}
-	UNREACHABLE();
-}
-
 /* double NAME_chan(step, params): one channel at one step through
    eval_node, its events into a scratch mask nobody reads. A function of its
    own, so the loop calling it stays small for the loop passes. */
 static LLVMValueRef channel_fn(Cg *g, const Sched *n)
 {
-	LLVMValueRef fn_saved = g->fn;
-	LLVMBuilderRef ab_saved = g->ab;
-	LLVMBasicBlockRef at_saved = LLVMGetInsertBlock(g->b);
-	int np = g->s->nparam;
-	LLVMValueRef pval_saved[np + 1];
-	memcpy(pval_saved, g->pval, (size_t)np * sizeof *pval_saved);
-
 	LLVMTypeRef args[] = { g->i64, g->f64ptr };
 	LLVMTypeRef ty = LLVMFunctionType(g->f64, args, 2, 0);
 	char name[strlen(g->sym) + 8];
 	snprintf(name, sizeof name, "%s_chan", g->sym);
 	LLVMValueRef fn = LLVMAddFunction(g->mod, name, ty);
-	LLVMSetLinkage(fn, LLVMInternalLinkage);
-	add_attr(g, fn, LLVMAttributeFunctionIndex, "nounwind");
-	add_attr(g, fn, LLVMAttributeFunctionIndex, "noinline");
-	cg_begin(g, fn, LLVMGetParam(fn, 1));
+	Outer o;
+	nested_begin(g, &o, fn, LLVMGetParam(fn, 1));
 	g->ev = cg_alloca(g, g->i64, "events");
 	g->res = cg_alloca(g, g->f64, "value");
 	g->primary = 0;
+	g->outline = leaves(n) > FILL_MAX_LEAVES;
 	LLVMBuildStore(g->b, cg_i64(g, 0), g->ev);
 	LLVMValueRef step = LLVMGetParam(fn, 0);
 	eval_node(g, n, step, NULL, cg_i64(g, -1), NULL, NULL, step, 1);
 	LLVMBuildRet(g->b, LLVMBuildLoad2(g->b, g->f64, g->res, ""));
-	cg_end(g);
-
-	g->fn = fn_saved;
-	g->ab = ab_saved;
-	LLVMPositionBuilderAtEnd(g->b, at_saved);
-	memcpy(g->pval, pval_saved, (size_t)np * sizeof *pval_saved);
+	g->outline = 0;
+	nested_end(g, &o);
 	return fn;
 }
 

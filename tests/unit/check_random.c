@@ -162,6 +162,61 @@ START_TEST(top_of_steps)
 }
 END_TEST
 
+/* Channels of more than 32 phases, whose leaves of more than a few
+   operations code generation outlines into functions of their own, called
+   from eval and from fill's scalar loop: under a real-valued restarts (t's
+   fraction and T as doubles), a whole one (the cycle), none, with a
+   runtime param, beside leaves kept inline (the lets and last phases). eval and fill against the interpreter at every level, with
+   the defaults and other params, near step 0 and at the top. */
+START_TEST(outlined_channels)
+{
+	static char text[16 << 10];
+	int at = snprintf(text, sizeof text, "schedule s {\n  param peak = 0.1;\n  let warm = linear(0, peak);\n"
+	                  "  lr = warm for 3 then restarts(period = 57.5, mult = 1.25) { ");
+	for (int i = 0; i < 40; i++)
+		at += snprintf(text + at, sizeof text - (size_t)at, "cosine(peak * 0.9^cycle, 0.001) + %d * t / T for 1 then ", i);
+	at += snprintf(text + at, sizeof text - (size_t)at, "t / T };\n  momentum = warm for 3 then ");
+	for (int i = 0; i < 40; i++)
+		at += snprintf(text + at, sizeof text - (size_t)at, "restarts(period = %d, count = 2) { t * cycle + %d + sqrt(t + cycle) * 0.5 } then ",
+		               i % 5 + 2, i);
+	at += snprintf(text + at, sizeof text - (size_t)at, "0.85;\n  beta2 = ");
+	for (int i = 0; i < 40; i++)
+		at += snprintf(text + at, sizeof text - (size_t)at, "peak * %d + sqrt(step) * (1 + step / 1000) for %d then ", i, i % 3 + 1);
+	snprintf(text + at, sizeof text - (size_t)at, "0.999;\n  on restart { swa; }\n}\n");
+	annealc_program *p = test_load("outlined.anneal", text, stderr, NULL);
+	ck_assert_ptr_nonnull(p);
+	for (int level = 0; level <= 3; level++) {
+		annealc_options o = { .opt_level = level };
+		const anneal_desc *d = test_compile(jit, p, 0, &o);
+		ck_assert_ptr_nonnull(d);
+		double params[1] = { 0.37 };
+		for (int k = 0; k < 2; k++) {
+			const double *pv = k ? params : NULL;
+			double buf[1000];
+			for (int c = 0; c < 3; c++) {
+				int slot = c == 0 ? ANNEAL_LR : c == 1 ? ANNEAL_MOMENTUM : ANNEAL_BETA2;
+				d->fill(0, 1000, pv, slot, buf);
+				for (int64_t step = 0; step < 1000; step++) {
+					anneal_point want, got;
+					annealc_interp_eval(p, 0, step, pv, &want);
+					d->eval(step, pv, &got);
+					ck_assert_msg(want.events == got.events && want.phase == got.phase && want.cycle == got.cycle,
+					              "level %d step %lld: interp events %#llx phase %d cycle %lld, jit %#llx %d %lld",
+					              level, (long long)step, (unsigned long long)want.events, want.phase,
+					              (long long)want.cycle, (unsigned long long)got.events, got.phase, (long long)got.cycle);
+					double v = want.value[slot];
+					ck_assert_msg(ulps_apart(v, got.value[slot]) <= 4 && ulps_apart(v, buf[step]) <= 4,
+					              "level %d step %lld slot %d: interp %.17g, eval %.17g, fill %.17g", level,
+					              (long long)step, slot, v, got.value[slot], buf[step]);
+				}
+				top_agrees(p, d, pv, slot, 64, text);
+			}
+		}
+	}
+	annealc_free(p);
+}
+END_TEST
+
 Suite *suite_random(void)
 {
 	Suite *s = suite_create("random");
@@ -170,6 +225,7 @@ Suite *suite_random(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, jit_matches_interpreter, 0, program_count() / 100);
 	tcase_add_loop_test(tc, top_of_steps, 0, sizeof top_schedules / sizeof *top_schedules);
+	tcase_add_test(tc, outlined_channels);
 	suite_add_tcase(s, tc);
 	return s;
 }
