@@ -363,6 +363,21 @@ Node *parse_file(Arena *a, Diag *d);
    only on success, so a failed re-check leaves the program as it was and
    a successful one frees the form it replaces. */
 int check_program(annealc_program *prog, Node *file, Diag *d);
+/* check.c: the names every expression knows without a definition (t, T,
+   p, step, cycle, pi, true, false), NULL-terminated; no param or let takes one. */
+extern const char *const builtin_names[];
+/* nearest.c: "did you mean ...?" for an unknown name. Offer every name the
+   place accepts; nearest_text is "; did you mean 'NAME'?" for the nearest
+   one close enough to be a misspelling of word, else "". */
+typedef struct Nearest {
+	const char *word;
+	const char *best; /* NULL: none near enough yet */
+	int dist;
+	char text[96];
+} Nearest;
+void nearest_init(Nearest *n, const char *word);
+void nearest_offer(Nearest *n, const char *candidate);
+const char *nearest_text(Nearest *n);
 /* names.c: the C names of the generated header and object. A schedule
    name whose symbols would enter Anneal's libraries' namespace (anneal,
    annealc, ANNEAL and their _ names) or be reserved C identifiers

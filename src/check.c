@@ -13,7 +13,7 @@ static const char *const standard_channels[ANNEAL_FIRST_CUSTOM] = {
 };
 
 /* Names with a meaning of their own inside expressions. */
-static const char *const reserved[] = { "t", "T", "p", "step", "cycle", "pi", "true", "false", NULL };
+const char *const builtin_names[] = { "t", "T", "p", "step", "cycle", "pi", "true", "false", NULL };
 
 static int standard_slot(const char *name)
 {
@@ -26,8 +26,8 @@ static int standard_slot(const char *name)
 /* A param or let name must not hide a built-in or an earlier definition. */
 static int check_new_name(Checker *c, Node *item)
 {
-	for (int i = 0; reserved[i]; i++)
-		if (strcmp(reserved[i], item->name) == 0) {
+	for (int i = 0; builtin_names[i]; i++)
+		if (strcmp(builtin_names[i], item->name) == 0) {
 			diag_error(c->diag, item->loc, "'%s' is a built-in name and cannot be redefined", item->name);
 			return 0;
 		}
@@ -117,9 +117,14 @@ static int check_action(Checker *c, Node *a, LAction *out)
 	           : strcmp(a->name, "swa") == 0   ? ANNEAL_ACT_SWA
 	                                           : -1;
 	if (kind < 0) {
+		Nearest near;
+		nearest_init(&near, a->name);
+		static const char *const actions[] = { "reset", "snapshot", "swa", "call" };
+		for (size_t i = 0; i < sizeof actions / sizeof *actions; i++)
+			nearest_offer(&near, actions[i]);
 		diag_error(c->diag, a->loc,
-		           "unknown action '%s' (expected reset momentum, reset moments, snapshot, swa or call NAME)",
-		           a->name);
+		           "unknown action '%s'%s (expected reset momentum, reset moments, snapshot, swa or call NAME)",
+		           a->name, nearest_text(&near));
 		return 0;
 	}
 	if (arg) {
@@ -160,7 +165,13 @@ static int check_hook(Checker *c, Node *item, LHook *h)
 			h->phase = arg->name;
 		}
 	} else {
-		diag_error(c->diag, item->loc, "unknown event '%s' (expected restart, every N, at N or enter LABEL)", ev);
+		Nearest near;
+		nearest_init(&near, ev);
+		static const char *const events[] = { "restart", "every", "at", "enter" };
+		for (size_t i = 0; i < sizeof events / sizeof *events; i++)
+			nearest_offer(&near, events[i]);
+		diag_error(c->diag, item->loc, "unknown event '%s'%s (expected restart, every N, at N or enter LABEL)", ev,
+		           nearest_text(&near));
 		ok = 0;
 	}
 	h->naction = ast_length(item->body);
@@ -191,7 +202,11 @@ static void check_schedule(Checker *c, Node *sched, LSchedule *out)
 		if (it->kind == ND_CHANNEL || it->kind == ND_CUSTOM) {
 			int slot = standard_slot(it->name);
 			if (it->kind == ND_CHANNEL && slot < 0) {
-				diag_error(c->diag, it->loc, "unknown channel '%s'", it->name);
+				Nearest near;
+				nearest_init(&near, it->name);
+				for (int i = 0; i < ANNEAL_FIRST_CUSTOM; i++)
+					nearest_offer(&near, standard_channels[i]);
+				diag_error(c->diag, it->loc, "unknown channel '%s'%s", it->name, nearest_text(&near));
 				diag_note(c->diag, it->loc,
 				          "the channels are lr, momentum, beta2, weight_decay and temperature; "
 				          "declare others with 'channel %s = ...;'",
@@ -251,13 +266,18 @@ static void check_schedule(Checker *c, Node *sched, LSchedule *out)
 		if (hook[h].event != ANNEAL_EV_ENTER)
 			continue;
 		int found = 0;
-		for (int l = 0; l < c->nlabel; l++)
+		Nearest near;
+		nearest_init(&near, hook[h].phase);
+		for (int l = 0; l < c->nlabel; l++) {
+			nearest_offer(&near, c->label[l].name);
 			if (strcmp(c->label[l].name, hook[h].phase) == 0) {
 				c->label[l].phase->enter_mask |= UINT64_C(1) << h;
 				found = 1;
 			}
+		}
 		if (!found && !c->budget->spent) /* past a limit, the labels were never lowered */
-			diag_error(c->diag, hook_node[h]->lhs->loc, "no phase is labelled '%s'", hook[h].phase);
+			diag_error(c->diag, hook_node[h]->lhs->loc, "no phase is labelled '%s'%s", hook[h].phase,
+			           nearest_text(&near));
 	}
 	/* A file past its limits lowers nothing more, this schedule included. */
 	if (c->diag->nerror > errors || c->budget->spent)

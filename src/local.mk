@@ -21,6 +21,7 @@ FRONT_SOURCES = \
 	src/ast.c \
 	src/check.c \
 	src/names.c \
+	src/nearest.c \
 	src/lower.c \
 	src/cycles.c \
 	src/shapes.c \

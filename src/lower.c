@@ -150,8 +150,17 @@ static Expr *lower_ident(Checker *c, Node *n, const Ctx *ctx)
 		c->let_state[i] = e ? LET_IDLE : LET_FAILED;
 		return e;
 	}
-	if (!defined_past_limit(c, s))
-		diag_error(c->diag, n->loc, "unknown name '%s'", s);
+	if (!defined_past_limit(c, s)) {
+		Nearest near;
+		nearest_init(&near, s);
+		for (int k = 0; builtin_names[k]; k++)
+			nearest_offer(&near, builtin_names[k]);
+		for (int k = 0; k < c->nparam; k++)
+			nearest_offer(&near, c->param[k].name);
+		for (int k = 0; k < c->nlet; k++)
+			nearest_offer(&near, c->let_node[k]->name);
+		diag_error(c->diag, n->loc, "unknown name '%s'%s", s, nearest_text(&near));
+	}
 	return NULL;
 }
 

@@ -28,9 +28,14 @@ int bind_args(Checker *c, Node *call, const char *fname, const char *const *name
 					slot = i;
 			if (slot < 0) {
 				char list[256] = "";
-				for (int i = 0; i < nnames; i++)
+				Nearest near;
+				nearest_init(&near, a->name);
+				for (int i = 0; i < nnames; i++) {
 					snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", names[i]);
-				diag_error(c->diag, a->loc, "%s has no argument '%s' (it takes %s)", fname, a->name, list);
+					nearest_offer(&near, names[i]);
+				}
+				diag_error(c->diag, a->loc, "%s has no argument '%s'%s (it takes %s)", fname, a->name,
+				           nearest_text(&near), list);
 				ok = 0;
 				continue;
 			}
@@ -392,6 +397,16 @@ Expr *lower_call(Checker *c, Node *call, const Ctx *ctx)
 			return NULL;
 		return sh->lower(c, call, arg, ctx);
 	}
-	diag_error(c->diag, call->loc, "unknown function '%s'", call->name);
+	Nearest near;
+	nearest_init(&near, call->name);
+	for (int k = 0; k < EX_COUNT; k++)
+		if (expr_builtin[k])
+			nearest_offer(&near, expr_name[k]);
+	for (size_t d = 0; d < sizeof derived / sizeof derived[0]; d++)
+		nearest_offer(&near, derived[d].name);
+	nearest_offer(&near, "piecewise");
+	for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+		nearest_offer(&near, shapes[s].name);
+	diag_error(c->diag, call->loc, "unknown function '%s'%s", call->name, nearest_text(&near));
 	return NULL;
 }

@@ -72,6 +72,7 @@ expect 2 '--steps and --range both give the steps; use one' -- plot "$sgdr" --ra
 # a subnormal is a finite number (strtod's ERANGE notwithstanding)
 expect 0 '^0,0,' -- eval "$sgdr" --steps 1 --param peak=4.9e-324
 expect 2 '--range expects A:B with 0 <= A <= B' -- eval "$sgdr" --range 9:3
+expect 2 '--range expects A:B with 0 <= A <= B' -- eval "$sgdr" --range -5:2
 expect 2 '--steps expects a count' -- eval "$sgdr" --steps -4
 expect 2 '--steps expects a count' -- eval "$sgdr" --steps many
 expect 0 '^0,0,' -- eval "$sgdr" --param peak=0.2 --steps 1

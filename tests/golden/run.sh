@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh: the golden language tests -- each .anneal file states what it must produce.
-#   # error: LINE:COL: message      `annealc check` must print exactly these errors, exit 1
+#   # error: LINE:COL: message      `annealc check` must print exactly these errors and
+#   # note: LINE:COL: message       notes (in any order), exit 1
 #   # expect: STEP COLUMN VALUE     `annealc eval` (interpreter and JIT) must give VALUE
 #                                   (numbers to 1e-12 relative, other columns as text)
 #   # param: NAME=VALUE             passed to eval as --param
@@ -29,14 +30,14 @@ for f in "$@"; do
 	[ -f "$f" ] || continue
 	name=${f#"$srcdir"/}
 	if grep -q '^# error:' "$f"; then
-		sed -n 's/^# error: //p' "$f" | sed "s|^|$f:|; s|:\([0-9]*:[0-9]*\): |:\1: error: |" | sort >"$tmp/want"
+		sed -n 's/^# \(error\|note\): \([0-9]*:[0-9]*\): /\2: \1: /p' "$f" | sed "s|^|$f:|" | sort >"$tmp/want"
 		timeout 10 "$ANNEALC" check "$f" >/dev/null 2>"$tmp/out"
 		rc=$?
-		grep ': error: ' "$tmp/out" | grep -v '^annealc' | sort >"$tmp/got"
+		grep -E ': (error|note): ' "$tmp/out" | grep -v '^annealc' | sort >"$tmp/got"
 		if [ $rc -ne 1 ]; then
 			failed "$name" "expected exit status 1, got $rc" "$(cat "$tmp/out")"
 		elif ! cmp -s "$tmp/want" "$tmp/got"; then
-			failed "$name" "expected errors:" "$(cat "$tmp/want")" "actual errors:" "$(cat "$tmp/got")"
+			failed "$name" "expected errors and notes:" "$(cat "$tmp/want")" "actual:" "$(cat "$tmp/got")"
 		else
 			pass=$((pass + 1))
 		fi
