@@ -9,7 +9,16 @@
 
 Loc lex_loc(const Lexer *lx, const char *p)
 {
-	return (Loc){ lx->line, (int)(p - lx->line_start) + 1 };
+	return (Loc){ .line = lx->line, .col = (int)(p - lx->line_start) + 1 };
+}
+
+/* The current token, underlined. */
+static Loc token_loc(const Lexer *lx)
+{
+	Loc l = lex_loc(lx, lx->tok);
+	l.from = l.col;
+	l.to = l.col + (int)(lx->cur - lx->tok);
+	return l;
 }
 
 static void set_loc(Lexer *lx, YYLTYPE *lloc)
@@ -19,7 +28,7 @@ static void set_loc(Lexer *lx, YYLTYPE *lloc)
 	lloc->first_column = b.col;
 	lloc->last_column = b.col + (int)(lx->cur - lx->tok);
 	lx->prev_end = lx->last_end;
-	lx->last_end = (Loc){ b.line, lloc->last_column };
+	lx->last_end = (Loc){ .line = b.line, .col = lloc->last_column };
 }
 
 static void newline(Lexer *lx, const char *after)
@@ -63,7 +72,7 @@ static int number(Lexer *lx, YYSTYPE *lval)
 	char buf[128];
 	size_t n = (size_t)(lx->cur - lx->tok);
 	if (n >= sizeof buf) {
-		diag_error(lx->diag, lex_loc(lx, lx->tok), "number is too long (%zu characters)", n);
+		diag_error(lx->diag, token_loc(lx), "number is too long (%zu characters)", n);
 		lval->num = 0;
 		return NUM;
 	}
@@ -78,9 +87,9 @@ static int number(Lexer *lx, YYSTYPE *lval)
 	/* ERANGE also flags a subnormal result (1e-310), which is a double and
 	   accepted: only an overflow to infinity, or an underflow to 0, is not. */
 	if (errno == ERANGE && isinf(v))
-		diag_error(lx->diag, lex_loc(lx, lx->tok), "number '%s' does not fit in a double", buf);
+		diag_error(lx->diag, token_loc(lx), "number '%s' does not fit in a double", buf);
 	else if (errno == ERANGE && v == 0)
-		diag_error(lx->diag, lex_loc(lx, lx->tok), "number '%s' is too small for a double (it would be 0)", buf);
+		diag_error(lx->diag, token_loc(lx), "number '%s' is too small for a double (it would be 0)", buf);
 	lval->num = v;
 	return NUM;
 }
@@ -140,7 +149,7 @@ int lex_next(YYSTYPE *lval, YYLTYPE *lloc, Lexer *lx)
 	ident {
 		set_loc(lx, lloc);
 		if (lx->cur - lx->tok > MAX_IDENT)
-			diag_error(lx->diag, lex_loc(lx, lx->tok), "name is longer than %d characters", MAX_IDENT);
+			diag_error(lx->diag, token_loc(lx), "name is longer than %d characters", MAX_IDENT);
 		lval->str = arena_strndup(lx->arena, lx->tok, (size_t)(lx->cur - lx->tok));
 		return IDENT;
 	}

@@ -15,6 +15,7 @@ int lex_next(YYSTYPE *lval, YYLTYPE *lloc, Lexer *lx);
 }
 
 %code {
+#include <limits.h>
 #include <string.h>
 
 #define yylex lex_next
@@ -22,9 +23,23 @@ int lex_next(YYSTYPE *lval, YYLTYPE *lloc, Lexer *lx);
 
 static void yyerror(YYLTYPE *l, Lexer *lx, const char *msg);
 
+/* l underlined: on its first line, to the end of that line when it goes on. */
 static Loc at(YYLTYPE l)
 {
-	return (Loc){ l.first_line, l.first_column };
+	return (Loc){ l.first_line, l.first_column, l.first_column,
+		      l.last_line == l.first_line ? l.last_column : INT_MAX };
+}
+
+/* The caret at l (an operator, a call's name) and the range all of an
+   expression covers underlined: clang's `~~~~^~~~~`. */
+static Loc at_in(YYLTYPE l, YYLTYPE all)
+{
+	Loc c = at(all);
+	c.line = l.first_line;
+	c.col = l.first_column;
+	if (l.first_line != all.first_line) /* an operator on a later line than its left operand */
+		c.from = c.col, c.to = l.last_line == l.first_line ? l.last_column : INT_MAX;
+	return c;
 }
 
 static Node *leaf(Lexer *lx, NodeKind kind, YYLTYPE l, const char *name)
@@ -148,24 +163,24 @@ duration: expr          { $$ = item(lx, ND_DURATION, @1, NULL, $1); $$->unit = D
 
 expr: NUM                  { $$ = ast_new(AR, ND_NUM, at(@1)); $$->num = $1; }
     | IDENT                { $$ = leaf(lx, ND_IDENT, @1, $1); }
-    | IDENT '(' args ')'   { $$ = leaf(lx, ND_CALL, @1, $1); $$->args = $3; }
+    | IDENT '(' args ')'   { $$ = ast_new(AR, ND_CALL, at_in(@1, @$)); $$->name = $1; $$->args = $3; }
     | '(' expr ')'         { $$ = $2; }
-    | '[' elems ']'        { $$ = ast_new(AR, ND_LIST, at(@1)); $$->args = $2; }
-    | '-' expr %prec UMINUS { $$ = ast_binary(AR, ND_NEG, at(@1), $2, NULL); }
-    | '!' expr             { $$ = ast_binary(AR, ND_NOT, at(@1), $2, NULL); }
-    | expr '^' expr        { $$ = ast_binary(AR, ND_POW, at(@2), $1, $3); }
-    | expr '*' expr        { $$ = ast_binary(AR, ND_MUL, at(@2), $1, $3); }
-    | expr '/' expr        { $$ = ast_binary(AR, ND_DIV, at(@2), $1, $3); }
-    | expr '+' expr        { $$ = ast_binary(AR, ND_ADD, at(@2), $1, $3); }
-    | expr '-' expr        { $$ = ast_binary(AR, ND_SUB, at(@2), $1, $3); }
-    | expr '<' expr        { $$ = ast_binary(AR, ND_LT, at(@2), $1, $3); }
-    | expr LE expr         { $$ = ast_binary(AR, ND_LE, at(@2), $1, $3); }
-    | expr '>' expr        { $$ = ast_binary(AR, ND_GT, at(@2), $1, $3); }
-    | expr GE expr         { $$ = ast_binary(AR, ND_GE, at(@2), $1, $3); }
-    | expr EQ expr         { $$ = ast_binary(AR, ND_EQ, at(@2), $1, $3); }
-    | expr NE expr         { $$ = ast_binary(AR, ND_NE, at(@2), $1, $3); }
-    | expr AND expr        { $$ = ast_binary(AR, ND_AND, at(@2), $1, $3); }
-    | expr OR expr         { $$ = ast_binary(AR, ND_OR, at(@2), $1, $3); }
+    | '[' elems ']'        { $$ = ast_new(AR, ND_LIST, at_in(@1, @$)); $$->args = $2; }
+    | '-' expr %prec UMINUS { $$ = ast_binary(AR, ND_NEG, at_in(@1, @$), $2, NULL); }
+    | '!' expr             { $$ = ast_binary(AR, ND_NOT, at_in(@1, @$), $2, NULL); }
+    | expr '^' expr        { $$ = ast_binary(AR, ND_POW, at_in(@2, @$), $1, $3); }
+    | expr '*' expr        { $$ = ast_binary(AR, ND_MUL, at_in(@2, @$), $1, $3); }
+    | expr '/' expr        { $$ = ast_binary(AR, ND_DIV, at_in(@2, @$), $1, $3); }
+    | expr '+' expr        { $$ = ast_binary(AR, ND_ADD, at_in(@2, @$), $1, $3); }
+    | expr '-' expr        { $$ = ast_binary(AR, ND_SUB, at_in(@2, @$), $1, $3); }
+    | expr '<' expr        { $$ = ast_binary(AR, ND_LT, at_in(@2, @$), $1, $3); }
+    | expr LE expr         { $$ = ast_binary(AR, ND_LE, at_in(@2, @$), $1, $3); }
+    | expr '>' expr        { $$ = ast_binary(AR, ND_GT, at_in(@2, @$), $1, $3); }
+    | expr GE expr         { $$ = ast_binary(AR, ND_GE, at_in(@2, @$), $1, $3); }
+    | expr EQ expr         { $$ = ast_binary(AR, ND_EQ, at_in(@2, @$), $1, $3); }
+    | expr NE expr         { $$ = ast_binary(AR, ND_NE, at_in(@2, @$), $1, $3); }
+    | expr AND expr        { $$ = ast_binary(AR, ND_AND, at_in(@2, @$), $1, $3); }
+    | expr OR expr         { $$ = ast_binary(AR, ND_OR, at_in(@2, @$), $1, $3); }
     ;
 
 args: %empty  { $$ = NULL; }
@@ -206,6 +221,34 @@ static int token_name(char *buf, size_t size, yysymbol_kind_t sym)
 	return snprintf(buf, size, "'%s'", name);
 }
 
+/* Whether the parser would take the token spelt quoted (such as "')'") here. */
+static int expects(const yypcontext_t *ctx, const char *quoted)
+{
+	yysymbol_kind_t expected[YYNTOKENS];
+	int n = yypcontext_expected_tokens(ctx, expected, YYNTOKENS);
+	for (int i = 0; i < n; i++)
+		if (strcmp(yysymbol_name(expected[i]), quoted) == 0)
+			return 1;
+	return 0;
+}
+
+/* "to close '(' opened here" after a syntax error at the end of the file,
+   or where the innermost open bracket's closer would have been taken. A
+   closing token that is the error has already left the lexer's stack: the
+   bracket it failed to close is the one just above. */
+static void unclosed_note(const yypcontext_t *ctx, Lexer *lx, yysymbol_kind_t got)
+{
+	const char *name = yysymbol_name(got);
+	int closing = strcmp(name, "')'") == 0 || strcmp(name, "']'") == 0 || strcmp(name, "'}'") == 0;
+	int i = lx->nopen - 1 + closing;
+	if (i < 0 || i >= (int)(sizeof lx->open / sizeof lx->open[0]))
+		return;
+	char ch = lx->open[i].ch;
+	char closer[] = { '\'', ch == '(' ? ')' : ch == '[' ? ']' : '}', '\'', 0 };
+	if (got == YYSYMBOL_YYEOF || expects(ctx, closer))
+		diag_note(lx->diag, lx->open[i].loc, "to close '%c' opened here", ch);
+}
+
 /* "unexpected X, expected A or B", at the offending token -- or, when the
    token that is missing belongs at the end of the previous line, there. */
 static int yyreport_syntax_error(const yypcontext_t *ctx, Lexer *lx)
@@ -239,10 +282,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, Lexer *lx)
 		         (int)(lx->cur - lx->tok), lx->tok);
 	}
 	diag_error(lx->diag, loc, "%s", msg);
-	if (got == YYSYMBOL_YYEOF && lx->nopen > 0 && lx->nopen <= (int)(sizeof lx->open / sizeof lx->open[0])) {
-		char ch = lx->open[lx->nopen - 1].ch;
-		diag_note(lx->diag, lx->open[lx->nopen - 1].loc, "to close '%c' opened here", ch);
-	}
+	unclosed_note(ctx, lx, got);
 	return 0;
 }
 
@@ -258,7 +298,7 @@ Node *parse_file(Arena *a, Diag *d)
 	if (rc != 0 || d->nerror > 0)
 		return NULL;
 	if (!lx.result) {
-		diag_error(d, (Loc){ 1, 1 }, "empty file: expected 'schedule NAME { ... }'");
+		diag_error(d, (Loc){ .line = 1, .col = 1 }, "empty file: expected 'schedule NAME { ... }'");
 		return NULL;
 	}
 	return lx.result;

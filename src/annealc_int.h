@@ -40,8 +40,11 @@ void arena_free(Arena *a);
 /* ---- source and diagnostics ---- */
 
 typedef struct Loc {
-	int line; /* 1-based */
-	int col;  /* 1-based, in bytes */
+	int line;     /* 1-based */
+	int col;      /* 1-based, in bytes: where the caret goes */
+	int from, to; /* the columns [from, to) of line underlined around the caret (a token, an
+	                 operation with its operands, a call), to past the line's end for a range
+	                 that goes on; 0, 0: the caret alone */
 } Loc;
 
 typedef struct Src {

@@ -30,6 +30,22 @@ static const char *line_text(Diag *d, int line, int *len)
 	return p;
 }
 
+/* The caret under loc.col (just past the line's end at the most) and '~'
+   under the rest of loc's range, clipped to the line: `~~~~^~~~~`. Tabs
+   stay tabs so the marks line up under the source in a terminal. */
+static void underline(FILE *f, Loc loc, const char *line, int len)
+{
+	int caret = loc.col <= len ? loc.col : len + 1;
+	int from = loc.to ? loc.from : caret, to = loc.to ? loc.to : caret + 1;
+	if (to > len + 1)
+		to = len + 1;
+	for (int i = 1; i <= caret || i < to; i++) {
+		char mark = i == caret ? '^' : i >= from && i < to ? '~' : ' ';
+		fputc(i != caret && i <= len && line[i - 1] == '\t' ? '\t' : mark, f);
+	}
+	fputc('\n', f);
+}
+
 /* The rendered text: the header line, then the source line and a caret
    when there is a place. NULL when memory ran out. */
 static char *render(Diag *d, Loc loc, int severity, const char *message, size_t *size)
@@ -45,10 +61,7 @@ static char *render(Diag *d, Loc loc, int severity, const char *message, size_t 
 	const char *line = loc.line > 0 && d->src->text ? line_text(d, loc.line, &len) : NULL;
 	if (line) {
 		fprintf(f, "%5d | %.*s\n      | ", loc.line, len, line);
-		/* Tabs stay tabs so the caret lines up under the source in a terminal. */
-		for (int i = 0; i < loc.col - 1 && i < len; i++)
-			fputc(line[i] == '\t' ? '\t' : ' ', f);
-		fputs("^\n", f);
+		underline(f, loc, line, len);
 	}
 	if (fclose(f) != 0) {
 		free(text);
@@ -114,6 +127,6 @@ void diag_plain(Diag *d, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	report(d, (Loc){ 0, 0 }, ANNEALC_ERROR, fmt, ap);
+	report(d, (Loc){ .line = 0 }, ANNEALC_ERROR, fmt, ap);
 	va_end(ap);
 }

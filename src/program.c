@@ -57,7 +57,7 @@ anneal_status annealc_load_buffer(const char *path, const char *text, size_t len
 	if (len > MAX_FILE_BYTES) {
 		Src src = { path ? path : "<buffer>", NULL, 0 }; /* no text: the message shows no line */
 		Diag d = { .src = &src, .sink = sink, .msg = NULL, .msgsize = 0 };
-		diag_error(&d, (Loc){ 1, 1 }, "file is larger than %d bytes", MAX_FILE_BYTES);
+		diag_error(&d, (Loc){ .line = 1, .col = 1 }, "file is larger than %d bytes", MAX_FILE_BYTES);
 		return ANNEAL_ERR_INPUT;
 	}
 	annealc_program *prog = calloc(1, sizeof *prog);

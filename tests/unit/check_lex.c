@@ -70,6 +70,27 @@ START_TEST(unclosed_brace_note)
 }
 END_TEST
 
+/* Not only at the end of the file: wherever the innermost bracket's closer
+   was expected, and when the wrong closer came. */
+START_TEST(unclosed_bracket_notes)
+{
+	annealc_program *p;
+	char *msg = diagnose("schedule a {\n  lr = cosine(1, 0\n    for 10;\n}\n", &p);
+	ck_assert_msg(strstr(msg, "t.anneal:2:19: error: expected ')' before 'for'\n") &&
+	                      strstr(msg, "t.anneal:2:14: note: to close '(' opened here\n"),
+	              "%s", msg);
+	free(msg);
+	msg = diagnose("schedule a {\n  lr = min(0.9, [1, 2)];\n}\n", &p);
+	ck_assert_msg(strstr(msg, "t.anneal:2:22: error: expected ']' or ',' before ')'\n") &&
+	                      strstr(msg, "t.anneal:2:17: note: to close '[' opened here\n"),
+	              "%s", msg);
+	free(msg);
+	msg = diagnose("schedule a {\n  lr = min(0.9, );\n}\n", &p); /* no closer expected: no note */
+	ck_assert_msg(strstr(msg, "note:") == NULL, "%s", msg);
+	free(msg);
+}
+END_TEST
+
 START_TEST(several_errors_reported)
 {
 	annealc_program *p;
@@ -78,6 +99,32 @@ START_TEST(several_errors_reported)
 	ck_assert_msg(strstr(msg, "2:8: error: unknown name 'x'") && strstr(msg, "3:14: error: unknown name 'y'") &&
 	                      strstr(msg, "4:11: error: 'cycle'"),
 	              "%s", msg);
+	free(msg);
+}
+END_TEST
+
+/* What an error is about is underlined: a name, a call, an operation with
+   its operands (the caret at the operator), a number; a range that goes on
+   past its line is underlined to the line's end. */
+static const struct {
+	const char *text, *caret;
+} ranges[] = {
+	{ "schedule a {\n  lr = 0.1 * pek;\n}\n", "      |              ^~~\n" },
+	{ "schedule a {\n  lr = cosin(0.1, 0);\n}\n", "      |        ^~~~~~~~~~~~~\n" },
+	{ "schedule a {\n  lr = 0.0 / 0.0;\n}\n", "      |        ~~~~^~~~~\n" },
+	{ "schedule a {\n  lr = -log(0);\n}\n", "      |        ^~~~~~~\n" },
+	{ "schedule a {\n  lr = 1e-400;\n}\n", "      |        ^~~~~~\n" },
+	{ "schedule a {\n  momentun = 0.9;\n}\n", "      |   ^~~~~~~~\n" },
+	{ "schedule a {\n  lr = 0.0 / (0.0 +\n 0);\n}\n", "      |        ~~~~^~~~~~~~\n" },
+	{ "schedule a {\n  lr = 0.0\n / 0.0;\n}\n", "      |  ^\n" },
+};
+
+START_TEST(ranges_underlined)
+{
+	annealc_program *p;
+	char *msg = diagnose(ranges[_i].text, &p);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(strstr(msg, ranges[_i].caret) != NULL, "expected\n%s\nin\n%s", ranges[_i].caret, msg);
 	free(msg);
 }
 END_TEST
@@ -169,8 +216,10 @@ Suite *suite_lex(void)
 	tcase_add_loop_test(tc, number_values, 0, sizeof numbers / sizeof numbers[0]);
 	tcase_add_test(tc, error_format);
 	tcase_add_test(tc, unclosed_brace_note);
+	tcase_add_test(tc, unclosed_bracket_notes);
 	tcase_add_test(tc, several_errors_reported);
 	tcase_add_test(tc, tabs_keep_caret_aligned);
+	tcase_add_loop_test(tc, ranges_underlined, 0, sizeof ranges / sizeof *ranges);
 	tcase_add_loop_test(tc, limits_reported, 0, sizeof limits / sizeof limits[0]);
 	suite_add_tcase(s, tc);
 	return s;
