@@ -11,11 +11,12 @@ PyTorch's rows come from torch.optim.lr_scheduler itself (python3-torch 1.13): t
 optimizer holds at step s, after s calls of scheduler.step(). Every other library's rows come
 from its documented formula, transcribed below from its source as a function of the step
 (Optax 0.1.7 optax/schedules, Keras 3 keras/optimizers/schedules, timm 0.9
-timm/scheduler/{cosine,poly,tanh}_lr.py, transformers 4.40 optimization.py, DeepSpeed 0.14
+timm/scheduler/{cosine,poly,tanh,step,multistep}_lr.py, transformers 4.40 optimization.py, DeepSpeed 0.14
 deepspeed/runtime/lr_schedules.py, llm.c train_gpt2.cu), in double precision.
 """
 
 import argparse
+import bisect
 import math
 import os
 
@@ -100,6 +101,10 @@ def torch_tables():
                                                             div_factor=25, final_div_factor=1e4,
                                                             base_momentum=0.85, max_momentum=0.95),
                                      around(0, 29, 58, 99)[:-1], momentum=0.9, read_momentum=True),
+        "one_cycle_fractional": run(lambda o: S.OneCycleLR(o, max_lr=0.1, total_steps=10, pct_start=0.25,
+                                                           anneal_strategy="cos", div_factor=25, final_div_factor=1e4,
+                                                           base_momentum=0.85, max_momentum=0.95),
+                                    list(range(10)), momentum=0.9, read_momentum=True),
         "sequential_lr": run(seq, around(0, 5, 20)),
         "lambda_lr": run(lambda o: S.LambdaLR(o, lr_lambda=lambda s: 1 / (1 + s / 10)), around(0, 10, 100)),
         "multiplicative_lr": run(lambda o: S.MultiplicativeLR(o, lr_lambda=lambda s: 0.95), around(0, 10, 100)),
@@ -323,6 +328,23 @@ def timm_tanh(base, t_initial, lb, ub, lr_min):
     return f
 
 
+def timm_step(base, decay_t, decay_rate, warmup_t, warmup_lr_init):
+    """StepLRScheduler with warmup_prefix=True (timm/scheduler/step_lr.py)."""
+    def f(t):
+        if t < warmup_t:
+            return warmup_lr_init + t * ((base - warmup_lr_init) / warmup_t)
+        return base * decay_rate ** ((t - warmup_t) // decay_t)
+    return f
+
+
+def timm_multistep(base, decay_t, decay_rate):
+    """MultiStepLRScheduler with no warmup (timm/scheduler/multistep_lr.py): the decays passed
+    are bisect_right(decay_t, t + 1)."""
+    def f(t):
+        return base * decay_rate ** bisect.bisect_right(decay_t, t + 1)
+    return f
+
+
 def timm_tables():
     lr = lambda f: (lambda s: {"lr": f(s)})  # noqa: E731
     return {
@@ -335,6 +357,8 @@ def timm_tables():
         "cosine_k_decay": table(lr(timm_cosine(0.1, 50, k_decay=2)), around(0, 25, 50)),
         "poly": table(lr(timm_poly(0.1, 50, 2, 1e-3, 5)), around(0, 5, 30, 55)),
         "tanh": table(lr(timm_tanh(0.1, 50, -7, 3, 1e-3)), around(0, 25, 50)),
+        "step_lr": table(lr(timm_step(0.1, 30, 0.1, 5, 1e-3)), around(0, 5, 35, 65, 95)),
+        "multistep_lr": table(lr(timm_multistep(0.1, [30, 80], 0.1)), around(0, 29, 30, 79, 80, 120)),
     }
 
 
