@@ -101,7 +101,6 @@ struct Node {
 
 enum { DUR_STEPS, DUR_EPOCHS, DUR_PERCENT };
 
-const char *node_kind_name(NodeKind k);
 Node *ast_new(Arena *a, NodeKind kind, Loc loc);
 Node *ast_binary(Arena *a, NodeKind kind, Loc loc, Node *lhs, Node *rhs);
 /* Appends item to the list whose head is *head (order of appearance). */

@@ -1,17 +1,6 @@
 /* ast.c: constructors for AST nodes, used by the parser's actions. */
 #include "annealc_int.h"
 
-static const char *const node_names[ND_COUNT] = {
-#define X(kind, text) [kind] = text,
-#include "node.def"
-#undef X
-};
-
-const char *node_kind_name(NodeKind k)
-{
-	return node_names[k];
-}
-
 Node *ast_new(Arena *a, NodeKind kind, Loc loc)
 {
 	Node *n = arena_alloc(a, sizeof *n);

@@ -1,4 +1,4 @@
-/* dump.c: the canonical text of a lowered schedule -- for tests, `--emit lowered` and the digest. */
+/* dump.c: the canonical text of a lowered schedule -- the JIT cache's key (jit.c) and the digest it hashes into. */
 #include <inttypes.h>
 #include <stdlib.h>
 
