@@ -45,12 +45,15 @@ static void push_open(Lexer *lx, char ch)
 		lx->open[lx->nopen].loc = lex_loc(lx, lx->tok);
 	}
 	lx->nopen++;
+	lx->moved = 1;
 }
 
 static void pop_open(Lexer *lx)
 {
-	if (lx->nopen > 0)
+	if (lx->nopen > 0) {
 		lx->nopen--;
+		lx->moved = -1;
+	}
 }
 
 /* Skip a block comment opened at lx->tok; 0 if it never closes. */
@@ -96,6 +99,7 @@ static int number(Lexer *lx, YYSTYPE *lval)
 
 int lex_next(YYSTYPE *lval, YYLTYPE *lloc, Lexer *lx)
 {
+	lx->moved = 0;
 	for (;;) {
 		lx->tok = lx->cur;
 /*!re2c

@@ -38,7 +38,7 @@ static Loc at_in(YYLTYPE l, YYLTYPE all)
 	c.line = l.first_line;
 	c.col = l.first_column;
 	if (l.first_line != all.first_line) /* an operator on a later line than its left operand */
-		c.from = c.col, c.to = l.last_line == l.first_line ? l.last_column : INT_MAX;
+		c.from = c.col, c.to = all.last_line == l.first_line ? all.last_column : INT_MAX;
 	return c;
 }
 
@@ -233,14 +233,12 @@ static int expects(const yypcontext_t *ctx, const char *quoted)
 }
 
 /* "to close '(' opened here" after a syntax error at the end of the file,
-   or where the innermost open bracket's closer would have been taken. A
-   closing token that is the error has already left the lexer's stack: the
-   bracket it failed to close is the one just above. */
+   or where the innermost open bracket's closer would have been taken. The
+   token that is the error has already moved the lexer's stack: a closer
+   popped the bracket it failed to close, an opener pushed itself. */
 static void unclosed_note(const yypcontext_t *ctx, Lexer *lx, yysymbol_kind_t got)
 {
-	const char *name = yysymbol_name(got);
-	int closing = strcmp(name, "')'") == 0 || strcmp(name, "']'") == 0 || strcmp(name, "'}'") == 0;
-	int i = lx->nopen - 1 + closing;
+	int i = lx->nopen - 1 - lx->moved;
 	if (i < 0 || i >= (int)(sizeof lx->open / sizeof lx->open[0]))
 		return;
 	char ch = lx->open[i].ch;

@@ -115,13 +115,14 @@ typedef struct Lexer {
 	int line;
 	Arena *arena;
 	Diag *diag;
-	/* Open brackets, so an error at end of file can point back to the
-	   one never closed (Lua's "to close '{' at line 3"). */
+	/* Open brackets, so a syntax error can point back to the one never
+	   closed (Lua's "to close '{' at line 3"). */
 	struct {
 		char ch;
 		Loc loc;
 	} open[64];
 	int nopen;
+	int moved; /* what the current token did to nopen: +1 an opener, -1 a closer that closed one, 0 */
 	Loc prev_end; /* just past the previous token: where a missing ';' belongs */
 	Loc last_end; /* just past the current token */
 	Node *result;

@@ -53,7 +53,7 @@ typedef struct Cg {
 	LLVMValueRef ev, cyc, phase, res;
 	int primary; /* the channel being built is the primary one */
 	int outline; /* the channel being built calls its leaves' expressions, each a function of
-	                its own built once (cg_sched.c's expr_fn), instead of inlining them */
+	                its own built once (cg_sched.c's call_expr_fn), instead of inlining them */
 
 	struct CgExprFn *exprfn; /* the schedule's outlined expressions: open addressing, by Expr */
 	unsigned nexprfn, exprfn_cap; /* cap a power of two, or 0 */

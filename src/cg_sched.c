@@ -275,12 +275,12 @@ static void or_event(Cg *g, LLVMValueRef cond, uint64_t mask)
 enum { FILL_MAX_LEAVES = 32, MODULE_MAX_LEAF_LOOPS = 256 };
 
 /* A leaf of a channel past FILL_MAX_LEAVES is outlined when it has more
-   operations than this: a constant or `t / T` costs less inline than its
+   operations than this, the most kept inline: a constant or `t / T` costs less inline than its
    call, and a channel's function then holds at most 8 operations per phase
    besides its calls. Outlining costs a call per step: 1,000 phases of
    linear(...) took 6.6 ns per sequential step outlined, 5.2 inline
    (bench/eval_bench). */
-enum { OUTLINE_MIN_OPS = 8 };
+enum { OUTLINE_MAX_INLINE_OPS = 8 };
 
 static int leaves(const Sched *n)
 {
@@ -304,7 +304,9 @@ static void add_attr(Cg *g, LLVMValueRef fn, LLVMAttributeIndex at, const char *
 }
 
 /* The function being built, set aside while another is built from inside
-   it (a leaf loop, a channel, an outlined expression). */
+   it (a leaf loop, a channel, an outlined expression): its function, params
+   and builders. Not eval's state (ev, res, primary, outline): channel_fn,
+   which sets them, is built from fill only, which reads none of them. */
 typedef struct Outer {
 	LLVMValueRef fn, params_arg, *pval;
 	LLVMBuilderRef ab;
@@ -419,7 +421,7 @@ static void eval_node(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf, LL
 	switch (n->kind) {
 	case SC_LEAF: {
 		CgFrame f = { .t = s, .T = L, .step = step, .cycle = cycle, .tf = sf, .Tf = Lf };
-		int outline = g->outline && n->leaf->size > OUTLINE_MIN_OPS;
+		int outline = g->outline && n->leaf->size > OUTLINE_MAX_INLINE_OPS;
 		LLVMBuildStore(g->b, outline ? call_expr_fn(g, n->leaf, &f) : cg_expr(g, n->leaf, &f), g->res);
 		return;
 	}

@@ -331,7 +331,7 @@ int check_program(annealc_program *prog, Node *file, Diag *d)
 			           "schedule '%s' would define '%s_eval', a reserved C identifier "
 			           "(a schedule name must not begin or end with '_' or hold '__')",
 			           s->name, s->name);
-		/* The checker's tables are large (some 17 KB): in the arena, not on the stack. */
+		/* The checker's tables are large (some 20 KB): in the arena, not on the stack. */
 		Checker *c = arena_alloc(lowered, sizeof *c);
 		c->arena = lowered;
 		c->budget = &budget;

@@ -32,7 +32,8 @@ static const char *line_text(Diag *d, int line, int *len)
 
 /* The caret under loc.col (just past the line's end at the most) and '~'
    under the rest of loc's range, clipped to the line: `~~~~^~~~~`. Tabs
-   stay tabs so the marks line up under the source in a terminal. */
+   stay tabs so the marks line up under the source in a terminal, at the
+   price of a gap in the underline. */
 static void underline(FILE *f, Loc loc, const char *line, int len)
 {
 	int caret = loc.col <= len ? loc.col : len + 1;

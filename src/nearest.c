@@ -5,13 +5,14 @@
 
 #include "annealc_int.h"
 
-/* Names longer than this are not compared: no name of the language is,
-   and the distance table stays on the stack. */
+/* Names longer than this are not compared (a user's name may reach
+   MAX_IDENT, 128, but no misspelling that long is worth a guess), so the
+   distance table stays on the stack. */
 enum { NEAREST_MAX_LEN = 64 };
 
 /* Optimal string alignment distance: insertions, deletions, substitutions
    and transpositions of neighbours each cost 1 ("pek" is 1 from "peak",
-   "lr" 1 from "rl"). */
+   "mometnum" 1 from "momentum"). */
 static int distance(const char *a, const char *b)
 {
 	size_t n = strlen(a), m = strlen(b);

@@ -30,7 +30,7 @@ for f in "$@"; do
 	[ -f "$f" ] || continue
 	name=${f#"$srcdir"/}
 	if grep -q '^# error:' "$f"; then
-		sed -n 's/^# \(error\|note\): \([0-9]*:[0-9]*\): /\2: \1: /p' "$f" | sed "s|^|$f:|" | sort >"$tmp/want"
+		sed -n -E 's/^# (error|note): ([0-9]*:[0-9]*): /\2: \1: /p' "$f" | sed "s|^|$f:|" | sort >"$tmp/want"
 		timeout 10 "$ANNEALC" check "$f" >/dev/null 2>"$tmp/out"
 		rc=$?
 		grep -E ': (error|note): ' "$tmp/out" | grep -v '^annealc' | sort >"$tmp/got"

@@ -85,6 +85,10 @@ START_TEST(unclosed_bracket_notes)
 	                      strstr(msg, "t.anneal:2:17: note: to close '[' opened here\n"),
 	              "%s", msg);
 	free(msg);
+	/* An opener that is the error: the bracket still open is the one below it. */
+	msg = diagnose("schedule a {\n  lr = restarts(period = 10 { cosine(0.1, 0) };\n}\n", &p);
+	ck_assert_msg(strstr(msg, "t.anneal:2:16: note: to close '(' opened here\n"), "%s", msg);
+	free(msg);
 	msg = diagnose("schedule a {\n  lr = min(0.9, );\n}\n", &p); /* no closer expected: no note */
 	ck_assert_msg(strstr(msg, "note:") == NULL, "%s", msg);
 	free(msg);
@@ -116,7 +120,7 @@ static const struct {
 	{ "schedule a {\n  lr = 1e-400;\n}\n", "      |        ^~~~~~\n" },
 	{ "schedule a {\n  momentun = 0.9;\n}\n", "      |   ^~~~~~~~\n" },
 	{ "schedule a {\n  lr = 0.0 / (0.0 +\n 0);\n}\n", "      |        ~~~~^~~~~~~~\n" },
-	{ "schedule a {\n  lr = 0.0\n / 0.0;\n}\n", "      |  ^\n" },
+	{ "schedule a {\n  lr = 0.0\n / 0.0;\n}\n", "      |  ^~~~~\n" },
 };
 
 START_TEST(ranges_underlined)
