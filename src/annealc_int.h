@@ -13,8 +13,8 @@
 
 /* A compiler bug, never a user's mistake or a lack of memory: it traps
    with where it happened, as an assertion would. */
-#define UNREACHABLE() die("%s:%d: unreachable", __FILE__, __LINE__)
-_Noreturn void die(const char *fmt, ...);
+#define UNREACHABLE() diag_internal("%s:%d: unreachable", __FILE__, __LINE__)
+_Noreturn void diag_internal(const char *fmt, ...);
 
 /* The size of a program's or a JIT's last error message. */
 enum { ERRMSG_SIZE = 1024 };
@@ -332,23 +332,23 @@ typedef struct Ctx {
 /* Adds phases and operations (or restart table entries) at n to the
    file's budget; 0 after the diagnostic of the limit passed. */
 int lower_spend(Checker *c, Node *n, int phases, int64_t ops);
-Expr *ex_num(Checker *c, double v);
-Expr *ex_op(Checker *c, ExprKind k, Expr *a, Expr *b, Expr *cc);
+Expr *lower_num(Checker *c, double v);
+Expr *lower_op(Checker *c, ExprKind k, Expr *a, Expr *b, Expr *cc);
 /* Lowers an expression; NULL after a diagnostic. */
 Expr *lower_expr(Checker *c, Node *n, const Ctx *ctx);
 /* A value fixed at compile time (numbers, params -- which become
    structural -- and arithmetic); 0 after a diagnostic naming `what`. */
-int const_eval(Checker *c, Node *n, const char *what, double *out);
-/* const_eval, then a whole number in [lo, INT64_MAX]. */
-int const_int(Checker *c, Node *n, const char *what, int64_t lo, int64_t *out);
-int lookup_let(Checker *c, const char *name);
-int lookup_param(Checker *c, const char *name);
+int lower_const(Checker *c, Node *n, const char *what, double *out);
+/* lower_const, then a whole number in [lo, INT64_MAX]. */
+int lower_const_int(Checker *c, Node *n, const char *what, int64_t lo, int64_t *out);
+int lower_let_index(Checker *c, const char *name);
+int lower_param_index(Checker *c, const char *name);
 /* shapes.c: the shape or builtin function called by n, lowered; NULL after
    a diagnostic. */
-Expr *lower_call(Checker *c, Node *n, const Ctx *ctx);
+Expr *shapes_lower_call(Checker *c, Node *n, const Ctx *ctx);
 /* Binds a call's positional and named arguments to `names` (NULL-ended);
    the first nreq are required. 0 after a diagnostic. */
-int bind_args(Checker *c, Node *call, const char *fname, const char *const *names, int nreq, Node **out);
+int shapes_bind_args(Checker *c, Node *call, const char *fname, const char *const *names, int nreq, Node **out);
 /* cycles.c: r's tables when its period or mult is not whole (periodf,
    multf and count set); *total the length of count cycles. 0 after a
    diagnostic at n or at period_arg. */
@@ -412,6 +412,6 @@ int sched_tabled(const Sched *r);
 /* dump.c: a canonical text of the lowered form (tests, digest, --emit lowered). */
 void dump_schedule(FILE *out, const LSchedule *s);
 /* Out of memory, it jumps as the arena's allocations do. */
-uint64_t digest_schedule(const LSchedule *s, Arena *a);
+uint64_t dump_digest(const LSchedule *s, Arena *a);
 
 #endif

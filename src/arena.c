@@ -12,22 +12,10 @@ struct ArenaBlock {
 
 enum { ARENA_BLOCK = 64 * 1024 };
 
-/* The one place the library writes to stderr, and only for its own bugs. */
-_Noreturn void die(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("annealc: internal error: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	abort();
-}
-
 _Noreturn void arena_out_of_memory(Arena *a)
 {
 	if (!a->oom)
-		die("out of memory outside a guarded library call");
+		diag_internal("out of memory outside a guarded library call");
 	longjmp(*a->oom, 1);
 }
 

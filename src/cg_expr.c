@@ -126,7 +126,7 @@ static LLVMValueRef intrinsic(Cg *g, const char *name, LLVMValueRef *args, unsig
 {
 	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
 	if (!id)
-		die("no LLVM intrinsic %s", name);
+		diag_internal("no LLVM intrinsic %s", name);
 	LLVMTypeRef ov = g->f64;
 	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(g->mod, id, &ov, 1);
 	LLVMTypeRef ty = LLVMIntrinsicGetType(g->ctx, id, &ov, 1);
@@ -192,7 +192,7 @@ LLVMValueRef cg_expr(Cg *g, const Expr *e, CgFrame *f)
 	case EX_STEP: return to_double(g, &f->stepd, f->step);
 	case EX_CYCLE:
 		if (!f->cycle)
-			die("cg: `cycle` outside restarts reached code generation");
+			diag_internal("cg: `cycle` outside restarts reached code generation");
 		return to_double(g, &f->cycled, f->cycle);
 	case EX_NEG: return LLVMBuildFNeg(b, a, "");
 	case EX_NOT: return compare(g, LLVMRealOEQ, a, cg_f64(g, 0));

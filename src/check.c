@@ -31,9 +31,9 @@ static int check_new_name(Checker *c, Node *item)
 			diag_error(c->diag, item->loc, "'%s' is a built-in name and cannot be redefined", item->name);
 			return 0;
 		}
-	int i = lookup_param(c, item->name);
+	int i = lower_param_index(c, item->name);
 	Node *prev = i >= 0 ? c->param_node[i] : NULL;
-	if (!prev && (i = lookup_let(c, item->name)) >= 0)
+	if (!prev && (i = lower_let_index(c, item->name)) >= 0)
 		prev = c->let_node[i];
 	if (prev) {
 		diag_error(c->diag, item->loc, "'%s' is defined twice", item->name);
@@ -60,7 +60,7 @@ static void check_param(Checker *c, Node *item)
 	for (int i = 0; i < c->nparam; i++)
 		structural[i] = c->param[i].structural;
 	double v;
-	int ok = const_eval(c, item->lhs, "a param's default", &v);
+	int ok = lower_const(c, item->lhs, "a param's default", &v);
 	for (int i = 0; i < c->nparam; i++)
 		c->param[i].structural = structural[i];
 	if (!ok)
@@ -153,7 +153,7 @@ static int check_hook(Checker *c, Node *item, LHook *h)
 			diag_error(c->diag, item->loc, "'on %s' needs a step count", ev);
 			ok = 0;
 		} else {
-			ok &= const_int(c, arg, ev[0] == 'e' ? "the period of 'on every'" : "the step of 'on at'",
+			ok &= lower_const_int(c, arg, ev[0] == 'e' ? "the period of 'on every'" : "the step of 'on at'",
 			                ev[0] == 'e' ? 1 : 0, &h->arg);
 		}
 	} else if (strcmp(ev, "enter") == 0) {
@@ -299,7 +299,7 @@ static void check_schedule(Checker *c, Node *sched, LSchedule *out)
 	out->nhook = nhook;
 	out->hook = arena_alloc(c->arena, sizeof(LHook) * (size_t)(nhook + 1));
 	memcpy(out->hook, hook, sizeof(LHook) * (size_t)nhook);
-	out->digest = digest_schedule(out, c->arena);
+	out->digest = dump_digest(out, c->arena);
 }
 
 int check_program(annealc_program *prog, Node *file, Diag *d)

@@ -1,8 +1,20 @@
-/* diag.c: diagnostics in one format -- path:line:col: severity: message, the line, a caret -- to the caller's sink. */
+/* diag.c: diagnostics in one format -- path:line:col: severity: message, the line, a caret -- to the caller's sink; and the abort on the library's own bugs. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "annealc_int.h"
+
+/* The one place the library writes to stderr, and only for its own bugs. */
+_Noreturn void diag_internal(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("annealc: internal error: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	abort();
+}
 
 static const char *const severity_name[] = { "error", "warning", "note" };
 

@@ -92,7 +92,7 @@ void dump_schedule(FILE *out, const LSchedule *s)
 /* FNV-1a over the canonical dump of the structure: equal digests mean
    the same schedule, whatever defaults its run-time params were given,
    so a checkpoint moves between JIT and AOT runs and across --param. */
-uint64_t digest_schedule(const LSchedule *s, Arena *a)
+uint64_t dump_digest(const LSchedule *s, Arena *a)
 {
 	char *buf = NULL;
 	size_t len = 0;

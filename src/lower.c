@@ -7,7 +7,7 @@
 /* Durations and cycle starts stay below 2^62 so sums of two never overflow. */
 #define MAX_STEPS (INT64_C(1) << 62)
 
-Expr *ex_num(Checker *c, double v)
+Expr *lower_num(Checker *c, double v)
 {
 	Expr *e = arena_alloc(c->arena, sizeof *e);
 	e->kind = EX_NUM;
@@ -16,7 +16,7 @@ Expr *ex_num(Checker *c, double v)
 	return e;
 }
 
-Expr *ex_op(Checker *c, ExprKind k, Expr *a, Expr *b, Expr *cc)
+Expr *lower_op(Checker *c, ExprKind k, Expr *a, Expr *b, Expr *cc)
 {
 	if ((expr_arity[k] >= 1 && !a) || (expr_arity[k] >= 2 && !b) || (expr_arity[k] >= 3 && !cc))
 		return NULL;
@@ -39,7 +39,7 @@ Expr *ex_op(Checker *c, ExprKind k, Expr *a, Expr *b, Expr *cc)
 	return e;
 }
 
-int lookup_param(Checker *c, const char *name)
+int lower_param_index(Checker *c, const char *name)
 {
 	for (int i = 0; i < c->nparam; i++)
 		if (strcmp(c->param[i].name, name) == 0)
@@ -47,7 +47,7 @@ int lookup_param(Checker *c, const char *name)
 	return -1;
 }
 
-int lookup_let(Checker *c, const char *name)
+int lower_let_index(Checker *c, const char *name)
 {
 	for (int i = 0; i < c->nlet; i++)
 		if (strcmp(c->let_node[i]->name, name) == 0)
@@ -99,43 +99,43 @@ static Expr *lower_ident(Checker *c, Node *n, const Ctx *ctx)
 			return NULL;
 		}
 	if (strcmp(s, "t") == 0)
-		return ex_op(c, EX_T, NULL, NULL, NULL);
+		return lower_op(c, EX_T, NULL, NULL, NULL);
 	if (strcmp(s, "step") == 0)
-		return ex_op(c, EX_STEP, NULL, NULL, NULL);
+		return lower_op(c, EX_STEP, NULL, NULL, NULL);
 	if (strcmp(s, "T") == 0 || strcmp(s, "p") == 0) {
 		if (!ctx->T_known) {
 			diag_error(c->diag, n->loc, "'%s' needs the length of its phase, but %s", s,
 			           ctx->open_why ? ctx->open_why : "this phase is open-ended");
 			return NULL;
 		}
-		Expr *T = ex_op(c, EX_TLEN, NULL, NULL, NULL);
-		return s[0] == 'T' ? T : ex_op(c, EX_DIV, ex_op(c, EX_T, NULL, NULL, NULL), T, NULL);
+		Expr *T = lower_op(c, EX_TLEN, NULL, NULL, NULL);
+		return s[0] == 'T' ? T : lower_op(c, EX_DIV, lower_op(c, EX_T, NULL, NULL, NULL), T, NULL);
 	}
 	if (strcmp(s, "cycle") == 0) {
 		if (!ctx->in_restarts) {
 			diag_error(c->diag, n->loc, "'cycle' is only defined inside restarts(...) { ... }");
 			return NULL;
 		}
-		return ex_op(c, EX_CYCLE, NULL, NULL, NULL);
+		return lower_op(c, EX_CYCLE, NULL, NULL, NULL);
 	}
 	if (strcmp(s, "pi") == 0)
-		return ex_num(c, M_PI);
+		return lower_num(c, M_PI);
 	if (strcmp(s, "true") == 0)
-		return ex_num(c, 1);
+		return lower_num(c, 1);
 	if (strcmp(s, "false") == 0)
-		return ex_num(c, 0);
-	int i = lookup_param(c, s);
+		return lower_num(c, 0);
+	int i = lower_param_index(c, s);
 	if (i >= 0) {
 		if (ctx->constant) {
 			/* A compile-time position: the param shapes the schedule. */
 			c->param[i].structural = 1;
-			return ex_num(c, c->param[i].value);
+			return lower_num(c, c->param[i].value);
 		}
-		Expr *e = ex_op(c, EX_PARAM, NULL, NULL, NULL);
+		Expr *e = lower_op(c, EX_PARAM, NULL, NULL, NULL);
 		e->param = i;
 		return e;
 	}
-	i = lookup_let(c, s);
+	i = lower_let_index(c, s);
 	if (i >= 0) {
 		Node *value = let_value(c->let_node[i]);
 		if (!value) {
@@ -239,20 +239,20 @@ static Expr *lower_expr_node(Checker *c, Node *n, const Ctx *ctx)
 		[ND_GE] = EX_GE,   [ND_EQ] = EX_EQ,   [ND_NE] = EX_NE,   [ND_AND] = EX_AND, [ND_OR] = EX_OR,
 	};
 	switch (n->kind) {
-	case ND_NUM: return ex_num(c, n->num);
+	case ND_NUM: return lower_num(c, n->num);
 	case ND_IDENT: return lower_ident(c, n, ctx);
-	case ND_CALL: return lower_call(c, n, ctx);
+	case ND_CALL: return shapes_lower_call(c, n, ctx);
 	case ND_LIST:
 		diag_error(c->diag, n->loc, "a list is only allowed as multistep's milestones");
 		return NULL;
 	case ND_NEG:
-	case ND_NOT: return ex_op(c, ops[n->kind], lower_expr(c, n->lhs, ctx), NULL, NULL);
+	case ND_NOT: return lower_op(c, ops[n->kind], lower_expr(c, n->lhs, ctx), NULL, NULL);
 	case ND_ADD: case ND_SUB: case ND_MUL: case ND_DIV: case ND_POW: case ND_LT: case ND_LE:
 	case ND_GT: case ND_GE: case ND_EQ: case ND_NE: case ND_AND: case ND_OR: {
 		/* Both sides, so every error in the expression is reported. */
 		Expr *a = lower_expr(c, n->lhs, ctx);
 		Expr *b = lower_expr(c, n->rhs, ctx);
-		return ex_op(c, ops[n->kind], a, b, NULL);
+		return lower_op(c, ops[n->kind], a, b, NULL);
 	}
 	default: break;
 	}
@@ -281,7 +281,7 @@ static double const_value(const Expr *e)
 	}
 }
 
-int const_eval(Checker *c, Node *n, const char *what, double *out)
+int lower_const(Checker *c, Node *n, const char *what, double *out)
 {
 	Ctx ctx = { .constant = what };
 	Expr *e = lower_expr(c, n, &ctx);
@@ -308,10 +308,10 @@ static int whole(double v, int64_t *out)
 	return 1;
 }
 
-int const_int(Checker *c, Node *n, const char *what, int64_t lo, int64_t *out)
+int lower_const_int(Checker *c, Node *n, const char *what, int64_t lo, int64_t *out)
 {
 	double v;
-	if (!const_eval(c, n, what, &v))
+	if (!lower_const(c, n, what, &v))
 		return 0;
 	if (v < (double)lo) {
 		diag_error(c->diag, n->loc, "%s must be at least %lld, got %g", what, (long long)lo, v);
@@ -332,11 +332,11 @@ int const_int(Checker *c, Node *n, const char *what, int64_t lo, int64_t *out)
 static int lower_duration(Checker *c, Node *d, int64_t *out)
 {
 	double v;
-	if (!const_eval(c, d->lhs, "a duration", &v))
+	if (!lower_const(c, d->lhs, "a duration", &v))
 		return 0;
 	if (d->unit != DUR_STEPS) {
 		const char *pname = d->unit == DUR_EPOCHS ? "steps_per_epoch" : "total";
-		int i = lookup_param(c, pname);
+		int i = lower_param_index(c, pname);
 		if (i < 0) {
 			diag_error(c->diag, d->loc, "a duration in %s needs 'param %s = N;', which is never defined",
 			           d->unit == DUR_EPOCHS ? "epochs" : "percent of total", pname);
@@ -378,7 +378,7 @@ static Sched *leaf_sched(Checker *c, Expr *e)
    the value when it is a whole number, else -1. */
 static int real_arg(Checker *c, Node *n, const char *what, double *out, int64_t *whole_out)
 {
-	if (!const_eval(c, n, what, out))
+	if (!lower_const(c, n, what, out))
 		return 0;
 	if (*out < 1) {
 		diag_error(c->diag, n->loc, "%s must be at least 1, got %g", what, *out);
@@ -399,7 +399,7 @@ static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 	static const char *const names[] = { "period", "mult", "count", NULL };
 	Node *arg[3] = { 0 };
 	*len = -1;
-	if (!bind_args(c, n, "restarts", names, 1, arg))
+	if (!shapes_bind_args(c, n, "restarts", names, 1, arg))
 		return NULL;
 	int64_t period = 1, mult = 1, count = 0;
 	double pf = 1, mf = 1;
@@ -407,7 +407,7 @@ static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 	if (arg[1])
 		ok &= real_arg(c, arg[1], "restarts mult", &mf, &mult);
 	if (arg[2])
-		ok &= const_int(c, arg[2], "restarts count", 1, &count);
+		ok &= lower_const_int(c, arg[2], "restarts count", 1, &count);
 	/* Whole period and mult keep the integer path; otherwise period is a
 	   real number of steps (floor(pf) of them at least) in cycles.c. */
 	int frac = ok && (period < 0 || mult < 0);
@@ -529,7 +529,7 @@ static Sched *lower_body(Checker *c, Node *body, const Ctx *ctx, int64_t enclosi
 		return r; /* its tables are charged where they are built */
 	}
 	if (body->kind == ND_IDENT) {
-		int i = lookup_let(c, body->name);
+		int i = lower_let_index(c, body->name);
 		if (i >= 0 && !let_value(c->let_node[i])) {
 			if (!enter_let(c, i, body->loc))
 				return NULL;

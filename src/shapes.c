@@ -14,7 +14,7 @@ typedef struct Shape {
 	ShapeFn *lower;
 } Shape;
 
-int bind_args(Checker *c, Node *call, const char *fname, const char *const *names, int nreq, Node **out)
+int shapes_bind_args(Checker *c, Node *call, const char *fname, const char *const *names, int nreq, Node **out)
 {
 	int nnames = 0;
 	while (names[nnames])
@@ -66,16 +66,16 @@ int bind_args(Checker *c, Node *call, const char *fname, const char *const *name
 	return ok;
 }
 
-#define NUM(v) ex_num(c, (v))
-#define OP1(k, a) ex_op(c, (k), (a), NULL, NULL)
-#define OP2(k, a, b) ex_op(c, (k), (a), (b), NULL)
-#define VAR(k) ex_op(c, (k), NULL, NULL, NULL)
+#define NUM(v) lower_num(c, (v))
+#define OP1(k, a) lower_op(c, (k), (a), NULL, NULL)
+#define OP2(k, a, b) lower_op(c, (k), (a), (b), NULL)
+#define VAR(k) lower_op(c, (k), NULL, NULL, NULL)
 
 /* A flag such as endpoint = true: fixed at compile time, it picks the formula. */
 static int flag(Checker *c, Node *n, const char *what, int *out)
 {
 	double v = 0;
-	if (n && !const_eval(c, n, what, &v))
+	if (n && !lower_const(c, n, what, &v))
 		return 0;
 	*out = v != 0;
 	return 1;
@@ -208,7 +208,7 @@ static Expr *clr_factor(Checker *c, Node **arg, const Ctx *ctx, Expr **cycle)
 	Expr *frac = OP2(EX_DIV, VAR(EX_T), total);
 	*cycle = OP1(EX_FLOOR, OP2(EX_ADD, NUM(1), frac));
 	Expr *x = OP2(EX_SUB, OP2(EX_ADD, NUM(1), frac), *cycle);
-	return ex_op(c, EX_IF, OP2(EX_LE, x, ratio), OP2(EX_DIV, x, ratio),
+	return lower_op(c, EX_IF, OP2(EX_LE, x, ratio), OP2(EX_DIV, x, ratio),
 	             OP2(EX_DIV, OP2(EX_SUB, x, NUM(1)), OP2(EX_SUB, ratio, NUM(1))));
 }
 
@@ -264,7 +264,7 @@ static Expr *pieces(Checker *c, const double *x, Expr **v, int n, int lo, int hi
 	if (lo == hi)
 		return piece(c, x, v, n, lo);
 	int mid = lo + (hi - lo) / 2; /* intervals mid and mid + 1 meet at x_(mid+1) */
-	return ex_op(c, EX_IF, OP2(EX_LT, VAR(EX_T), NUM(x[mid + 1])), pieces(c, x, v, n, lo, mid),
+	return lower_op(c, EX_IF, OP2(EX_LT, VAR(EX_T), NUM(x[mid + 1])), pieces(c, x, v, n, lo, mid),
 	             pieces(c, x, v, n, mid + 1, hi));
 }
 
@@ -286,7 +286,7 @@ static Expr *lower_piecewise(Checker *c, Node *call, const Ctx *ctx)
 			diag_error(c->diag, a->loc, "piecewise takes points 'step: value'");
 			return NULL;
 		}
-		if (!const_eval(c, a->lhs, "a piecewise step", &x[i])) {
+		if (!lower_const(c, a->lhs, "a piecewise step", &x[i])) {
 			ok = 0;
 			continue;
 		}
@@ -365,10 +365,10 @@ static Expr *lower_builtin(Checker *c, Node *call, ExprKind kind, int nargs, con
 			return OP2(EX_SUB, x[0], OP2(EX_MUL, x[1], OP1(EX_FLOOR, OP2(EX_DIV, x[0], x[1]))));
 		return OP2(EX_SUB, x[0], OP1(EX_FLOOR, x[0]));
 	}
-	return ex_op(c, kind, x[0], x[1], x[2]);
+	return lower_op(c, kind, x[0], x[1], x[2]);
 }
 
-Expr *lower_call(Checker *c, Node *call, const Ctx *ctx)
+Expr *shapes_lower_call(Checker *c, Node *call, const Ctx *ctx)
 {
 	for (int k = 0; k < EX_COUNT; k++)
 		if (expr_builtin[k] && strcmp(expr_name[k], call->name) == 0)
@@ -393,7 +393,7 @@ Expr *lower_call(Checker *c, Node *call, const Ctx *ctx)
 			return NULL;
 		}
 		Node *arg[5] = { 0 };
-		if (!bind_args(c, call, sh->name, sh->args, sh->nreq, arg))
+		if (!shapes_bind_args(c, call, sh->name, sh->args, sh->nreq, arg))
 			return NULL;
 		return sh->lower(c, call, arg, ctx);
 	}

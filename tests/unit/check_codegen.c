@@ -223,7 +223,7 @@ static annealc_program *sgdr(void)
 	s->hook[2] = (LHook){ ANNEAL_EV_AT, 5000, NULL, 1, &act[1] };
 	s->hook[3] = (LHook){ ANNEAL_EV_ENTER, 0, "warm", 0, NULL };
 	s->restart_mask = 1;
-	s->digest = digest_schedule(s, &p->arena);
+	s->digest = dump_digest(s, &p->arena);
 	return p;
 }
 
