@@ -158,6 +158,8 @@ extern const char *const expr_name[EX_COUNT];
 extern const int expr_builtin[EX_COUNT];
 /* What a unary or binary operation computes (b unused for unary ones). */
 double op_apply(ExprKind k, double a, double b);
+/* No param, step, t, T or cycle anywhere in e: the same value at every step. */
+int expr_is_constant(const Expr *e);
 
 /* A schedule tree. Every node is evaluated at a local step s >= 0 with an
    allotted length L (-1: unbounded):
@@ -395,6 +397,9 @@ void names_check(Arena *arena, Diag *d, Node *file, const LSchedule *sched, int 
 /* interp.c: the reference interpreter, the oracle for every other path. */
 void interp_eval(const LSchedule *s, int64_t step, const double *params, anneal_point *out);
 double interp_channel(const LSchedule *s, int ch_index, int64_t step, const double *params);
+/* The value of an expression with no param, step, t, T or cycle in it
+   (expr_is_constant): the checker's constant folding, by the same walk. */
+double interp_const(const Expr *e);
 /* Cycle index of local step s in a restarts node, by integers only. */
 int64_t sched_cycle_of(const Sched *r, int64_t s);
 int64_t sched_cycle_start(const Sched *r, int64_t k);

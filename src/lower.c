@@ -259,35 +259,13 @@ static Expr *lower_expr_node(Checker *c, Node *n, const Ctx *ctx)
 	UNREACHABLE();
 }
 
-/* No step, param or cycle anywhere in e: the same value at every step. */
-static int is_constant(const Expr *e)
-{
-	switch (e->kind) {
-	case EX_PARAM: case EX_T: case EX_TLEN: case EX_STEP: case EX_CYCLE: return 0;
-	default: break;
-	}
-	int n = expr_arity[e->kind];
-	return (n < 1 || is_constant(e->a)) && (n < 2 || is_constant(e->b)) && (n < 3 || is_constant(e->c));
-}
-
-static double const_value(const Expr *e)
-{
-	switch (e->kind) {
-	case EX_NUM: return e->num;
-	case EX_IF: return const_value(e->a) != 0 ? const_value(e->b) : const_value(e->c);
-	default:
-		return op_apply(e->kind, expr_arity[e->kind] >= 1 ? const_value(e->a) : 0,
-		                expr_arity[e->kind] >= 2 ? const_value(e->b) : 0);
-	}
-}
-
 int lower_const(Checker *c, Node *n, const char *what, double *out)
 {
 	Ctx ctx = { .constant = what };
 	Expr *e = lower_expr(c, n, &ctx);
 	if (!e)
 		return 0;
-	*out = const_value(e);
+	*out = interp_const(e);
 	if (!isfinite(*out)) {
 		diag_error(c->diag, n->loc, "%s is not a finite number (%g)", what, *out);
 		return 0;
@@ -542,7 +520,7 @@ static Sched *lower_body(Checker *c, Node *body, const Ctx *ctx, int64_t enclosi
 	if (e && !lower_spend(c, body, 1, e->size))
 		return NULL;
 	double v;
-	if (e != NULL && is_constant(e) && !isfinite(v = const_value(e))) {
+	if (e != NULL && expr_is_constant(e) && !isfinite(v = interp_const(e))) {
 		if (isnan(v))
 			diag_error(c->diag, body->loc, "this value is constant and not a number (NaN)");
 		else

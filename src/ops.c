@@ -1,4 +1,4 @@
-/* ops.c: the operations of ops.def -- their names, arities, which are builtins, and what each computes on numbers. */
+/* ops.c: the operations of ops.def -- their names, arities, which are builtins, what each computes on numbers -- and which expressions are constant. */
 #include <math.h>
 
 #include "annealc_int.h"
@@ -67,4 +67,15 @@ double op_apply(ExprKind k, double a, double b)
 	case EX_COUNT: break;
 	}
 	UNREACHABLE();
+}
+
+int expr_is_constant(const Expr *e)
+{
+	switch (e->kind) {
+	case EX_PARAM: case EX_T: case EX_TLEN: case EX_STEP: case EX_CYCLE: return 0;
+	default: break;
+	}
+	int n = expr_arity[e->kind];
+	return (n < 1 || expr_is_constant(e->a)) && (n < 2 || expr_is_constant(e->b)) &&
+	       (n < 3 || expr_is_constant(e->c));
 }
