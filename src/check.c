@@ -313,6 +313,9 @@ int check_program(annealc_program *prog, Node *file, Diag *d)
 	prog->building = (Arena){ NULL, prog->arena.oom };
 	Arena *lowered = &prog->building;
 	LSchedule *scheds = arena_alloc(lowered, sizeof(LSchedule) * (size_t)n);
+	/* The checker's tables are large (some 20 KB): in the arena, not on the
+	   stack, once per check, and cleared for each schedule. */
+	Checker *c = arena_alloc(lowered, sizeof *c);
 	int i = 0;
 	for (Node *s = file; s; s = s->next, i++) {
 		for (Node *prev = file; prev != s; prev = prev->next)
@@ -331,13 +334,7 @@ int check_program(annealc_program *prog, Node *file, Diag *d)
 			           "schedule '%s' would define '%s_eval', a reserved C identifier "
 			           "(a schedule name must not begin or end with '_' or hold '__')",
 			           s->name, s->name);
-		/* The checker's tables are large (some 20 KB): in the arena, not on the stack. */
-		Checker *c = arena_alloc(lowered, sizeof *c);
-		c->arena = lowered;
-		c->budget = &budget;
-		c->diag = d;
-		c->prog = prog;
-		c->schedule = s->name;
+		*c = (Checker){ .arena = lowered, .budget = &budget, .diag = d, .prog = prog, .schedule = s->name };
 		check_schedule(c, s, &scheds[i]);
 	}
 	for (int o = 0; o < prog->noverride; o++) {
