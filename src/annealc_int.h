@@ -178,6 +178,10 @@ int expr_is_constant(const Expr *e);
      beside the integer step and length (see interp.c). */
 typedef enum { SC_LEAF, SC_SEQ, SC_RESTARTS } SchedKind;
 
+/* Durations, step counts and cycle starts stay below 2^62, so a sum of
+   two never overflows int64. */
+#define MAX_STEPS (INT64_C(1) << 62)
+
 typedef struct Sched Sched;
 typedef struct Phase {
 	Sched *body;

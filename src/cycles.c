@@ -5,9 +5,6 @@
 
 #include "annealc_int.h"
 
-/* Cycle starts stay below 2^62, as in lower.c. */
-#define MAX_STEPS (INT64_C(1) << 62)
-
 /* Why exact: cycle k starts at S_k = P (M^k - 1) / (M - 1), and whether a
    step s is in it turns on S_k <= s, often an exact tie (period 2.2, mult 1
    puts S_5 at exactly 11; period 10, mult 1.5 puts S_2 at 25). The doubles

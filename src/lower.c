@@ -4,9 +4,6 @@
 
 #include "annealc_int.h"
 
-/* Durations and cycle starts stay below 2^62 so sums of two never overflow. */
-#define MAX_STEPS (INT64_C(1) << 62)
-
 Expr *lower_num(Checker *c, double v)
 {
 	Expr *e = arena_alloc(c->arena, sizeof *e);
