@@ -19,6 +19,19 @@ typedef struct CgTable {
 	unsigned nsearch;   /* frac: start holds nsearch + 1 entries, nsearch a power of two */
 } CgTable;
 
+/* The fields of the LLVM structs cg_types builds, in the order of the C
+   structs they mirror (include/anneal/schedule.h); check_codegen's
+   desc_layout test compares the offsets. */
+enum { CG_POINT_VALUE, CG_POINT_EVENTS, CG_POINT_CYCLE, CG_POINT_PHASE, CG_POINT_RESERVED, CG_POINT_NFIELDS };
+enum { CG_PARAM_NAME, CG_PARAM_VALUE, CG_PARAM_STRUCTURAL, CG_PARAM_NFIELDS };
+enum { CG_ACTION_KIND, CG_ACTION_NAME, CG_ACTION_NFIELDS };
+enum { CG_HOOK_EVENT, CG_HOOK_ARG, CG_HOOK_PHASE, CG_HOOK_NACTION, CG_HOOK_ACTION, CG_HOOK_NFIELDS };
+enum {
+	CG_DESC_ABI_VERSION, CG_DESC_NAME, CG_DESC_NPARAM, CG_DESC_PARAM, CG_DESC_CHANNELS, CG_DESC_CHANNEL_NAME,
+	CG_DESC_PRIMARY, CG_DESC_NHOOK, CG_DESC_HOOK, CG_DESC_HORIZON, CG_DESC_DIGEST, CG_DESC_EVAL, CG_DESC_FILL,
+	CG_DESC_NFIELDS
+};
+
 /* One module under construction: the LLVM handles, the common types and the
    schedule whose functions are being built. The builders are owned here; the
    module passes to whoever called cg_module or cg_module_split. */

@@ -35,12 +35,16 @@ static LLVMValueRef hooks(Cg *g)
 		const LHook *hk = &s->hook[i];
 		LLVMValueRef *a = cg_alloc(g, (size_t)hk->naction, sizeof *a);
 		for (int j = 0; j < hk->naction; j++) {
-			LLVMValueRef f[] = { i32c(g, hk->action[j].kind), cg_cstr(g, hk->action[j].name) };
-			a[j] = LLVMConstNamedStruct(g->action, f, 2);
+			LLVMValueRef f[CG_ACTION_NFIELDS] = { [CG_ACTION_KIND] = i32c(g, hk->action[j].kind),
+				                              [CG_ACTION_NAME] = cg_cstr(g, hk->action[j].name) };
+			a[j] = LLVMConstNamedStruct(g->action, f, CG_ACTION_NFIELDS);
 		}
-		LLVMValueRef f[] = { i32c(g, hk->event), cg_i64(g, hk->arg), cg_cstr(g, hk->phase),
-			             i32c(g, hk->naction), array_ptr(g, g->action, a, (unsigned)hk->naction, "actions") };
-		h[i] = LLVMConstNamedStruct(g->hook, f, 5);
+		LLVMValueRef f[CG_HOOK_NFIELDS] = {
+			[CG_HOOK_EVENT] = i32c(g, hk->event), [CG_HOOK_ARG] = cg_i64(g, hk->arg),
+			[CG_HOOK_PHASE] = cg_cstr(g, hk->phase), [CG_HOOK_NACTION] = i32c(g, hk->naction),
+			[CG_HOOK_ACTION] = array_ptr(g, g->action, a, (unsigned)hk->naction, "actions"),
+		};
+		h[i] = LLVMConstNamedStruct(g->hook, f, CG_HOOK_NFIELDS);
 	}
 	LLVMValueRef p = array_ptr(g, g->hook, h, (unsigned)s->nhook, "hooks");
 	return p;
@@ -55,8 +59,10 @@ LLVMValueRef cg_desc(Cg *g, LLVMValueRef eval, LLVMValueRef fill)
 	/* A bound param is marked structural too: its params entry is ignored. */
 	for (int i = 0; i < s->nparam; i++) {
 		const LParam *p = &s->param[i];
-		LLVMValueRef f[] = { cg_cstr(g, p->name), cg_f64(g, p->value), i32c(g, p->structural || g->bind) };
-		pv[i] = LLVMConstNamedStruct(g->param, f, 3);
+		LLVMValueRef f[CG_PARAM_NFIELDS] = { [CG_PARAM_NAME] = cg_cstr(g, p->name),
+			                             [CG_PARAM_VALUE] = cg_f64(g, p->value),
+			                             [CG_PARAM_STRUCTURAL] = i32c(g, p->structural || g->bind) };
+		pv[i] = LLVMConstNamedStruct(g->param, f, CG_PARAM_NFIELDS);
 	}
 	LLVMValueRef params = array_ptr(g, g->param, pv, (unsigned)s->nparam, "params");
 
@@ -69,25 +75,25 @@ LLVMValueRef cg_desc(Cg *g, LLVMValueRef eval, LLVMValueRef fill)
 		defined |= UINT32_C(1) << s->channel[c].slot;
 	}
 	int primary = s->nchannel > 0 ? s->channel[s->primary].slot : 0;
-	LLVMValueRef f[] = {
-		i32c(g, ANNEAL_ABI_VERSION),
-		cg_cstr(g, s->name),
-		i32c(g, s->nparam),
-		params,
-		LLVMConstInt(g->i32, defined, 0),
-		LLVMConstArray(g->ptr, names, ANNEAL_MAX_CHANNELS),
-		i32c(g, primary),
-		i32c(g, s->nhook),
-		hooks(g),
-		cg_i64(g, s->horizon),
-		LLVMConstInt(g->i64, s->digest, 0),
-		LLVMConstPointerCast(eval, g->ptr),
-		LLVMConstPointerCast(fill, g->ptr),
+	LLVMValueRef f[CG_DESC_NFIELDS] = {
+		[CG_DESC_ABI_VERSION] = i32c(g, ANNEAL_ABI_VERSION),
+		[CG_DESC_NAME] = cg_cstr(g, s->name),
+		[CG_DESC_NPARAM] = i32c(g, s->nparam),
+		[CG_DESC_PARAM] = params,
+		[CG_DESC_CHANNELS] = LLVMConstInt(g->i32, defined, 0),
+		[CG_DESC_CHANNEL_NAME] = LLVMConstArray(g->ptr, names, ANNEAL_MAX_CHANNELS),
+		[CG_DESC_PRIMARY] = i32c(g, primary),
+		[CG_DESC_NHOOK] = i32c(g, s->nhook),
+		[CG_DESC_HOOK] = hooks(g),
+		[CG_DESC_HORIZON] = cg_i64(g, s->horizon),
+		[CG_DESC_DIGEST] = LLVMConstInt(g->i64, s->digest, 0),
+		[CG_DESC_EVAL] = LLVMConstPointerCast(eval, g->ptr),
+		[CG_DESC_FILL] = LLVMConstPointerCast(fill, g->ptr),
 	};
 	char name[strlen(g->sym) + 8];
 	snprintf(name, sizeof name, "%s_desc", g->sym);
 	LLVMValueRef gv = LLVMAddGlobal(g->mod, g->desc, name);
-	LLVMSetInitializer(gv, LLVMConstNamedStruct(g->desc, f, 13));
+	LLVMSetInitializer(gv, LLVMConstNamedStruct(g->desc, f, CG_DESC_NFIELDS));
 	LLVMSetGlobalConstant(gv, 1);
 	return gv;
 }

@@ -20,17 +20,27 @@ void cg_types(Cg *g)
 	g->ptr = LLVMPointerType(g->i8, 0);
 	g->f64ptr = LLVMPointerType(g->f64, 0);
 
-	LLVMTypeRef pt[] = { LLVMArrayType(g->f64, ANNEAL_MAX_CHANNELS), g->i64, g->i64, g->i32, g->i32 };
-	g->point = LLVMStructTypeInContext(c, pt, 5, 0);
-	LLVMTypeRef pa[] = { g->ptr, g->f64, g->i32 };
-	g->param = LLVMStructTypeInContext(c, pa, 3, 0);
-	LLVMTypeRef ac[] = { g->i32, g->ptr };
-	g->action = LLVMStructTypeInContext(c, ac, 2, 0);
-	LLVMTypeRef hk[] = { g->i32, g->i64, g->ptr, g->i32, g->ptr };
-	g->hook = LLVMStructTypeInContext(c, hk, 5, 0);
-	LLVMTypeRef de[] = { g->i32, g->ptr, g->i32, g->ptr, g->i32, LLVMArrayType(g->ptr, ANNEAL_MAX_CHANNELS),
-		             g->i32, g->i32, g->ptr, g->i64, g->i64, g->ptr, g->ptr };
-	g->desc = LLVMStructTypeInContext(c, de, 13, 0);
+	LLVMTypeRef pt[CG_POINT_NFIELDS] = {
+		[CG_POINT_VALUE] = LLVMArrayType(g->f64, ANNEAL_MAX_CHANNELS), [CG_POINT_EVENTS] = g->i64,
+		[CG_POINT_CYCLE] = g->i64, [CG_POINT_PHASE] = g->i32, [CG_POINT_RESERVED] = g->i32,
+	};
+	g->point = LLVMStructTypeInContext(c, pt, CG_POINT_NFIELDS, 0);
+	LLVMTypeRef pa[CG_PARAM_NFIELDS] = { [CG_PARAM_NAME] = g->ptr, [CG_PARAM_VALUE] = g->f64,
+		                             [CG_PARAM_STRUCTURAL] = g->i32 };
+	g->param = LLVMStructTypeInContext(c, pa, CG_PARAM_NFIELDS, 0);
+	LLVMTypeRef ac[CG_ACTION_NFIELDS] = { [CG_ACTION_KIND] = g->i32, [CG_ACTION_NAME] = g->ptr };
+	g->action = LLVMStructTypeInContext(c, ac, CG_ACTION_NFIELDS, 0);
+	LLVMTypeRef hk[CG_HOOK_NFIELDS] = { [CG_HOOK_EVENT] = g->i32, [CG_HOOK_ARG] = g->i64, [CG_HOOK_PHASE] = g->ptr,
+		                            [CG_HOOK_NACTION] = g->i32, [CG_HOOK_ACTION] = g->ptr };
+	g->hook = LLVMStructTypeInContext(c, hk, CG_HOOK_NFIELDS, 0);
+	LLVMTypeRef de[CG_DESC_NFIELDS] = {
+		[CG_DESC_ABI_VERSION] = g->i32, [CG_DESC_NAME] = g->ptr, [CG_DESC_NPARAM] = g->i32,
+		[CG_DESC_PARAM] = g->ptr, [CG_DESC_CHANNELS] = g->i32,
+		[CG_DESC_CHANNEL_NAME] = LLVMArrayType(g->ptr, ANNEAL_MAX_CHANNELS), [CG_DESC_PRIMARY] = g->i32,
+		[CG_DESC_NHOOK] = g->i32, [CG_DESC_HOOK] = g->ptr, [CG_DESC_HORIZON] = g->i64, [CG_DESC_DIGEST] = g->i64,
+		[CG_DESC_EVAL] = g->ptr, [CG_DESC_FILL] = g->ptr,
+	};
+	g->desc = LLVMStructTypeInContext(c, de, CG_DESC_NFIELDS, 0);
 
 	LLVMTypeRef ea[] = { g->i64, g->f64ptr, LLVMPointerType(g->point, 0) };
 	g->eval_ty = LLVMFunctionType(LLVMVoidTypeInContext(c), ea, 3, 0);

@@ -499,13 +499,13 @@ LLVMValueRef cg_eval_fn(Cg *g)
 		defined |= UINT32_C(1) << s->channel[c].slot;
 	for (unsigned slot = 0; slot < ANNEAL_MAX_CHANNELS; slot++)
 		if (!(defined & (UINT32_C(1) << slot)))
-			LLVMBuildStore(g->b, cg_f64(g, NAN), field(g, out, 0, slot, 1));
+			LLVMBuildStore(g->b, cg_f64(g, NAN), field(g, out, CG_POINT_VALUE, slot, 1));
 	for (int c = 0; c < s->nchannel; c++) {
 		g->primary = c == s->primary;
 		g->outline = leaves(s->channel[c].sched) > FILL_MAX_LEAVES;
 		eval_node(g, s->channel[c].sched, step, NULL, cg_i64(g, -1), NULL, NULL, step, 1);
 		LLVMValueRef v = LLVMBuildLoad2(g->b, g->f64, g->res, s->channel[c].name);
-		LLVMBuildStore(g->b, v, field(g, out, 0, (unsigned)s->channel[c].slot, 1));
+		LLVMBuildStore(g->b, v, field(g, out, CG_POINT_VALUE, (unsigned)s->channel[c].slot, 1));
 	}
 	g->primary = g->outline = 0;
 	for (int h = 0; h < s->nhook; h++) {
@@ -522,10 +522,10 @@ LLVMValueRef cg_eval_fn(Cg *g)
 		}
 		or_event(g, hit, UINT64_C(1) << h);
 	}
-	LLVMBuildStore(g->b, load64(g, g->ev), field(g, out, 1, 0, 0));
-	LLVMBuildStore(g->b, load64(g, g->cyc), field(g, out, 2, 0, 0));
-	LLVMBuildStore(g->b, LLVMBuildLoad2(g->b, g->i32, g->phase, ""), field(g, out, 3, 0, 0));
-	LLVMBuildStore(g->b, LLVMConstInt(g->i32, 0, 0), field(g, out, 4, 0, 0));
+	LLVMBuildStore(g->b, load64(g, g->ev), field(g, out, CG_POINT_EVENTS, 0, 0));
+	LLVMBuildStore(g->b, load64(g, g->cyc), field(g, out, CG_POINT_CYCLE, 0, 0));
+	LLVMBuildStore(g->b, LLVMBuildLoad2(g->b, g->i32, g->phase, ""), field(g, out, CG_POINT_PHASE, 0, 0));
+	LLVMBuildStore(g->b, LLVMConstInt(g->i32, 0, 0), field(g, out, CG_POINT_RESERVED, 0, 0));
 	LLVMBuildRetVoid(g->b);
 	cg_end(g);
 	return fn;
@@ -730,7 +730,7 @@ static LLVMValueRef fill_by_eval(Cg *g, LLVMValueRef eval)
 	LLVMValueRef i = LLVMBuildPhi(g->b, g->i64, "i");
 	LLVMValueRef args[3] = { LLVMBuildNSWAdd(g->b, first, i, "step"), LLVMGetParam(fn, 2), pt };
 	LLVMBuildCall2(g->b, g->eval_ty, eval, args, 3, "");
-	LLVMValueRef idx[3] = { LLVMConstInt(g->i32, 0, 0), LLVMConstInt(g->i32, 0, 0),
+	LLVMValueRef idx[3] = { LLVMConstInt(g->i32, 0, 0), LLVMConstInt(g->i32, CG_POINT_VALUE, 0),
 		                LLVMBuildZExt(g->b, channel, g->i64, "") };
 	LLVMValueRef in_range = LLVMBuildICmp(g->b, LLVMIntULT, channel, LLVMConstInt(g->i32, ANNEAL_MAX_CHANNELS, 0), "");
 	idx[2] = LLVMBuildSelect(g->b, in_range, idx[2], cg_i64(g, 0), "");
