@@ -127,12 +127,22 @@ int lex_next(YYSTYPE *lval, YYLTYPE *lloc, Lexer *lx)
 	}
 	space { continue; }
 	"\n"  { newline(lx, lx->cur); continue; }
-	"#" [^\n\x00]* { continue; }
+	"#" [^\n\x00]* {
+		if (lx->keep_comments) {
+			set_loc(lx, lloc);
+			return COMMENT;
+		}
+		continue;
+	}
 	"/*" {
 		Loc open = lex_loc(lx, lx->tok);
 		if (!block_comment(lx)) {
 			diag_error(lx->diag, open, "unterminated comment");
 			lx->cur = lx->lim;
+		}
+		if (lx->keep_comments) {
+			*lloc = (YYLTYPE){ open.line, open.col, lx->line, (int)(lx->cur - lx->line_start) + 1 };
+			return COMMENT;
 		}
 		continue;
 	}

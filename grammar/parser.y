@@ -69,6 +69,8 @@ static Node *item(Lexer *lx, NodeKind kind, YYLTYPE l, const char *name, Node *v
 %token KW_ON "on" KW_FOR "for" KW_THEN "then" KW_RESTARTS "restarts"
 %token KW_STEPS "steps" KW_EPOCHS "epochs"
 %token EQ "==" NE "!=" LE "<=" GE ">=" AND "&&" OR "||"
+/* Never reaches the grammar: only a lexer that keeps comments (the formatter's) returns it. */
+%token COMMENT "comment"
 
 %type <node> schedules schedule items item actions action event
 %type <node> seq phase body duration expr args arglist arg elems

@@ -125,6 +125,7 @@ typedef struct Lexer {
 	int moved; /* what the current token did to nopen: +1 an opener, -1 a closer that closed one, 0 */
 	Loc prev_end; /* just past the previous token: where a missing ';' belongs */
 	Loc last_end; /* just past the current token */
+	int keep_comments; /* comments are COMMENT tokens (the formatter) instead of skipped */
 	Node *result;
 } Lexer;
 
@@ -290,7 +291,8 @@ enum {
 	MAX_EXPR_DEPTH = 2000,   /* levels of one expression, lets and shapes expanded */
 	MAX_POINTS = 1024,       /* multistep milestones, piecewise points */
 	MAX_SCHEDULES = 256,  /* in one file: each is its own functions in an object */
-	MAX_IDENT = 128       /* bytes in a name: names reach C headers */
+	MAX_IDENT = 128,      /* bytes in a name: names reach C headers */
+	MAX_FILE_BYTES = 16 << 20 /* a schedule is a few lines; this is a guard, not a budget */
 };
 
 /* What the schedules of one file have taken of the file's limits. */
@@ -366,6 +368,10 @@ Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t enclosing, int64
 
 /* lexer.re / parser.y: the file's schedules, or NULL after diagnostics. */
 Node *parse_file(Arena *a, Diag *d);
+/* fmt.c: the canonical layout of a text that parses (annealc_format), in
+   memory malloc'd for the caller; ANNEAL_ERR_INTERNAL after a diagnostic
+   when the layout would not keep the text's tokens. */
+anneal_status fmt_text(Arena *a, const Src *src, Diag *d, char **out, size_t *len);
 /* check.c + lower.c: the AST checked and lowered into prog; returns the
    number of errors. Nothing is lowered from a program with errors. The
    new lowered form is built in prog->building and replaces prog->lowered

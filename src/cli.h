@@ -44,5 +44,6 @@ int cli_eval(int argc, char **argv);
 int cli_compile(int argc, char **argv);
 int cli_plot(int argc, char **argv);
 int cli_analyze(int argc, char **argv);
+int cli_fmt(int argc, char **argv);
 
 #endif

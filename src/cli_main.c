@@ -1,4 +1,4 @@
-/* cli_main.c: annealc's entry point -- dispatches check, eval and compile, and shares their helpers. */
+/* cli_main.c: annealc's entry point -- dispatches each command, and shares their helpers. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -19,6 +19,7 @@ static const char usage[] =
 	"  compile FILE      compile to an object, assembly, LLVM IR or bitcode, and a C header\n"
 	"  plot FILE         draw the channels as an SVG figure (-o) or in the terminal (--term)\n"
 	"  analyze FILE      range, monotone stretches, restarts, sums, joins, Robbins-Monro per channel\n"
+	"  fmt FILE...       print (-i: rewrite) files in the canonical layout; --check lists the others\n"
 	"\n"
 	"Run 'annealc COMMAND --help' for a command's options.\n"
 	"Exit status: 0 success, 1 errors in a schedule file, 2 usage or system error.\n";
@@ -193,5 +194,7 @@ int main(int argc, char **argv)
 		return cli_plot(argc - 1, argv + 1);
 	if (strcmp(cmd, "analyze") == 0)
 		return cli_analyze(argc - 1, argv + 1);
+	if (strcmp(cmd, "fmt") == 0)
+		return cli_fmt(argc - 1, argv + 1);
 	return cli_usage_error(NULL, "unknown command '%s'", cmd);
 }

@@ -22,6 +22,7 @@ FRONT_SOURCES = \
 	src/check.c \
 	src/names.c \
 	src/nearest.c \
+	src/fmt.c \
 	src/lower.c \
 	src/cycles.c \
 	src/shapes.c \
@@ -68,7 +69,8 @@ annealc_SOURCES = \
 	src/cli_eval.c \
 	src/cli_compile.c \
 	src/cli_plot.c \
-	src/cli_analyze.c
+	src/cli_analyze.c \
+	src/cli_fmt.c
 annealc_CPPFLAGS = $(AM_CPPFLAGS)
 # The command line sees only the public API, as any host does.
 annealc_LDADD = libannealc.la libanneal.la

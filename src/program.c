@@ -8,8 +8,6 @@
 #include "annealc_int.h"
 #include "config.h"
 
-enum { MAX_FILE_BYTES = 16 << 20 }; /* a schedule is a few lines; this is a guard, not a budget */
-
 const char *annealc_version(void)
 {
 	return PACKAGE_VERSION;

@@ -13,6 +13,7 @@ tests_unit_check_anneal_SOURCES = \
 	tests/unit/runner.c \
 	tests/unit/suites.def \
 	tests/unit/check_lex.c \
+	tests/unit/check_fmt.c \
 	tests/unit/check_cycles.c \
 	tests/unit/check_random.c \
 	tests/unit/ulps.h \
@@ -31,6 +32,10 @@ tests_unit_check_anneal_LDADD = libannealc_core.la libanneal.la $(CHECK_LIBS) $(
 TESTS += tests/golden/run.sh
 EXTRA_DIST += tests/golden/run.sh $(GOLDEN_FILES)
 GOLDEN_FILES = $(wildcard $(srcdir)/tests/golden/*/*.anneal) $(wildcard $(srcdir)/tests/bad/*.anneal)
+
+# annealc fmt: the layout rules, every schedule file of the project, the command's error paths.
+TESTS += tests/fmt/run.sh
+EXTRA_DIST += tests/fmt/run.sh $(wildcard $(srcdir)/tests/fmt/*.anneal) $(wildcard $(srcdir)/tests/fmt/*.expected)
 
 # conformance
 # tests/conformance: `annealc eval` (JIT and --interp) against tables PyTorch made.

@@ -167,6 +167,21 @@ enum annealc_emit_kind { ANNEALC_EMIT_OBJ, ANNEALC_EMIT_ASM, ANNEALC_EMIT_LLVM, 
 anneal_status annealc_emit(annealc_program *p, const annealc_options *o, enum annealc_emit_kind kind,
                            const char *out_path, const char *header_path);
 
+/* ---- layout ---- */
+
+/* The canonical layout of a schedule file's text, as annealc fmt prints it
+   (doc/language.md, "Layout"): the same tokens and comments in the same
+   order, re-spaced, re-indented and broken into lines by fixed rules, so
+   formatting never changes what the file means and formatting the result
+   again changes nothing. The text need only parse, not check. On success
+   *out is a NUL-terminated copy of *out_len bytes for the caller to free();
+   otherwise *out is NULL and the status is ANNEAL_ERR_INPUT (a syntax
+   error, diagnostics to sink), ANNEAL_ERR_NOMEM, ANNEAL_ERR_INVALID (a NULL
+   argument) or ANNEAL_ERR_INTERNAL (the layout would have changed a token:
+   a bug, reported at the token). */
+anneal_status annealc_format(const char *path, const char *text, size_t len, const annealc_sink *sink, char **out,
+                             size_t *out_len);
+
 /* ---- analysis and plots, as annealc analyze and annealc plot print them ---- */
 
 typedef struct annealc_analyze_options {
