@@ -240,8 +240,11 @@ static const uint32_t uses[4] = {
 	[ANNEAL_RMSPROP] = (1u << ANNEAL_FIRST_CUSTOM) - 1,
 };
 
-static const char *const std_channel[ANNEAL_FIRST_CUSTOM] = {"lr", "momentum", "beta2", "weight_decay",
-                                                             "temperature"};
+static const char *const std_channel[ANNEAL_FIRST_CUSTOM] = {
+#define CHANNEL(slot, name) [slot] = #name,
+#include "anneal/channels.def"
+#undef CHANNEL
+};
 
 const char *desc_channel_std_name(int ch)
 {

@@ -81,19 +81,77 @@ static int text_start(Text *t, char *buf, size_t n)
 	return !t->bad;
 }
 
+/* schedule.h stands alone (AOT headers paste it), so its enums are copies
+   of the lists in anneal/channels.def, events.def and actions.def: each
+   entry must sit at its own value. */
+enum {
+#define CHANNEL(slot, name) DEF_##slot,
+#include "anneal/channels.def"
+#undef CHANNEL
+	DEF_NCHANNEL
+};
+_Static_assert((int)DEF_NCHANNEL == (int)ANNEAL_FIRST_CUSTOM, "channels.def and enum anneal_channel differ in length");
+#define CHANNEL(slot, name) _Static_assert((int)slot == DEF_##slot, "channels.def: " #slot " is misplaced");
+#include "anneal/channels.def"
+#undef CHANNEL
+
+enum {
+#define EVENT(kind, name, arg) DEF_##kind,
+#include "anneal/events.def"
+#undef EVENT
+	DEF_NEVENT
+};
+#define EVENT(kind, name, arg) _Static_assert((int)kind == DEF_##kind, "events.def: " #kind " is misplaced");
+#include "anneal/events.def"
+#undef EVENT
+
+enum {
+#define ACTION(kind, word, object, arg) DEF_##kind,
+#include "anneal/actions.def"
+#undef ACTION
+	DEF_NACTION
+};
+#define ACTION(kind, word, object, arg) _Static_assert((int)kind == DEF_##kind, "actions.def: " #kind " is misplaced");
+#include "anneal/actions.def"
+#undef ACTION
+
+/* What follows an event's or an action's words in its text. */
+enum { HOOK_ARG_NONE, HOOK_ARG_PERIOD, HOOK_ARG_STEP, HOOK_ARG_LABEL, HOOK_ARG_NAME };
+
+static const struct {
+	const char *name;
+	int arg;
+} events[DEF_NEVENT] = {
+#define EVENT(kind, name, arg) [kind] = { name, HOOK_ARG_##arg },
+#include "anneal/events.def"
+#undef EVENT
+};
+
+static const struct {
+	const char *word, *object;
+	int arg;
+} actions[DEF_NACTION] = {
+#define ACTION(kind, word, object, arg) [kind] = { word, object, HOOK_ARG_##arg },
+#include "anneal/actions.def"
+#undef ACTION
+};
+
 /* The same words as the CLI's events column (src/cli_eval.c print_hook). */
 static void event_text(Text *t, const anneal_hook *h)
 {
-	switch (h->event) {
-	case ANNEAL_EV_RESTART: text_str(t, "restart"); return;
-	case ANNEAL_EV_EVERY: text_int(t, "every:", h->arg); return;
-	case ANNEAL_EV_AT: text_int(t, "at:", h->arg); return;
-	case ANNEAL_EV_ENTER:
-		text_str(t, "enter:");
-		text_str(t, h->phase != NULL ? h->phase : "");
+	if (h->event < 0 || h->event >= DEF_NEVENT) {
+		t->bad = 1;
 		return;
 	}
-	t->bad = 1;
+	text_str(t, events[h->event].name);
+	switch (events[h->event].arg) {
+	case HOOK_ARG_PERIOD:
+	case HOOK_ARG_STEP: text_int(t, ":", h->arg); break;
+	case HOOK_ARG_LABEL:
+		text_str(t, ":");
+		text_str(t, h->phase != NULL ? h->phase : "");
+		break;
+	}
 }
 
 anneal_status anneal_hook_event_text(const anneal_hook *h, char *buf, size_t n, size_t *len)
@@ -117,16 +175,18 @@ anneal_status anneal_hook_actions_text(const anneal_hook *h, char *buf, size_t n
 		const anneal_action *a = &h->action[j];
 		if (j > 0)
 			text_str(&t, ", ");
-		switch (a->kind) {
-		case ANNEAL_ACT_RESET_MOMENTUM: text_str(&t, "reset momentum"); break;
-		case ANNEAL_ACT_RESET_MOMENTS: text_str(&t, "reset moments"); break;
-		case ANNEAL_ACT_SNAPSHOT: text_str(&t, "snapshot"); break;
-		case ANNEAL_ACT_SWA: text_str(&t, "swa"); break;
-		case ANNEAL_ACT_CALL:
-			text_str(&t, "call ");
+		if (a->kind < 0 || a->kind >= DEF_NACTION) {
+			t.bad = 1;
+			continue;
+		}
+		text_str(&t, actions[a->kind].word);
+		if (actions[a->kind].object != NULL) {
+			text_str(&t, " ");
+			text_str(&t, actions[a->kind].object);
+		}
+		if (actions[a->kind].arg == HOOK_ARG_NAME) {
+			text_str(&t, " ");
 			text_str(&t, a->name != NULL ? a->name : "");
-			break;
-		default: t.bad = 1; break;
 		}
 	}
 	return text_end(&t, len);

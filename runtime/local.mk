@@ -3,6 +3,9 @@ lib_LTLIBRARIES += libanneal.la
 pkginclude_HEADERS += include/anneal/anneal.h
 libanneal_la_SOURCES = \
 	runtime/anneal_int.h \
+	include/anneal/channels.def \
+	include/anneal/events.def \
+	include/anneal/actions.def \
 	runtime/config_fields.def \
 	runtime/plateau_fields.def \
 	runtime/ckpt_fields.def \

@@ -172,8 +172,11 @@ void anneal_destroy(anneal_opt *o)
 /* The step's channel values after the config's fallbacks and the plateau scale. */
 static anneal_status resolve(anneal_opt *o, const anneal_point *in, anneal_point *pt)
 {
-	const double fallback[ANNEAL_FIRST_CUSTOM] = {o->cfg.lr, o->cfg.momentum, o->cfg.beta2, o->cfg.weight_decay,
-	                                              o->cfg.temperature};
+	const double fallback[ANNEAL_FIRST_CUSTOM] = {
+#define CHANNEL(slot, name) [slot] = o->cfg.name,
+#include "anneal/channels.def"
+#undef CHANNEL
+	};
 	*pt = *in;
 	for (int ch = 0; ch < ANNEAL_FIRST_CUSTOM; ch++)
 		if (!defines(o->desc, ch) || isnan(pt->value[ch]))

@@ -226,6 +226,10 @@ typedef struct LChannel {
 	Sched *sched;
 } LChannel;
 
+/* What follows a hook's event or action in anneal/events.def and anneal/actions.def: nothing, a period or a
+   step (LHook.arg), a phase's label (LHook.phase), a host callback's name (LAction.name). */
+enum { HOOK_ARG_NONE, HOOK_ARG_PERIOD, HOOK_ARG_STEP, HOOK_ARG_LABEL, HOOK_ARG_NAME };
+
 typedef struct LAction {
 	int kind; /* enum anneal_action_kind */
 	const char *name;

@@ -73,19 +73,17 @@ static void comment_text(FILE *f, const char *s)
 }
 
 static const char *const channel_enum[ANNEAL_FIRST_CUSTOM] = {
-	[ANNEAL_LR] = "ANNEAL_LR",
-	[ANNEAL_MOMENTUM] = "ANNEAL_MOMENTUM",
-	[ANNEAL_BETA2] = "ANNEAL_BETA2",
-	[ANNEAL_WEIGHT_DECAY] = "ANNEAL_WEIGHT_DECAY",
-	[ANNEAL_TEMPERATURE] = "ANNEAL_TEMPERATURE",
+#define CHANNEL(slot, name) [slot] = #slot,
+#include "anneal/channels.def"
+#undef CHANNEL
 };
 
-static const char *const action_text[] = {
-	[ANNEAL_ACT_RESET_MOMENTUM] = "reset momentum",
-	[ANNEAL_ACT_RESET_MOMENTS] = "reset moments",
-	[ANNEAL_ACT_SNAPSHOT] = "snapshot",
-	[ANNEAL_ACT_SWA] = "swa",
-	[ANNEAL_ACT_CALL] = "call",
+static const struct {
+	const char *word, *object;
+} action_text[] = {
+#define ACTION(kind, word, object, arg) [kind] = { word, object },
+#include "anneal/actions.def"
+#undef ACTION
 };
 
 /* NAME_HOOK_<event>: the bits of every hook on that event, in the order of
@@ -118,7 +116,8 @@ static void write_hooks(FILE *f, const LSchedule *s, const char *sym)
 				continue;
 			const LHook *hk = &s->hook[k];
 			for (int a = 0; a < hk->naction; a++) {
-				fprintf(f, " %s", action_text[hk->action[a].kind]);
+				const char *obj = action_text[hk->action[a].kind].object;
+				fprintf(f, " %s%s%s", action_text[hk->action[a].kind].word, obj ? " " : "", obj ? obj : "");
 				if (hk->action[a].name) {
 					fputc(' ', f);
 					comment_text(f, hk->action[a].name);

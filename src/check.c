@@ -1,16 +1,56 @@
 /* check.c: checks a file's schedules -- names, params, channels, hooks -- and lowers each one. */
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "annealc_int.h"
 
 static const char *const standard_channels[ANNEAL_FIRST_CUSTOM] = {
-	[ANNEAL_LR] = "lr",
-	[ANNEAL_MOMENTUM] = "momentum",
-	[ANNEAL_BETA2] = "beta2",
-	[ANNEAL_WEIGHT_DECAY] = "weight_decay",
-	[ANNEAL_TEMPERATURE] = "temperature",
+#define CHANNEL(slot, name) [slot] = #name,
+#include "anneal/channels.def"
+#undef CHANNEL
 };
+
+static const struct {
+	int kind;
+	const char *name;
+	int arg;
+} events[] = {
+#define EVENT(kind, name, arg) { kind, name, HOOK_ARG_##arg },
+#include "anneal/events.def"
+#undef EVENT
+};
+
+static const struct {
+	int kind;
+	const char *word, *object;
+	int arg;
+} actions[] = {
+#define ACTION(kind, word, object, arg) { kind, word, object, HOOK_ARG_##arg },
+#include "anneal/actions.def"
+#undef ACTION
+};
+
+enum { NEVENT = sizeof events / sizeof *events, NACTION = sizeof actions / sizeof *actions };
+
+/* What follows an event or action in the messages' lists of them. */
+static const char *const arg_text[] = {
+	[HOOK_ARG_NONE] = "", [HOOK_ARG_PERIOD] = " N", [HOOK_ARG_STEP] = " N", [HOOK_ARG_LABEL] = " LABEL",
+	[HOOK_ARG_NAME] = " NAME",
+};
+
+/* Item i of n onto buf, as prose: "a, b or c" with last before the final item. */
+static void prose_add(char *buf, size_t size, int i, int n, const char *last, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	snprintf(buf + len, size - len, "%s", i == 0 ? "" : i == n - 1 ? last : ", ");
+	len = strlen(buf);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf + len, size - len, fmt, ap);
+	va_end(ap);
+}
 
 /* Names with a meaning of their own inside expressions. */
 const char *const builtin_names[] = { "t", "T", "p", "step", "cycle", "pi", "true", "false", NULL };
@@ -89,90 +129,103 @@ static void check_let(Checker *c, Node *item)
 	c->let_node[c->nlet++] = item;
 }
 
-/* action = reset momentum | reset moments | snapshot | swa | call NAME */
+/* action = reset momentum | reset moments | snapshot | swa | call NAME  (anneal/actions.def) */
 static int check_action(Checker *c, Node *a, LAction *out)
 {
 	const char *arg = a->lhs ? a->lhs->name : NULL;
-	if (strcmp(a->name, "reset") == 0) {
-		if (arg && strcmp(arg, "momentum") == 0)
-			out->kind = ANNEAL_ACT_RESET_MOMENTUM;
-		else if (arg && strcmp(arg, "moments") == 0)
-			out->kind = ANNEAL_ACT_RESET_MOMENTS;
-		else {
-			diag_error(c->diag, arg ? a->lhs->loc : a->loc, "reset what? expected 'reset momentum' or 'reset moments'");
+	int nobject = 0; /* actions spelt a's word and an object, none of them arg */
+	for (int i = 0; i < NACTION; i++) {
+		if (strcmp(actions[i].word, a->name) != 0)
+			continue;
+		if (actions[i].object) {
+			if (arg && strcmp(actions[i].object, arg) == 0) {
+				out->kind = actions[i].kind;
+				return 1;
+			}
+			nobject++;
+			continue;
+		}
+		if (actions[i].arg == HOOK_ARG_NAME && !arg) {
+			diag_error(c->diag, a->loc, "'%s' needs the name of a host callback", a->name);
 			return 0;
 		}
-		return 1;
-	}
-	if (strcmp(a->name, "call") == 0) {
-		if (!arg) {
-			diag_error(c->diag, a->loc, "'call' needs the name of a host callback");
+		if (actions[i].arg == HOOK_ARG_NONE && arg) {
+			diag_error(c->diag, a->lhs->loc, "'%s' takes no argument", a->name);
 			return 0;
 		}
-		out->kind = ANNEAL_ACT_CALL;
+		out->kind = actions[i].kind;
 		out->name = arg;
 		return 1;
 	}
-	int kind = strcmp(a->name, "snapshot") == 0 ? ANNEAL_ACT_SNAPSHOT
-	           : strcmp(a->name, "swa") == 0   ? ANNEAL_ACT_SWA
-	                                           : -1;
-	if (kind < 0) {
-		Nearest near;
-		nearest_init(&near, a->name);
-		static const char *const actions[] = { "reset", "snapshot", "swa", "call" };
-		for (size_t i = 0; i < sizeof actions / sizeof *actions; i++)
-			nearest_offer(&near, actions[i]);
-		diag_error(c->diag, a->loc,
-		           "unknown action '%s'%s (expected reset momentum, reset moments, snapshot, swa or call NAME)",
-		           a->name, nearest_text(&near));
+	char list[256] = "";
+	if (nobject > 0) {
+		for (int i = 0, k = 0; i < NACTION; i++)
+			if (actions[i].object && strcmp(actions[i].word, a->name) == 0)
+				prose_add(list, sizeof list, k++, nobject, " or ", "'%s %s'", a->name, actions[i].object);
+		diag_error(c->diag, arg ? a->lhs->loc : a->loc, "%s what? expected %s", a->name, list);
 		return 0;
 	}
-	if (arg) {
-		diag_error(c->diag, a->lhs->loc, "'%s' takes no argument", a->name);
-		return 0;
+	Nearest near;
+	nearest_init(&near, a->name);
+	for (int i = 0; i < NACTION; i++) {
+		const char *obj = actions[i].object;
+		nearest_offer(&near, actions[i].word);
+		prose_add(list, sizeof list, i, NACTION, " or ", "%s%s%s%s", actions[i].word, obj ? " " : "", obj ? obj : "",
+		          arg_text[actions[i].arg]);
 	}
-	out->kind = kind;
-	return 1;
+	diag_error(c->diag, a->loc, "unknown action '%s'%s (expected %s)", a->name, nearest_text(&near), list);
+	return 0;
 }
 
-/* hook = 'on' (restart | every N | at N | enter LABEL) '{' action* '}' */
+/* hook = 'on' (restart | every N | at N | enter LABEL) '{' action* '}'  (anneal/events.def) */
 static int check_hook(Checker *c, Node *item, LHook *h)
 {
 	const char *ev = item->name;
 	Node *arg = item->lhs;
-	int ok = 1;
-	if (strcmp(ev, "restart") == 0) {
-		h->event = ANNEAL_EV_RESTART;
-		if (arg) {
-			diag_error(c->diag, arg->loc, "'on restart' takes no argument");
-			ok = 0;
-		}
-	} else if (strcmp(ev, "every") == 0 || strcmp(ev, "at") == 0) {
-		h->event = ev[0] == 'e' ? ANNEAL_EV_EVERY : ANNEAL_EV_AT;
-		if (!arg) {
-			diag_error(c->diag, item->loc, "'on %s' needs a step count", ev);
-			ok = 0;
-		} else {
-			ok &= lower_const_int(c, arg, ev[0] == 'e' ? "the period of 'on every'" : "the step of 'on at'",
-			                ev[0] == 'e' ? 1 : 0, &h->arg);
-		}
-	} else if (strcmp(ev, "enter") == 0) {
-		h->event = ANNEAL_EV_ENTER;
-		if (!arg || arg->kind != ND_IDENT) {
-			diag_error(c->diag, arg ? arg->loc : item->loc, "'on enter' needs the label of a phase");
-			ok = 0;
-		} else {
-			h->phase = arg->name;
-		}
-	} else {
+	int ok = 1, e = 0;
+	while (e < NEVENT && strcmp(events[e].name, ev) != 0)
+		e++;
+	if (e == NEVENT) {
+		char list[256] = "";
 		Nearest near;
 		nearest_init(&near, ev);
-		static const char *const events[] = { "restart", "every", "at", "enter" };
-		for (size_t i = 0; i < sizeof events / sizeof *events; i++)
-			nearest_offer(&near, events[i]);
-		diag_error(c->diag, item->loc, "unknown event '%s'%s (expected restart, every N, at N or enter LABEL)", ev,
-		           nearest_text(&near));
+		for (int i = 0; i < NEVENT; i++) {
+			nearest_offer(&near, events[i].name);
+			prose_add(list, sizeof list, i, NEVENT, " or ", "%s%s", events[i].name, arg_text[events[i].arg]);
+		}
+		diag_error(c->diag, item->loc, "unknown event '%s'%s (expected %s)", ev, nearest_text(&near), list);
 		ok = 0;
+	} else {
+		h->event = events[e].kind;
+		switch (events[e].arg) {
+		case HOOK_ARG_NONE:
+			if (arg) {
+				diag_error(c->diag, arg->loc, "'on %s' takes no argument", ev);
+				ok = 0;
+			}
+			break;
+		case HOOK_ARG_PERIOD:
+		case HOOK_ARG_STEP:
+			if (!arg) {
+				diag_error(c->diag, item->loc, "'on %s' needs a step count", ev);
+				ok = 0;
+			} else {
+				/* every N fires at N, 2N, ...: its period is at least 1; 'at 0' is step 0. */
+				int period = events[e].arg == HOOK_ARG_PERIOD;
+				char what[64];
+				snprintf(what, sizeof what, "the %s of 'on %s'", period ? "period" : "step", ev);
+				ok &= lower_const_int(c, arg, what, period, &h->arg);
+			}
+			break;
+		case HOOK_ARG_LABEL:
+			if (!arg || arg->kind != ND_IDENT) {
+				diag_error(c->diag, arg ? arg->loc : item->loc, "'on %s' needs the label of a phase", ev);
+				ok = 0;
+			} else {
+				h->phase = arg->name;
+			}
+			break;
+		}
 	}
 	h->naction = ast_length(item->body);
 	h->action = arena_alloc(c->arena, sizeof(LAction) * (size_t)(h->naction + 1));
@@ -207,9 +260,10 @@ static void check_schedule(Checker *c, Node *sched, LSchedule *out)
 				for (int i = 0; i < ANNEAL_FIRST_CUSTOM; i++)
 					nearest_offer(&near, standard_channels[i]);
 				diag_error(c->diag, it->loc, "unknown channel '%s'%s", it->name, nearest_text(&near));
-				diag_note(c->diag, it->loc,
-				          "the channels are lr, momentum, beta2, weight_decay and temperature; "
-				          "declare others with 'channel %s = ...;'",
+				char list[256] = "";
+				for (int i = 0; i < ANNEAL_FIRST_CUSTOM; i++)
+					prose_add(list, sizeof list, i, ANNEAL_FIRST_CUSTOM, " and ", "%s", standard_channels[i]);
+				diag_note(c->diag, it->loc, "the channels are %s; declare others with 'channel %s = ...;'", list,
 				          it->name);
 				continue;
 			}

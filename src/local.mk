@@ -14,6 +14,9 @@ CG_SOURCES = \
 FRONT_SOURCES = \
 	src/annealc_int.h \
 	src/node.def \
+	include/anneal/channels.def \
+	include/anneal/events.def \
+	include/anneal/actions.def \
 	src/ops.def \
 	src/ops.c \
 	src/arena.c \

@@ -87,13 +87,25 @@ static int gen_cmp(const void *a, const void *b)
 	return c ? c : (x->order > y->order) - (x->order < y->order);
 }
 
+static const struct {
+	const char *name;
+	int arg;
+} events[] = {
+#define EVENT(kind, name, arg) [kind] = { name, HOOK_ARG_##arg },
+#include "anneal/events.def"
+#undef EVENT
+};
+
 void names_hook(const LHook *h, char *buf, size_t size)
 {
-	switch (h->event) {
-	case ANNEAL_EV_RESTART: snprintf(buf, size, "restart"); return;
-	case ANNEAL_EV_EVERY: snprintf(buf, size, "every_%lld", (long long)h->arg); return;
-	case ANNEAL_EV_AT: snprintf(buf, size, "at_%lld", (long long)h->arg); return;
-	case ANNEAL_EV_ENTER: snprintf(buf, size, "enter_%s", h->phase); return;
+	if (h->event < 0 || (size_t)h->event >= sizeof events / sizeof *events)
+		UNREACHABLE();
+	const char *name = events[h->event].name;
+	switch (events[h->event].arg) {
+	case HOOK_ARG_NONE: snprintf(buf, size, "%s", name); return;
+	case HOOK_ARG_PERIOD:
+	case HOOK_ARG_STEP: snprintf(buf, size, "%s_%lld", name, (long long)h->arg); return;
+	case HOOK_ARG_LABEL: snprintf(buf, size, "%s_%s", name, h->phase); return;
 	}
 	UNREACHABLE();
 }

@@ -83,10 +83,9 @@ extern PyTypeObject Program_Type, Schedule_Type, Point_Type, Jit_Type, Optim_Typ
 extern PyObject *ScheduleError;
 extern PyTypeObject *Param_Type, *Hook_Type, *Diagnostic_Type;
 
-/* The action's text as a schedule file spells it: "reset momentum", "call NAME". */
+/* The action's text as a schedule file spells it: "reset momentum", "call NAME" (libanneal's). */
 PyObject *anneal_py_action_text(const anneal_action *a);
-/* The event's text as `annealc eval` prints it. libanneal is to offer
-   anneal_hook_event_text; until then the extension formats it itself. */
+/* The event's text as `annealc eval` prints it (libanneal's). */
 PyObject *anneal_py_event_text(const anneal_hook *h);
 
 #endif

@@ -170,16 +170,15 @@ int pydiags_warn(const PyDiags *d)
 
 /* ---- text of hooks ---- */
 
+/* libanneal's text of a hook of this one action: a callback's name is a
+   name of at most 128 bytes, so the buffer always holds it. */
 PyObject *anneal_py_action_text(const anneal_action *a)
 {
-	switch (a->kind) {
-	case ANNEAL_ACT_RESET_MOMENTUM: return PyUnicode_FromString("reset momentum");
-	case ANNEAL_ACT_RESET_MOMENTS: return PyUnicode_FromString("reset moments");
-	case ANNEAL_ACT_SNAPSHOT: return PyUnicode_FromString("snapshot");
-	case ANNEAL_ACT_SWA: return PyUnicode_FromString("swa");
-	case ANNEAL_ACT_CALL: return PyUnicode_FromFormat("call %s", a->name ? a->name : "");
-	}
-	return PyUnicode_FromFormat("action %d", (int)a->kind);
+	char text[160];
+	anneal_hook one = { .naction = 1, .action = a };
+	if (anneal_hook_actions_text(&one, text, sizeof text, NULL) != ANNEAL_OK)
+		return PyUnicode_FromFormat("action %d", (int)a->kind);
+	return PyUnicode_FromString(text);
 }
 
 /* libanneal's text of the event, as annealc eval prints it: a label is a
