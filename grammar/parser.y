@@ -49,6 +49,14 @@ static Node *leaf(Lexer *lx, NodeKind kind, YYLTYPE l, const char *name)
 	return n;
 }
 
+/* x steps | x epochs | x% */
+static Node *unit(Lexer *lx, YYLTYPE l, Node *x, int unit)
+{
+	Node *n = ast_binary(AR, ND_UNIT, at(l), x, NULL);
+	n->unit = unit;
+	return n;
+}
+
 static Node *item(Lexer *lx, NodeKind kind, YYLTYPE l, const char *name, Node *value)
 {
 	Node *n = leaf(lx, kind, l, name);
@@ -81,6 +89,9 @@ static Node *item(Lexer *lx, NodeKind kind, YYLTYPE l, const char *name, Node *v
 %nonassoc '<' LE '>' GE
 %left '+' '-'
 %left '*' '/'
+/* A unit takes the operand before it, as tightly as a product would not:
+   2 * 5 epochs is 2 * (5 epochs), 100% - 90% is (100%) - (90%). */
+%precedence KW_STEPS KW_EPOCHS '%'
 %precedence UMINUS '!'
 %right '^'
 
@@ -156,11 +167,8 @@ body: expr
 	}
     ;
 
-/* duration = expr ['steps' | 'epochs' | '%'] */
-duration: expr          { $$ = item(lx, ND_DURATION, @1, NULL, $1); $$->unit = DUR_STEPS; }
-    | expr KW_STEPS     { $$ = item(lx, ND_DURATION, @1, NULL, $1); $$->unit = DUR_STEPS; }
-    | expr KW_EPOCHS    { $$ = item(lx, ND_DURATION, @1, NULL, $1); $$->unit = DUR_EPOCHS; }
-    | expr '%'          { $$ = item(lx, ND_DURATION, @1, NULL, $1); $$->unit = DUR_PERCENT; }
+/* duration = expr   -- a step count, its units inside it */
+duration: expr          { $$ = item(lx, ND_DURATION, @1, NULL, $1); }
     ;
 
 expr: NUM                  { $$ = ast_new(AR, ND_NUM, at(@1)); $$->num = $1; }
@@ -183,6 +191,9 @@ expr: NUM                  { $$ = ast_new(AR, ND_NUM, at(@1)); $$->num = $1; }
     | expr NE expr         { $$ = ast_binary(AR, ND_NE, at_in(@2, @$), $1, $3); }
     | expr AND expr        { $$ = ast_binary(AR, ND_AND, at_in(@2, @$), $1, $3); }
     | expr OR expr         { $$ = ast_binary(AR, ND_OR, at_in(@2, @$), $1, $3); }
+    | expr KW_STEPS        { $$ = unit(lx, @$, $1, DUR_STEPS); }
+    | expr KW_EPOCHS       { $$ = unit(lx, @$, $1, DUR_EPOCHS); }
+    | expr '%'             { $$ = unit(lx, @$, $1, DUR_PERCENT); }
     ;
 
 args: %empty  { $$ = NULL; }

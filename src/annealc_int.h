@@ -95,7 +95,7 @@ struct Node {
 	Node *body;       /* ND_RESTARTS, ND_HOOK actions */
 	Node *next;       /* sibling in a list */
 	Node *tail;       /* on the head of a list: its last node, so appending is O(1) */
-	int unit;         /* ND_DURATION: DUR_STEPS, DUR_EPOCHS, DUR_PERCENT */
+	int unit;         /* ND_UNIT: DUR_STEPS, DUR_EPOCHS, DUR_PERCENT */
 	Loc end;          /* ND_SCHEDULE, ND_HOOK: the closing brace */
 };
 
@@ -339,6 +339,7 @@ typedef struct Ctx {
 	int64_t min_T;   /* the smallest value T takes (the first cycle is the shortest), -1 unknown */
 	const char *open_why; /* why T is unknown, for the message */
 	const char *constant; /* a compile-time value: what it is, for messages */
+	const char *steps;    /* a step count, where units go: what it is ("a duration"); NULL elsewhere */
 } Ctx;
 
 /* Adds phases and operations (or restart table entries) at n to the
@@ -353,6 +354,13 @@ Expr *lower_expr(Checker *c, Node *n, const Ctx *ctx);
 int lower_const(Checker *c, Node *n, const char *what, double *out);
 /* lower_const, then a whole number in [lo, INT64_MAX]. */
 int lower_const_int(Checker *c, Node *n, const char *what, int64_t lo, int64_t *out);
+/* lower_const and lower_const_int of a step count: its units (`2 epochs`,
+   `5%`, `10 steps`) become steps, its params structural. */
+int lower_steps(Checker *c, Node *n, const char *what, double *out);
+int lower_steps_int(Checker *c, Node *n, const char *what, int64_t lo, int64_t *out);
+/* Whether n, a step count, carries a unit (1), is a plain number (0),
+   or mixes units into something that counts no steps (-1, after a diagnostic). */
+int lower_units_of(Checker *c, const Node *n);
 int lower_let_index(Checker *c, const char *name);
 int lower_param_index(Checker *c, const char *name);
 /* shapes.c: the shape or builtin function called by n, lowered; NULL after

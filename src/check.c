@@ -214,7 +214,7 @@ static int check_hook(Checker *c, Node *item, LHook *h)
 				int period = events[e].arg == HOOK_ARG_PERIOD;
 				char what[64];
 				snprintf(what, sizeof what, "the %s of 'on %s'", period ? "period" : "step", ev);
-				ok &= lower_const_int(c, arg, what, period, &h->arg);
+				ok &= lower_steps_int(c, arg, what, period, &h->arg);
 			}
 			break;
 		case HOOK_ARG_LABEL:

@@ -483,7 +483,7 @@ static void file(Fmt *f)
 		int i = f->pos;
 		while (f->tok[i].kind == COMMENT && f->tok[i].breaks == 0)
 			i++;
-		if (f->tok[i].kind != 0 && f->tok[i].breaks == 1)
+		if (f->tok[i].kind != 0 && f->tok[i].breaks < 2)
 			f->tok[i].breaks = 2;
 		f->blank_ok = 1;
 	}

@@ -52,6 +52,94 @@ int lower_let_index(Checker *c, const char *name)
 	return -1;
 }
 
+/* Param i's value: fixed at a compile-time position (the param then
+   shapes the schedule), else read from the params array at run time. */
+static Expr *param_ref(Checker *c, int i, const Ctx *ctx)
+{
+	if (ctx->constant) {
+		c->param[i].structural = 1;
+		return lower_num(c, c->param[i].value);
+	}
+	Expr *e = lower_op(c, EX_PARAM, NULL, NULL, NULL);
+	e->param = i;
+	return e;
+}
+
+/* x steps, x epochs (x times param steps_per_epoch), x% (x percent of
+   param total): a step count, allowed only where one goes. */
+static Expr *lower_unit(Checker *c, Node *n, const Ctx *ctx)
+{
+	static const char *const unit_text[] = { [DUR_STEPS] = "steps", [DUR_EPOCHS] = "epochs",
+		                                 [DUR_PERCENT] = "percent of total" };
+	static const char *const unit_word[] = { [DUR_STEPS] = "steps", [DUR_EPOCHS] = "epochs", [DUR_PERCENT] = "%" };
+	static const char *const unit_param[] = { [DUR_EPOCHS] = "steps_per_epoch", [DUR_PERCENT] = "total" };
+	if (!ctx->steps) {
+		diag_error(c->diag, n->loc,
+		           "a unit ('%s') goes only where steps are counted: a duration, restarts' period, 'on every', "
+		           "'on at', or a shape's steps (step's and exponential's every, multistep's milestones, "
+		           "piecewise's steps, a cyclic shape's step sizes)",
+		           unit_word[n->unit]);
+		return NULL;
+	}
+	Expr *x = lower_expr(c, n->lhs, ctx);
+	if (n->unit == DUR_STEPS)
+		return x;
+	int i = lower_param_index(c, unit_param[n->unit]);
+	if (i < 0) {
+		diag_error(c->diag, n->loc, "%s in %s needs 'param %s = N;', which is never defined", ctx->steps,
+		           unit_text[n->unit], unit_param[n->unit]);
+		return NULL;
+	}
+	/* (x * total) / 100, not x * (total / 100): 7% of 100 is 7 exactly. */
+	Expr *v = lower_op(c, EX_MUL, x, param_ref(c, i, ctx), NULL);
+	return n->unit == DUR_EPOCHS ? v : lower_op(c, EX_DIV, v, lower_num(c, 100), NULL);
+}
+
+/* The functions of a step count that count steps too. */
+static int keeps_steps(const char *fname)
+{
+	static const char *const names[] = { "min", "max", "clamp", "abs", "floor", "ceil", "round", "trunc" };
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strcmp(fname, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Step counts add and subtract (a plain number among them counts steps),
+   scale by plain numbers and go through keeps_steps' functions; a unit
+   applies to a plain number. */
+int lower_units_of(Checker *c, const Node *n)
+{
+	int a = n->lhs ? lower_units_of(c, n->lhs) : 0;
+	int b = n->rhs ? lower_units_of(c, n->rhs) : 0;
+	int args = 0;
+	for (const Node *x = n->kind == ND_CALL ? n->args : NULL; x; x = x->next) {
+		int u = lower_units_of(c, x);
+		args = u < 0 || args < 0 ? -1 : args | u;
+	}
+	if (a < 0 || b < 0 || args < 0)
+		return -1;
+	const char *wrong = NULL;
+	switch (n->kind) {
+	case ND_UNIT: wrong = a ? "a unit applies to a plain number, and this already counts steps" : NULL; break;
+	case ND_NUM: case ND_IDENT: case ND_NEG: case ND_ADD: case ND_SUB: case ND_NAMED: break;
+	case ND_MUL: wrong = a && b ? "a step count times a step count is no step count" : NULL; break;
+	case ND_DIV: wrong = b ? "dividing by a step count gives a plain number, not a step count" : NULL; break;
+	case ND_CALL:
+		wrong = args && !keeps_steps(n->name)
+		                ? "a function of a step count is no step count (min, max, clamp, abs, floor, ceil, round "
+		                  "and trunc are)"
+		                : NULL;
+		break;
+	default: wrong = a || b ? "this operation on a step count is no step count" : NULL; break;
+	}
+	if (wrong) {
+		diag_error(c->diag, n->loc, "%s", wrong);
+		return -1;
+	}
+	return n->kind == ND_UNIT || a || b || args;
+}
+
 /* A let whose sequence is one unlabelled, unbounded expression phase is a
    value; anything else is a sub-schedule, usable only as a phase. */
 static Node *let_value(Node *let)
@@ -122,16 +210,8 @@ static Expr *lower_ident(Checker *c, Node *n, const Ctx *ctx)
 	if (strcmp(s, "false") == 0)
 		return lower_num(c, 0);
 	int i = lower_param_index(c, s);
-	if (i >= 0) {
-		if (ctx->constant) {
-			/* A compile-time position: the param shapes the schedule. */
-			c->param[i].structural = 1;
-			return lower_num(c, c->param[i].value);
-		}
-		Expr *e = lower_op(c, EX_PARAM, NULL, NULL, NULL);
-		e->param = i;
-		return e;
-	}
+	if (i >= 0)
+		return param_ref(c, i, ctx);
 	i = lower_let_index(c, s);
 	if (i >= 0) {
 		Node *value = let_value(c->let_node[i]);
@@ -242,6 +322,7 @@ static Expr *lower_expr_node(Checker *c, Node *n, const Ctx *ctx)
 	case ND_LIST:
 		diag_error(c->diag, n->loc, "a list is only allowed as multistep's milestones");
 		return NULL;
+	case ND_UNIT: return lower_unit(c, n, ctx);
 	case ND_NEG:
 	case ND_NOT: return lower_op(c, ops[n->kind], lower_expr(c, n->lhs, ctx), NULL, NULL);
 	case ND_ADD: case ND_SUB: case ND_MUL: case ND_DIV: case ND_POW: case ND_LT: case ND_LE:
@@ -256,10 +337,11 @@ static Expr *lower_expr_node(Checker *c, Node *n, const Ctx *ctx)
 	UNREACHABLE();
 }
 
-int lower_const(Checker *c, Node *n, const char *what, double *out)
+/* n's value at compile time under ctx; 0 after a diagnostic. */
+static int const_value(Checker *c, Node *n, const Ctx *ctx, double *out)
 {
-	Ctx ctx = { .constant = what };
-	Expr *e = lower_expr(c, n, &ctx);
+	const char *what = ctx->constant;
+	Expr *e = lower_expr(c, n, ctx);
 	if (!e)
 		return 0;
 	*out = interp_const(e);
@@ -268,6 +350,16 @@ int lower_const(Checker *c, Node *n, const char *what, double *out)
 		return 0;
 	}
 	return 1;
+}
+
+int lower_const(Checker *c, Node *n, const char *what, double *out)
+{
+	return const_value(c, n, &(Ctx){ .constant = what }, out);
+}
+
+int lower_steps(Checker *c, Node *n, const char *what, double *out)
+{
+	return lower_units_of(c, n) >= 0 && const_value(c, n, &(Ctx){ .constant = what, .steps = what }, out);
 }
 
 /* A value that is a whole number to within 4 ulps, the rounding of the
@@ -283,11 +375,9 @@ static int whole(double v, int64_t *out)
 	return 1;
 }
 
-int lower_const_int(Checker *c, Node *n, const char *what, int64_t lo, int64_t *out)
+/* v, the value of n, as a whole number in [lo, 2^62); 0 after a diagnostic. */
+static int count_value(Checker *c, Node *n, const char *what, int64_t lo, double v, int64_t *out)
 {
-	double v;
-	if (!lower_const(c, n, what, &v))
-		return 0;
 	if (v < (double)lo) {
 		diag_error(c->diag, n->loc, "%s must be at least %lld, got %g", what, (long long)lo, v);
 		return 0;
@@ -303,23 +393,24 @@ int lower_const_int(Checker *c, Node *n, const char *what, int64_t lo, int64_t *
 	return 1;
 }
 
-/* duration = expr ['steps' | 'epochs' | '%'] */
+int lower_const_int(Checker *c, Node *n, const char *what, int64_t lo, int64_t *out)
+{
+	double v;
+	return lower_const(c, n, what, &v) && count_value(c, n, what, lo, v, out);
+}
+
+int lower_steps_int(Checker *c, Node *n, const char *what, int64_t lo, int64_t *out)
+{
+	double v;
+	return lower_steps(c, n, what, &v) && count_value(c, n, what, lo, v, out);
+}
+
+/* duration = expr   -- a step count, its units inside it (lower_unit) */
 static int lower_duration(Checker *c, Node *d, int64_t *out)
 {
 	double v;
-	if (!lower_const(c, d->lhs, "a duration", &v))
+	if (!lower_steps(c, d->lhs, "a duration", &v))
 		return 0;
-	if (d->unit != DUR_STEPS) {
-		const char *pname = d->unit == DUR_EPOCHS ? "steps_per_epoch" : "total";
-		int i = lower_param_index(c, pname);
-		if (i < 0) {
-			diag_error(c->diag, d->loc, "a duration in %s needs 'param %s = N;', which is never defined",
-			           d->unit == DUR_EPOCHS ? "epochs" : "percent of total", pname);
-			return 0;
-		}
-		c->param[i].structural = 1;
-		v = d->unit == DUR_EPOCHS ? v * c->param[i].value : v * c->param[i].value / 100;
-	}
 	if (v == 0) {
 		diag_error(c->diag, d->loc, "duration is zero steps; a phase lasts at least one step");
 		return 0;
@@ -349,11 +440,11 @@ static Sched *leaf_sched(Checker *c, Expr *e)
 	return s;
 }
 
-/* A restarts period or mult: a real number >= 1 below 2^62; *whole is
-   the value when it is a whole number, else -1. */
-static int real_arg(Checker *c, Node *n, const char *what, double *out, int64_t *whole_out)
+/* A restarts period (a step count, units allowed) or mult: a real number
+   >= 1 below 2^62; *whole is the value when it is a whole number, else -1. */
+static int real_arg(Checker *c, Node *n, const char *what, int steps, double *out, int64_t *whole_out)
 {
-	if (!lower_const(c, n, what, out))
+	if (!(steps ? lower_steps(c, n, what, out) : lower_const(c, n, what, out)))
 		return 0;
 	if (*out < 1) {
 		diag_error(c->diag, n->loc, "%s must be at least 1, got %g", what, *out);
@@ -378,9 +469,9 @@ static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 		return NULL;
 	int64_t period = 1, mult = 1, count = 0;
 	double pf = 1, mf = 1;
-	int ok = real_arg(c, arg[0], "restarts period", &pf, &period);
+	int ok = real_arg(c, arg[0], "restarts period", 1, &pf, &period);
 	if (arg[1])
-		ok &= real_arg(c, arg[1], "restarts mult", &mf, &mult);
+		ok &= real_arg(c, arg[1], "restarts mult", 0, &mf, &mult);
 	if (arg[2])
 		ok &= lower_const_int(c, arg[2], "restarts count", 1, &count);
 	/* Whole period and mult keep the integer path; otherwise period is a

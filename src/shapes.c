@@ -71,6 +71,16 @@ int shapes_bind_args(Checker *c, Node *call, const char *fname, const char *cons
 #define OP2(k, a, b) lower_op(c, (k), (a), (b), NULL)
 #define VAR(k) lower_op(c, (k), NULL, NULL, NULL)
 
+/* A shape's step count (every, a milestone, a step size): units allowed. */
+static Expr *steps_arg(Checker *c, Node *n, const Ctx *ctx, const char *what)
+{
+	if (lower_units_of(c, n) < 0)
+		return NULL;
+	Ctx steps = *ctx;
+	steps.steps = what;
+	return lower_expr(c, n, &steps);
+}
+
 /* A flag such as endpoint = true: fixed at compile time, it picks the formula. */
 static int flag(Checker *c, Node *n, const char *what, int *out)
 {
@@ -144,7 +154,7 @@ static Expr *shape_exponential(Checker *c, Node *call, Node **arg, const Ctx *ct
 		return NULL;
 	Expr *x = VAR(EX_T);
 	if (arg[2])
-		x = OP2(EX_DIV, x, lower_expr(c, arg[2], ctx));
+		x = OP2(EX_DIV, x, steps_arg(c, arg[2], ctx, "exponential's every"));
 	if (staircase)
 		x = OP1(EX_FLOOR, x);
 	return OP2(EX_MUL, lower_expr(c, arg[0], ctx), OP2(EX_POW, lower_expr(c, arg[1], ctx), x));
@@ -153,7 +163,7 @@ static Expr *shape_exponential(Checker *c, Node *call, Node **arg, const Ctx *ct
 /* step(a, gamma, every) = a gamma^floor(t / every), PyTorch's StepLR */
 static Expr *shape_step(Checker *c, Node *call, Node **arg, const Ctx *ctx)
 {
-	Expr *k = OP1(EX_FLOOR, OP2(EX_DIV, VAR(EX_T), lower_expr(c, arg[2], ctx)));
+	Expr *k = OP1(EX_FLOOR, OP2(EX_DIV, VAR(EX_T), steps_arg(c, arg[2], ctx, "step's every")));
 	return OP2(EX_MUL, lower_expr(c, arg[0], ctx), OP2(EX_POW, lower_expr(c, arg[1], ctx), k));
 }
 
@@ -191,7 +201,7 @@ static Expr *shape_multistep(Checker *c, Node *call, Node **arg, const Ctx *ctx)
 		Expr **reached = arena_alloc(c->arena, sizeof *reached * (size_t)n);
 		int i = 0, ok = 1;
 		for (Node *m = arg[2]->args; m; m = m->next, i++)
-			ok &= (reached[i] = OP2(EX_GE, VAR(EX_T), lower_expr(c, m, ctx))) != NULL;
+			ok &= (reached[i] = OP2(EX_GE, VAR(EX_T), steps_arg(c, m, ctx, "a multistep milestone"))) != NULL;
 		k = ok ? balanced_sum(c, reached, 0, n) : NULL;
 	}
 	return OP2(EX_MUL, lower_expr(c, arg[0], ctx), OP2(EX_POW, lower_expr(c, arg[1], ctx), k));
@@ -201,8 +211,8 @@ static Expr *shape_multistep(Checker *c, Node *call, Node **arg, const Ctx *ctx)
    of the current half-cycle, in torch's order of operations. */
 static Expr *clr_factor(Checker *c, Node **arg, const Ctx *ctx, Expr **cycle)
 {
-	Expr *up = lower_expr(c, arg[2], ctx);
-	Expr *down = arg[3] ? lower_expr(c, arg[3], ctx) : lower_expr(c, arg[2], ctx);
+	Expr *up = steps_arg(c, arg[2], ctx, "a cyclic shape's step size");
+	Expr *down = steps_arg(c, arg[3] ? arg[3] : arg[2], ctx, "a cyclic shape's step size");
 	Expr *total = OP2(EX_ADD, up, down);
 	Expr *ratio = OP2(EX_DIV, up, total);
 	Expr *frac = OP2(EX_DIV, VAR(EX_T), total);
@@ -286,7 +296,7 @@ static Expr *lower_piecewise(Checker *c, Node *call, const Ctx *ctx)
 			diag_error(c->diag, a->loc, "piecewise takes points 'step: value'");
 			return NULL;
 		}
-		if (!lower_const(c, a->lhs, "a piecewise step", &x[i])) {
+		if (!lower_steps(c, a->lhs, "a piecewise step", &x[i])) {
 			ok = 0;
 			continue;
 		}

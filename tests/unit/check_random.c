@@ -71,8 +71,9 @@ START_TEST(jit_matches_interpreter)
 		annealc_options o = { .opt_level = (int)(seed % 3) };
 		const anneal_desc *d = test_compile(jit, p, 0, &o);
 		ck_assert_msg(d != NULL, "seed %llu does not compile:\n%s", (unsigned long long)seed, text);
-		double params[3];
-		for (int k = 0; k < 3; k++)
+		double params[8];
+		ck_assert_int_le(d->nparam, 8);
+		for (int k = 0; k < d->nparam; k++)
 			params[k] = d->param[k].value * (1 + 0.25 * (double)k);
 		uint64_t state = seed;
 		for (int i = 0; i < STEPS; i++) {

@@ -10,6 +10,7 @@ typedef struct Gen {
 	char *buf;
 	size_t size, len;
 	int labels; /* phase labels are unique in a schedule: l0, l1, ... */
+	int epoch;  /* param steps_per_epoch; param total is 100 */
 } Gen;
 
 /* SplitMix64: tiny, and every seed gives an independent stream. */
@@ -131,6 +132,18 @@ static void expr(Gen *g, int depth, const Scope *s)
 	}
 }
 
+/* " for N", N steps written with a unit at random: the same count. */
+static void duration(Gen *g, int n)
+{
+	switch (pick(g, 6)) {
+	case 0: out(g, " for %d steps", n); break;
+	case 1: out(g, " for %d epochs + %d", n / g->epoch, n % g->epoch); break;
+	case 2: out(g, " for %d%%", n); break;
+	case 3: out(g, " for %d%% - 10%%", n + 10); break;
+	default: out(g, " for %d", n); break;
+	}
+}
+
 /* A phase body. len >= 2 when the phase is bounded, 0 when open-ended. */
 static void shape(Gen *g, const Scope *s, int len)
 {
@@ -139,7 +152,7 @@ static void shape(Gen *g, const Scope *s, int len)
 	case 0: number(g); break;
 	case 1: out(g, "exponential(k0, 0.99%d)", pick(g, 10)); break;
 	case 2: out(g, "step(k1, 0.5, every = %d)", pick(g, 7) + 1); break;
-	case 3: out(g, "multistep(k0, 0.3, [%d, %d])", pick(g, 5) + 1, pick(g, 5) + 6); break;
+	case 3: out(g, "multistep(k0, 0.3, [%d epochs, %d%%])", pick(g, 3) + 1, pick(g, 5) + 6); break;
 	case 4: out(g, "piecewise(%d: k0, %d: 0.5, %d: k2)", pick(g, 3), pick(g, 3) + 4, pick(g, 9) + 8); break;
 	case 5:
 		out(g, "%s(0.01, k0, up = %d, down = %d%s)", pick(g, 2) ? "triangular" : "triangular2", pick(g, 9) + 1,
@@ -172,6 +185,7 @@ static void restarts(Gen *g, const Scope *outer, int depth)
 	case 2:
 		out(g, "restarts(period = %d%s, mult = %s", period, frac_period[pick(g, 2)], frac_mult[pick(g, 5)]);
 		break;
+	case 3: out(g, "restarts(period = %d epochs + %d, mult = %d", period / g->epoch, period % g->epoch, mult); break;
 	default: out(g, "restarts(period = %d, mult = %d", period, mult); break;
 	}
 	if (pick(g, 3) == 0)
@@ -181,7 +195,8 @@ static void restarts(Gen *g, const Scope *outer, int depth)
 	if (period > 3 && pick(g, 2)) {
 		int pre = pick(g, period - 2) + 1;
 		shape(g, &s, pre >= 2 ? pre : 0);
-		out(g, " for %d then ", pre);
+		duration(g, pre);
+		out(g, " then ");
 		s.has_T = 1;
 	}
 	if (depth > 0 && pick(g, 4) == 0)
@@ -210,16 +225,18 @@ static void seq(Gen *g, const Scope *s, int depth, int must_fill)
 		else
 			shape(g, &inner, len);
 		if (bounded)
-			out(g, " for %d", len);
+			duration(g, len);
 	}
 }
 
 void gen_program(uint64_t seed, const char *name, char *buf, size_t size)
 {
-	Gen g = { seed * 2654435761u + 1, buf, size, 0, 0 };
+	Gen g = { seed * 2654435761u + 1, buf, size, 0, 0, 0 };
 	out(&g, "schedule %s {\n", name);
 	for (int i = 0; i < 3; i++)
 		out(&g, "  param k%d = %.4g;\n", i, (double)(pick(&g, 1000) + 1) / 1000.0);
+	g.epoch = pick(&g, 5) + 1;
+	out(&g, "  param steps_per_epoch = %d;\n  param total = 100;\n", g.epoch);
 	Scope top = { 0, 0 };
 	static const char *const channels[] = { "lr", "momentum", "channel noise" };
 	int nch = pick(&g, 3) + 1;
@@ -231,7 +248,7 @@ void gen_program(uint64_t seed, const char *name, char *buf, size_t size)
 	if (pick(&g, 2))
 		out(&g, "  on restart { reset momentum; snapshot; }\n");
 	if (pick(&g, 2))
-		out(&g, "  on every %d { swa; }\n", pick(&g, 50) + 1);
+		out(&g, "  on every %d epochs { swa; }\n", pick(&g, 10) + 1);
 	if (pick(&g, 2))
 		out(&g, "  on at %d { call host; }\n", pick(&g, 100));
 	if (g.labels > 0)
