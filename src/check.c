@@ -235,16 +235,117 @@ static int check_hook(Checker *c, Node *item, LHook *h)
 	return ok;
 }
 
-static void check_schedule(Checker *c, Node *sched, LSchedule *out)
-{
-	int nchannel = 0, ncustom = 0, nhook = 0;
+/* A schedule's channels and hooks as they are checked, before they are
+   copied into its lowered form. */
+typedef struct Items {
+	int nchannel, ncustom, nhook;
 	Node *chan_node[ANNEAL_MAX_CHANNELS];
 	LChannel chan[ANNEAL_MAX_CHANNELS];
 	Node *hook_node[ANNEAL_MAX_HOOKS];
 	LHook hook[ANNEAL_MAX_HOOKS];
-	int errors = c->diag->nerror;
+} Items;
 
-	/* Params and lets first: channels may use them wherever they appear. */
+/* channel = CHANNEL '=' seq ';' | 'channel' NAME '=' seq ';' -- its slot
+   (a standard one, or the next custom one), then its sequence lowered. */
+static void check_channel(Checker *c, Node *it, Items *s, LSchedule *out)
+{
+	int slot = standard_slot(it->name);
+	if (it->kind == ND_CHANNEL && slot < 0) {
+		Nearest near;
+		nearest_init(&near, it->name);
+		for (int i = 0; i < ANNEAL_FIRST_CUSTOM; i++)
+			nearest_offer(&near, standard_channels[i]);
+		diag_error(c->diag, it->loc, "unknown channel '%s'%s", it->name, nearest_text(&near));
+		char list[256] = "";
+		for (int i = 0; i < ANNEAL_FIRST_CUSTOM; i++)
+			prose_add(list, sizeof list, i, ANNEAL_FIRST_CUSTOM, " and ", "%s", standard_channels[i]);
+		diag_note(c->diag, it->loc, "the channels are %s; declare others with 'channel %s = ...;'", list,
+		          it->name);
+		return;
+	}
+	if (it->kind == ND_CUSTOM && slot >= 0) {
+		diag_error(c->diag, it->loc, "'%s' is a standard channel; define it with '%s = ...;'", it->name, it->name);
+		return;
+	}
+	for (int i = 0; i < s->nchannel; i++)
+		if (strcmp(s->chan[i].name, it->name) == 0) {
+			diag_error(c->diag, it->loc, "channel '%s' is defined twice", it->name);
+			diag_note(c->diag, s->chan_node[i]->loc, "first defined here");
+			return;
+		}
+	if (it->kind == ND_CUSTOM) {
+		if (ANNEAL_FIRST_CUSTOM + s->ncustom == ANNEAL_MAX_CHANNELS) {
+			diag_error(c->diag, it->loc, "too many custom channels (the limit is %d)",
+			           ANNEAL_MAX_CHANNELS - ANNEAL_FIRST_CUSTOM);
+			return;
+		}
+		slot = ANNEAL_FIRST_CUSTOM + s->ncustom++;
+	}
+	Ctx ctx = { .open_why = "this phase is open-ended (give it a length with 'for N')" };
+	int64_t len;
+	LChannel *ch = &s->chan[s->nchannel];
+	s->chan_node[s->nchannel++] = it;
+	ch->name = it->name;
+	ch->slot = slot;
+	ch->sched = lower_seq(c, it->lhs, &ctx, -1, &len);
+	if (ch->sched && ch->slot == ANNEAL_LR)
+		out->horizon = len;
+}
+
+/* Hooks on labels: the label's phase fires them when entered. */
+static void bind_labels(Checker *c, Items *s, LSchedule *out)
+{
+	for (int h = 0; h < s->nhook; h++) {
+		if (s->hook[h].event == ANNEAL_EV_RESTART)
+			out->restart_mask |= UINT64_C(1) << h;
+		if (s->hook[h].event != ANNEAL_EV_ENTER)
+			continue;
+		int found = 0;
+		Nearest near;
+		nearest_init(&near, s->hook[h].phase);
+		for (int l = 0; l < c->nlabel; l++) {
+			nearest_offer(&near, c->label[l].name);
+			if (strcmp(c->label[l].name, s->hook[h].phase) == 0) {
+				c->label[l].phase->enter_mask |= UINT64_C(1) << h;
+				found = 1;
+			}
+		}
+		if (!found && !c->budget->spent) /* past a limit, the labels were never lowered */
+			diag_error(c->diag, s->hook_node[h]->lhs->loc, "no phase is labelled '%s'%s", s->hook[h].phase,
+			           nearest_text(&near));
+	}
+}
+
+/* The checked schedule into its lowered form, in the checker's arena. */
+static void store(Checker *c, Node *sched, const Items *s, LSchedule *out)
+{
+	out->name = sched->name;
+	out->nparam = c->nparam;
+	out->param = arena_alloc(c->arena, sizeof(LParam) * (size_t)(c->nparam + 1));
+	memcpy(out->param, c->param, sizeof(LParam) * (size_t)c->nparam);
+	out->nchannel = s->nchannel;
+	out->channel = arena_alloc(c->arena, sizeof(LChannel) * (size_t)s->nchannel);
+	memcpy(out->channel, s->chan, sizeof(LChannel) * (size_t)s->nchannel);
+	out->primary = 0;
+	for (int i = 0; i < s->nchannel; i++)
+		if (s->chan[i].slot == ANNEAL_LR)
+			out->primary = i;
+	if (s->chan[out->primary].slot != ANNEAL_LR)
+		out->horizon = -1;
+	out->nhook = s->nhook;
+	out->hook = arena_alloc(c->arena, sizeof(LHook) * (size_t)(s->nhook + 1));
+	memcpy(out->hook, s->hook, sizeof(LHook) * (size_t)s->nhook);
+	out->digest = dump_digest(out, c->arena);
+}
+
+/* schedule = 'schedule' NAME '{' item* '}' -- params and lets first, since
+   channels may use them wherever they appear; then channels and hooks in
+   order; then the hooks' labels. Nothing is stored after an error. */
+static void check_schedule(Checker *c, Node *sched, LSchedule *out)
+{
+	Items s;
+	s.nchannel = s.ncustom = s.nhook = 0;
+	int errors = c->diag->nerror;
 	for (Node *it = sched->args; it; it = it->next) {
 		if (it->kind == ND_PARAM)
 			check_param(c, it);
@@ -253,107 +354,25 @@ static void check_schedule(Checker *c, Node *sched, LSchedule *out)
 	}
 	for (Node *it = sched->args; it; it = it->next) {
 		if (it->kind == ND_CHANNEL || it->kind == ND_CUSTOM) {
-			int slot = standard_slot(it->name);
-			if (it->kind == ND_CHANNEL && slot < 0) {
-				Nearest near;
-				nearest_init(&near, it->name);
-				for (int i = 0; i < ANNEAL_FIRST_CUSTOM; i++)
-					nearest_offer(&near, standard_channels[i]);
-				diag_error(c->diag, it->loc, "unknown channel '%s'%s", it->name, nearest_text(&near));
-				char list[256] = "";
-				for (int i = 0; i < ANNEAL_FIRST_CUSTOM; i++)
-					prose_add(list, sizeof list, i, ANNEAL_FIRST_CUSTOM, " and ", "%s", standard_channels[i]);
-				diag_note(c->diag, it->loc, "the channels are %s; declare others with 'channel %s = ...;'", list,
-				          it->name);
-				continue;
-			}
-			if (it->kind == ND_CUSTOM && slot >= 0) {
-				diag_error(c->diag, it->loc, "'%s' is a standard channel; define it with '%s = ...;'", it->name,
-				           it->name);
-				continue;
-			}
-			int dup = 0;
-			for (int i = 0; i < nchannel && !dup; i++)
-				if (strcmp(chan[i].name, it->name) == 0) {
-					diag_error(c->diag, it->loc, "channel '%s' is defined twice", it->name);
-					diag_note(c->diag, chan_node[i]->loc, "first defined here");
-					dup = 1;
-				}
-			if (dup)
-				continue;
-			if (it->kind == ND_CUSTOM) {
-				if (ANNEAL_FIRST_CUSTOM + ncustom == ANNEAL_MAX_CHANNELS) {
-					diag_error(c->diag, it->loc, "too many custom channels (the limit is %d)",
-					           ANNEAL_MAX_CHANNELS - ANNEAL_FIRST_CUSTOM);
-					continue;
-				}
-				slot = ANNEAL_FIRST_CUSTOM + ncustom++;
-			}
-			Ctx ctx = { .open_why = "this phase is open-ended (give it a length with 'for N')" };
-			int64_t len;
-			chan_node[nchannel] = it;
-			chan[nchannel].name = it->name;
-			chan[nchannel].slot = slot;
-			chan[nchannel].sched = lower_seq(c, it->lhs, &ctx, -1, &len);
-			if (chan[nchannel].sched && chan[nchannel].slot == ANNEAL_LR)
-				out->horizon = len;
-			nchannel++;
+			check_channel(c, it, &s, out);
 		} else if (it->kind == ND_HOOK) {
-			if (nhook == ANNEAL_MAX_HOOKS) {
+			if (s.nhook == ANNEAL_MAX_HOOKS) {
 				diag_error(c->diag, it->loc, "too many hooks (the limit is %d: the event mask has 64 bits)",
 				           ANNEAL_MAX_HOOKS);
 				continue;
 			}
-			hook_node[nhook] = it;
-			memset(&hook[nhook], 0, sizeof hook[nhook]);
-			if (check_hook(c, it, &hook[nhook]))
-				nhook++;
+			s.hook_node[s.nhook] = it;
+			memset(&s.hook[s.nhook], 0, sizeof s.hook[s.nhook]);
+			if (check_hook(c, it, &s.hook[s.nhook]))
+				s.nhook++;
 		}
 	}
-	if (nchannel == 0 && c->diag->nerror == errors)
+	if (s.nchannel == 0 && c->diag->nerror == errors)
 		diag_error(c->diag, sched->loc, "schedule '%s' defines no channel", sched->name);
-
-	/* Hooks on labels: the label's phase fires them when entered. */
-	for (int h = 0; h < nhook; h++) {
-		if (hook[h].event == ANNEAL_EV_RESTART)
-			out->restart_mask |= UINT64_C(1) << h;
-		if (hook[h].event != ANNEAL_EV_ENTER)
-			continue;
-		int found = 0;
-		Nearest near;
-		nearest_init(&near, hook[h].phase);
-		for (int l = 0; l < c->nlabel; l++) {
-			nearest_offer(&near, c->label[l].name);
-			if (strcmp(c->label[l].name, hook[h].phase) == 0) {
-				c->label[l].phase->enter_mask |= UINT64_C(1) << h;
-				found = 1;
-			}
-		}
-		if (!found && !c->budget->spent) /* past a limit, the labels were never lowered */
-			diag_error(c->diag, hook_node[h]->lhs->loc, "no phase is labelled '%s'%s", hook[h].phase,
-			           nearest_text(&near));
-	}
+	bind_labels(c, &s, out);
 	/* A file past its limits lowers nothing more, this schedule included. */
-	if (c->diag->nerror > errors || c->budget->spent)
-		return;
-
-	out->name = sched->name;
-	out->nparam = c->nparam;
-	out->param = arena_alloc(c->arena, sizeof(LParam) * (size_t)(c->nparam + 1));
-	memcpy(out->param, c->param, sizeof(LParam) * (size_t)c->nparam);
-	out->nchannel = nchannel;
-	out->channel = arena_alloc(c->arena, sizeof(LChannel) * (size_t)nchannel);
-	memcpy(out->channel, chan, sizeof(LChannel) * (size_t)nchannel);
-	out->primary = 0;
-	for (int i = 0; i < nchannel; i++)
-		if (chan[i].slot == ANNEAL_LR)
-			out->primary = i;
-	if (chan[out->primary].slot != ANNEAL_LR)
-		out->horizon = -1;
-	out->nhook = nhook;
-	out->hook = arena_alloc(c->arena, sizeof(LHook) * (size_t)(nhook + 1));
-	memcpy(out->hook, hook, sizeof(LHook) * (size_t)nhook);
-	out->digest = dump_digest(out, c->arena);
+	if (c->diag->nerror == errors && !c->budget->spent)
+		store(c, sched, &s, out);
 }
 
 int check_program(annealc_program *prog, Node *file, Diag *d)
