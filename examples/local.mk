@@ -29,4 +29,6 @@ EXAMPLE_SCHEDULES += \
 	examples/peers/timm.anneal \
 	examples/peers/huggingface.anneal \
 	examples/peers/deepspeed.anneal \
-	examples/peers/llmc.anneal
+	examples/peers/llmc.anneal \
+	examples/peers/allennlp.anneal \
+	examples/peers/composer.anneal

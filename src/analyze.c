@@ -25,11 +25,6 @@ static void add_mark(Walker *w, Mark m)
 	w->n++;
 }
 
-static int64_t cycle_len(const Sched *r, int64_t k)
-{
-	return sched_cycle_steps(r, k);
-}
-
 /* A node evaluated from global step off with allotted length len (-1 unbounded). */
 static void walk(Walker *w, const Sched *s, int64_t off, int64_t len, int depth)
 {
@@ -60,17 +55,18 @@ static void walk(Walker *w, const Sched *s, int64_t off, int64_t len, int depth)
 			walk(w, ph->body, start, i + 1 == s->nphase ? (len >= 0 ? len - ph->start : -1) : plen, depth + 1);
 		}
 	} else if (s->kind == SC_RESTARTS) {
-		int64_t k = w->first > off ? sched_cycle_of(s, w->first - off) : 0;
-		for (; sched_cycle_fits(s, k); k++) {
-			int64_t local = sched_cycle_start(s, k);
+		const Cycles *cy = &s->cycles;
+		int64_t k = w->first > off ? cycles_index(cy, w->first - off) : 0;
+		for (; cycles_fits(cy, k); k++) {
+			int64_t local = cycles_start(cy, k);
 			if (local >= w->end - off || (len >= 0 && local >= len) || w->n > w->max)
 				break;
 			int64_t start = off + local;
-			int last = (s->count > 0 && k == s->count - 1) || (sched_tabled(s) && k == s->ntable - 1);
+			int last = (cy->count > 0 && k == cy->count - 1) || (cy->kind == CYCLES_TABLE && k == cy->n - 1);
 			if (start >= w->first)
 				add_mark(w, (Mark){ .step = start, .kind = MARK_RESTART, .depth = depth, .cycle = k,
-				                    .cycle_len = last && len < 0 ? -1 : cycle_len(s, k) });
-			walk(w, s->body, start, cycle_len(s, k), depth + 1);
+				                    .cycle_len = last && len < 0 ? -1 : cycles_steps(cy, k) });
+			walk(w, s->body, start, cycles_steps(cy, k), depth + 1);
 			if (last)
 				break;
 		}
@@ -108,10 +104,10 @@ const Sched *analyze_tail(const LSchedule *s, int ch, int64_t *start, int64_t *l
 			*start += last->start;
 			*len = last->len >= 0 ? last->len : *len >= 0 ? *len - last->start : -1;
 			n = last->body;
-		} else if (n->kind == SC_RESTARTS && n->count > 0) {
+		} else if (n->kind == SC_RESTARTS && n->cycles.count > 0) {
 			/* Past count cycles the last one holds. */
-			*start += sched_cycle_start(n, n->count - 1);
-			*len = sched_cycle_steps(n, n->count - 1);
+			*start += cycles_start(&n->cycles, n->cycles.count - 1);
+			*len = cycles_steps(&n->cycles, n->cycles.count - 1);
 			n = n->body;
 		} else {
 			return n;
@@ -125,8 +121,8 @@ static int64_t sched_len(const Sched *n)
 		const Phase *last = &n->phase[n->nphase - 1];
 		return last->len >= 0 ? last->start + last->len : -1;
 	}
-	if (n->kind == SC_RESTARTS && n->count > 0)
-		return sched_cycle_start(n, n->count - 1) + sched_cycle_steps(n, n->count - 1);
+	if (n->kind == SC_RESTARTS && n->cycles.count > 0)
+		return cycles_start(&n->cycles, n->cycles.count - 1) + cycles_steps(&n->cycles, n->cycles.count - 1);
 	return -1;
 }
 
@@ -141,8 +137,9 @@ int64_t analyze_default_steps(const annealc_program *p, int sched)
 	int64_t start, len, longest = -1;
 	const Sched *tail = analyze_tail(s, s->primary, &start, &len);
 	if (tail->kind == SC_RESTARTS) {
-		int64_t k = sched_tabled(tail) && tail->ntable < 4 ? tail->ntable - 1 : 3;
-		return start + sched_cycle_start(tail, k);
+		const Cycles *cy = &tail->cycles;
+		int64_t k = cy->kind == CYCLES_TABLE && cy->n < 4 ? cy->n - 1 : 3;
+		return start + cycles_start(cy, k);
 	}
 	/* No lr: the longest bounded channel. */
 	for (int c = 0; c < s->nchannel; c++)
@@ -389,10 +386,10 @@ static void rm_sampled(const LSchedule *s, int ch, const Sched *r, int64_t start
 	int nb = 0;
 	const char *what;
 	if (r->kind == SC_RESTARTS) {
-		nb = sched_tabled(r) ? (r->ntable < NB ? r->ntable : NB) : NB;
+		const Cycles *cy = &r->cycles;
+		nb = cy->kind == CYCLES_TABLE ? (cy->n < NB ? cy->n : NB) : NB;
 		for (int k = 0; k < nb; k++)
-			block_sums(s, ch, params, start + sched_cycle_start(r, k),
-			           sched_cycle_steps(r, k), &s1[k], &s2[k], &lo[k]);
+			block_sums(s, ch, params, start + cycles_start(cy, k), cycles_steps(cy, k), &s1[k], &s2[k], &lo[k]);
 		what = "cycles";
 	} else {
 		for (nb = 0; nb < NB; nb++)
@@ -413,7 +410,7 @@ static void rm_sampled(const LSchedule *s, int ch, const Sched *r, int64_t start
 	}
 	int ok1, ok2; /* sum(lr) = inf, sum(lr^2) < inf */
 	double e1, e2;
-	if (r->kind == SC_RESTARTS && !sched_tabled(r)) {
+	if (r->kind == SC_RESTARTS && r->cycles.kind != CYCLES_TABLE) {
 		/* Equal blocks: the block sums fall like k^-e. */
 		e1 = log(s1[mid - 1] / s1[last]) / log((double)(last + 1) / mid);
 		e2 = log(s2[mid - 1] / s2[last]) / log((double)(last + 1) / mid);
@@ -428,7 +425,7 @@ static void rm_sampled(const LSchedule *s, int ch, const Sched *r, int64_t start
 	*verdict = ok1 && ok2;
 	snprintf(why, n, "estimated from %d sampled %s of the tail from step %lld: sum(lr) %s, sum(lr^2) %s "
 	         "(block %s %.3g and %.3g)", nb, what, (long long)start, ok1 ? "= inf" : "< inf", ok2 ? "< inf" : "= inf",
-	         r->kind == SC_RESTARTS && !sched_tabled(r) ? "decay powers" : "ratios", e1, e2);
+	         r->kind == SC_RESTARTS && r->cycles.kind != CYCLES_TABLE ? "decay powers" : "ratios", e1, e2);
 }
 
 void analyze_robbins_monro(const LSchedule *s, int ch, const double *params, int *verdict, char *why, size_t n)

@@ -170,13 +170,9 @@ int expr_is_constant(const Expr *e);
      open last phase fills what is left; -1 again when L is -1). Past the end
      of a bounded sequence the last phase goes on (its shapes hold their end
      value because they clamp their progress to [0, 1]).
-   - SC_RESTARTS: cycle k is the last one with cycle_start(k) <= s, limited
-     to count - 1 when count > 0; the body sees s - cycle_start(k), length
-     period * mult^k and cycle index k. Decided with integers only. When
-     period or mult is not whole (frac), cycle_start(k) is the first integer
-     step F_k = ceil(S_k) of the real cycle [S_k, S_k+1); the body's t gains
-     the cycle's offset F_k - S_k and its T is the real P M^k, both carried
-     beside the integer step and length (see interp.c). */
+   - SC_RESTARTS: cycle k = cycles_index(s) (Cycles below); the body sees
+     s - cycles_start(k) plus cycles_offset(k), length cycles_steps(k) and
+     real length cycles_T(k), and cycle index k. */
 typedef enum { SC_LEAF, SC_SEQ, SC_RESTARTS } SchedKind;
 
 /* Durations, step counts and cycle starts stay below 2^62, so a sum of
@@ -191,26 +187,48 @@ typedef struct Phase {
 	uint64_t enter_mask; /* `on enter LABEL` hooks fired at the phase's local step 0 */
 } Phase;
 
+/* ---- restart cycles: built and queried only by cycles.c ---- */
+
+/* How a restarts node's cycles are laid out. */
+typedef enum CyclesKind {
+	CYCLES_UNIFORM, /* whole period, mult 1: cycle k starts at k * period */
+	CYCLES_LAP,     /* a period p/q that is not whole, mult 1: the tables hold one lap of q
+	                   cycles, after which the starts repeat p steps later */
+	CYCLES_TABLE    /* mult > 1: the tables hold every cycle whose start fits in int64, at most
+	                   count of them; the last holds for ever */
+} CyclesKind;
+
+/* restarts' `lengths`: how each cycle's length follows from period and mult. */
+typedef enum CyclesLengths {
+	LENGTHS_EXACT,      /* cycle k is the real [S_k, S_k+1), S_k = P (M^k - 1) / (M - 1) */
+	LENGTHS_FLOOR,      /* L_0 = P, L_k+1 = floor(M L_k): Composer's rule */
+	LENGTHS_FLOOR_POWER /* L_k = floor(P M^k): AllenNLP's rule */
+} CyclesLengths;
+
+/* The cycles of a restarts node. Cycle k holds the integer steps from
+   cycles_start(k) for cycles_steps(k) of them; its body's t is the local
+   step plus cycles_offset(k), its T cycles_T(k). A real-valued cycle (a
+   period or mult that is not whole, lengths exact) starts at the first
+   integer step F_k = ceil(S_k) of the real cycle [S_k, S_k+1): its offset is
+   F_k - S_k and its T the real P M^k. */
+typedef struct Cycles {
+	CyclesKind kind;
+	CyclesLengths lengths;
+	double period, mult; /* as given (whole when the tables are) */
+	int64_t count;       /* 0: unbounded */
+	int n;               /* entries in the tables below: 1 for CYCLES_UNIFORM */
+	int64_t lap;         /* UNIFORM, LAP: the steps after which the tables repeat */
+	int64_t *start;      /* the first step of each; start[0] = 0 */
+	int64_t *steps;      /* the integer steps of each; a length beyond int64 is INT64_MAX */
+	double *off, *T;     /* real-valued cycles: F_k - S_k in [0, 1), and P M^k; else NULL */
+} Cycles;
+
 struct Sched {
 	SchedKind kind;
 	Expr *leaf; /* SC_LEAF */
 	int nphase; /* SC_SEQ */
 	Phase *phase;
-	int64_t period; /* SC_RESTARTS, whole period and mult */
-	int64_t mult;   /* >= 1 */
-	int64_t count;  /* 0: unbounded */
-	int frac;       /* period or mult is not whole: the real-valued tables below */
-	double periodf, multf; /* frac: the values as given */
-	int64_t rp, rq; /* frac with mult 1: period = rp / rq; the tables hold one lap of rq cycles,
-	                   after which the starts repeat rp steps later */
-	int ntable;     /* mult > 1: cycle_start[k] and cycle_len[k] for 0 <= k < ntable:
-	                   every cycle whose start fits in int64, at most count of them;
-	                   cycle_start[0] = 0; a length beyond int64 is INT64_MAX.
-	                   frac: cycle_len[k] counts the integer steps of cycle k */
-	int64_t *cycle_start;
-	int64_t *cycle_len;
-	double *cycle_off; /* frac: F_k - S_k, in [0, 1) */
-	double *cycle_T;   /* frac: P M^k */
+	Cycles cycles; /* SC_RESTARTS */
 	Sched *body;
 };
 
@@ -369,10 +387,10 @@ Expr *shapes_lower_call(Checker *c, Node *n, const Ctx *ctx);
 /* Binds a call's positional and named arguments to `names` (NULL-ended);
    the first nreq are required. 0 after a diagnostic. */
 int shapes_bind_args(Checker *c, Node *call, const char *fname, const char *const *names, int nreq, Node **out);
-/* cycles.c: r's tables when its period or mult is not whole (periodf,
-   multf and count set); *total the length of count cycles. 0 after a
-   diagnostic at n or at period_arg. */
-int cycles_frac(Checker *c, Node *n, Node *period_arg, Sched *r, int64_t *total);
+/* cycles.c: the tables of cy from its period, mult, count and lengths
+   (set by the caller); *total the length of count cycles, -1 when
+   unbounded. 0 after a diagnostic at n or at period_arg. */
+int cycles_build(Checker *c, Node *n, Node *period_arg, Cycles *cy, int64_t *total);
 /* lower.c: a channel's sequence; *len is its length or -1 when open. */
 Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t enclosing, int64_t *len);
 
@@ -422,20 +440,27 @@ double interp_channel(const LSchedule *s, int ch_index, int64_t step, const doub
 /* The value of an expression with no param, step, t, T or cycle in it
    (expr_is_constant): the checker's constant folding, by the same walk. */
 double interp_const(const Expr *e);
-/* Cycle index of local step s in a restarts node, by integers only. */
-int64_t sched_cycle_of(const Sched *r, int64_t s);
-int64_t sched_cycle_start(const Sched *r, int64_t k);
-/* Whether cycle k exists and starts within int64 (sched_cycle_start is
-   defined only then): not past count, the table, or the top of the steps. */
-int sched_cycle_fits(const Sched *r, int64_t k);
-/* The integer steps in cycle k (INT64_MAX past int64), its t offset
-   F_k - S_k (0 when whole) and its real length T. */
-int64_t sched_cycle_steps(const Sched *r, int64_t k);
-double sched_cycle_off(const Sched *r, int64_t k);
-double sched_cycle_T(const Sched *r, int64_t k);
-/* Whether the cycles are those of a finite table (mult > 1): the last one
-   then holds for ever. */
-int sched_tabled(const Sched *r);
+/* cycles.c: the tables of whole period and mult, checked by the caller
+   (a unit test builds them without a checker); the entries built. */
+int cycles_whole(Arena *a, Cycles *cy);
+/* The cycle of local step s: the last k with cycles_start(k) <= s, limited
+   to count - 1; by integers only. */
+int64_t cycles_index(const Cycles *cy, int64_t s);
+int64_t cycles_start(const Cycles *cy, int64_t k);
+/* Whether cycle k exists and starts within int64 (cycles_start is defined
+   only then): not past count, the table, or the top of the steps. */
+int cycles_fits(const Cycles *cy, int64_t k);
+/* Cycle k's integer steps (INT64_MAX past int64), its t offset (0 when
+   whole) and its T (its steps when whole). */
+int64_t cycles_steps(const Cycles *cy, int64_t k);
+double cycles_offset(const Cycles *cy, int64_t k);
+double cycles_T(const Cycles *cy, int64_t k);
+/* Whether the cycles are real-valued (their offsets and Ts are not the whole steps'). */
+int cycles_real(const Cycles *cy);
+/* Whether the starts at least double from cycle 1 on (whole tables of a
+   whole mult: start(k+1) = mult start(k) + period), so a step of bit
+   length b is in cycle est(b) or the next. */
+int cycles_doubling(const Cycles *cy);
 /* dump.c: a canonical text of the lowered form (tests, digest, --emit lowered). */
 void dump_schedule(FILE *out, const LSchedule *s);
 /* Out of memory, it jumps as the arena's allocations do. */

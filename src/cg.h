@@ -9,14 +9,16 @@
 
 #include "annealc_int.h"
 
-/* Restart tables already emitted for a restarts node, shared by eval and fill. */
+/* A restarts node's tables as module constants (cg_cycles.c), emitted once
+   and shared by eval and fill. */
 typedef struct CgTable {
-	const Sched *node;
-	LLVMValueRef start; /* [ntable + 1 x i64]: the cycle starts, then INT64_MAX */
-	LLVMValueRef len;   /* [ntable x i64] */
-	LLVMValueRef est;   /* [64 x i64]: cycle of the smallest step of each bit length */
-	LLVMValueRef off, T; /* frac: [ntable x double] of F_k - S_k and of P M^k */
-	unsigned nsearch;   /* frac: start holds nsearch + 1 entries, nsearch a power of two */
+	const Cycles *cycles;
+	LLVMValueRef start;  /* [nsearch + 1 x i64], or [n + 1] for the doubling estimate: the starts,
+	                        then entries above every step searched */
+	LLVMValueRef steps;  /* [n x i64] */
+	LLVMValueRef est;    /* [65 x i64]: the cycle of the smallest step of each bit length (doubling only) */
+	LLVMValueRef off, T; /* real-valued cycles: [n x double] of the offsets and Ts; else NULL */
+	unsigned nsearch;    /* the search's power of two */
 } CgTable;
 
 /* The fields of the LLVM structs cg_types builds, in the order of the C
@@ -107,9 +109,10 @@ LLVMValueRef cg_fill_stub(Cg *g, uint64_t slot, uint64_t ctx, uint64_t resolve);
 /* The restarts cycle of local step s: index, start and length. */
 typedef struct CgCycle {
 	LLVMValueRef k, start, len, next; /* next: start of cycle k + 1, INT64_MAX when none follows */
-	LLVMValueRef off, T; /* frac: t's offset F_k - S_k and the real length P M^k (doubles); else NULL */
+	LLVMValueRef off, T; /* real-valued cycles: t's offset and the real length (doubles); else NULL */
 } CgCycle;
-void cg_cycle(Cg *g, const Sched *r, LLVMValueRef s, CgCycle *c);
+/* cg_cycles.c: the cycle of local step s, exactly as cycles_index finds it. */
+void cg_cycle(Cg *g, const Cycles *cy, LLVMValueRef s, CgCycle *c);
 /* Forgets the restart tables and outlined expressions, which belong to one schedule in one module. */
 void cg_sched_reset(Cg *g);
 

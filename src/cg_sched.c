@@ -1,4 +1,4 @@
-/* cg_sched.c: NAME_eval and NAME_fill -- schedule trees as compare trees, restart tables and per-segment loops. */
+/* cg_sched.c: NAME_eval and NAME_fill -- schedule trees as compare trees and per-segment loops. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,202 +13,6 @@ static LLVMBasicBlockRef block(Cg *g, const char *name)
 static LLVMValueRef load64(Cg *g, LLVMValueRef at)
 {
 	return LLVMBuildLoad2(g->b, g->i64, at, "");
-}
-
-static LLVMValueRef table_at(Cg *g, LLVMValueRef table, unsigned n, LLVMValueRef k)
-{
-	LLVMValueRef idx[2] = { cg_i64(g, 0), k };
-	LLVMValueRef at = LLVMBuildInBoundsGEP2(g->b, LLVMArrayType(g->i64, n), table, idx, 2, "");
-	return load64(g, at);
-}
-
-/* A constant global array of n int64s (v64) or doubles (vf), one of them NULL. */
-static LLVMValueRef const_array(Cg *g, const int64_t *v64, const double *vf, unsigned n, const char *name)
-{
-	LLVMTypeRef elem = v64 ? g->i64 : g->f64;
-	LLVMValueRef *c = cg_alloc(g, n, sizeof *c);
-	for (unsigned i = 0; i < n; i++)
-		c[i] = v64 ? cg_i64(g, v64[i]) : cg_f64(g, vf[i]);
-	LLVMValueRef init = LLVMConstArray(elem, c, n);
-	return cg_global_const(g, LLVMArrayType(elem, n), init, name);
-}
-
-static LLVMValueRef i64_array(Cg *g, const int64_t *v, unsigned n, const char *name)
-{
-	return const_array(g, v, NULL, n, name);
-}
-
-static LLVMValueRef f64_array(Cg *g, const double *v, unsigned n, const char *name)
-{
-	return const_array(g, NULL, v, n, name);
-}
-
-static CgTable *tables(Cg *g, const Sched *r);
-
-/* A real-valued restarts node's tables: the first steps F_k padded to a
-   power of two for the search (a lap's end rp, then INT64_MAX, compare
-   above every step searched), the step counts, offsets and real lengths. */
-static CgTable *frac_tables(Cg *g, const Sched *r, CgTable *t)
-{
-	unsigned n = (unsigned)r->ntable, ns = 1;
-	while (ns < n)
-		ns *= 2;
-	int64_t *start = cg_alloc(g, (size_t)ns + 1, sizeof *start);
-	for (unsigned i = 0; i <= ns; i++)
-		start[i] = i < n ? r->cycle_start[i] : i == n && r->rq > 0 ? r->rp : INT64_MAX;
-	t->nsearch = ns;
-	t->start = i64_array(g, start, ns + 1, "cycle_first");
-	t->len = i64_array(g, r->cycle_len, n, "cycle_steps");
-	t->off = f64_array(g, r->cycle_off, n, "cycle_off");
-	t->T = f64_array(g, r->cycle_T, n, "cycle_T");
-	t->est = NULL;
-	return t;
-}
-
-static LLVMValueRef f64_at(Cg *g, LLVMValueRef table, unsigned n, LLVMValueRef k)
-{
-	LLVMValueRef idx[2] = { cg_i64(g, 0), k };
-	LLVMValueRef at = LLVMBuildInBoundsGEP2(g->b, LLVMArrayType(g->f64, n), table, idx, 2, "");
-	return LLVMBuildLoad2(g->b, g->f64, at, "");
-}
-
-/* The last j with start[j] <= s: an unrolled, branch-free binary search
-   of log2(nsearch) compares and selects. */
-static LLVMValueRef search(Cg *g, CgTable *t, LLVMValueRef s)
-{
-	LLVMValueRef k = cg_i64(g, 0);
-	for (unsigned h = t->nsearch / 2; h >= 1; h /= 2) {
-		LLVMValueRef cand = LLVMBuildAdd(g->b, k, cg_i64(g, h), "");
-		LLVMValueRef le = LLVMBuildICmp(g->b, LLVMIntSLE, table_at(g, t->start, t->nsearch + 1, cand), s, "");
-		k = LLVMBuildSelect(g->b, le, cand, k, "k");
-	}
-	return k;
-}
-
-/* cg_cycle for a real-valued period or mult: the interpreter's table
-   search; with mult 1, the lap of s and a search within it. */
-static void frac_cycle(Cg *g, const Sched *r, LLVMValueRef s, CgCycle *c)
-{
-	LLVMBuilderRef b = g->b;
-	CgTable *t = tables(g, r);
-	unsigned n = (unsigned)r->ntable, ns = t->nsearch + 1;
-	if (r->rq == 0) {
-		/* The padding compares above every step but INT64_MAX itself,
-		   which it equals: that step is in the last cycle, n - 1. */
-		LLVMValueRef k = cg_smin(g, search(g, t, s), cg_i64(g, (int64_t)n - 1));
-		c->k = k;
-		c->start = table_at(g, t->start, ns, k);
-		c->next = table_at(g, t->start, ns, LLVMBuildAdd(b, k, cg_i64(g, 1), ""));
-		c->len = table_at(g, t->len, n, k);
-		c->off = f64_at(g, t->off, n, k);
-		c->T = f64_at(g, t->T, n, k);
-		return;
-	}
-	LLVMValueRef lap = LLVMBuildSDiv(b, s, cg_i64(g, r->rp), "lap");
-	LLVMValueRef base = LLVMBuildNSWMul(b, lap, cg_i64(g, r->rp), "");
-	LLVMValueRef j = search(g, t, LLVMBuildSub(b, s, base, ""));
-	LLVMValueRef k = LLVMBuildAdd(b, LLVMBuildNSWMul(b, lap, cg_i64(g, r->rq), ""), j, "k");
-	LLVMValueRef start = LLVMBuildAdd(b, base, table_at(g, t->start, ns, j), "start");
-	/* The next cycle's first step, unless it is past int64 (in the last lap
-	   only the cycles that start beyond INT64_MAX are missing). */
-	LLVMValueRef next_local = table_at(g, t->start, ns, LLVMBuildAdd(b, j, cg_i64(g, 1), ""));
-	LLVMValueRef room = LLVMBuildSub(b, cg_i64(g, INT64_MAX), base, "room");
-	LLVMValueRef full = LLVMBuildICmp(b, LLVMIntSGT, next_local, room, "");
-	LLVMValueRef next = LLVMBuildSelect(b, full, cg_i64(g, INT64_MAX), LLVMBuildAdd(b, base, next_local, ""), "next");
-	LLVMValueRef len = table_at(g, t->len, n, j), off = f64_at(g, t->off, n, j);
-	if (r->count > 0) {
-		/* Past the last cycle it holds: its values are constants. */
-		int64_t kc = r->count - 1;
-		LLVMValueRef past = LLVMBuildICmp(b, LLVMIntSGE, k, cg_i64(g, kc), "");
-		k = LLVMBuildSelect(b, past, cg_i64(g, kc), k, "");
-		start = LLVMBuildSelect(b, past, cg_i64(g, sched_cycle_start(r, kc)), start, "");
-		next = LLVMBuildSelect(b, past, cg_i64(g, INT64_MAX), next, "");
-		len = LLVMBuildSelect(b, past, cg_i64(g, sched_cycle_steps(r, kc)), len, "");
-		off = LLVMBuildSelect(b, past, cg_f64(g, sched_cycle_off(r, kc)), off, "");
-	}
-	c->k = k;
-	c->start = start;
-	c->next = next;
-	c->len = len;
-	c->off = off;
-	c->T = cg_f64(g, r->cycle_T[0]);
-}
-
-/* The tables of a restarts node with mult > 1, emitted once per module. est[b]
-   is the cycle of 2^(b-1), the smallest step of bit length b: cycle starts
-   at least double from cycle 1 on (start(k+1) = mult * start(k) + period),
-   so a step of bit length b is in cycle est[b] or est[b] + 1. */
-static CgTable *tables(Cg *g, const Sched *r)
-{
-	for (int i = 0; i < g->ntable; i++)
-		if (g->table[i].node == r)
-			return &g->table[i];
-	CgTable *t = cg_alloc(g, (size_t)g->ntable + 1, sizeof *t);
-	if (g->ntable)
-		memcpy(t, g->table, (size_t)g->ntable * sizeof *t);
-	g->table = t;
-	t = &g->table[g->ntable++];
-	t->node = r;
-	if (r->frac)
-		return frac_tables(g, r, t);
-	int n = r->ntable;
-	int64_t *start = cg_alloc(g, (size_t)n + 1, sizeof *start);
-	int64_t est[65];
-	memcpy(start, r->cycle_start, (size_t)n * sizeof *start);
-	start[n] = INT64_MAX;
-	est[0] = 0;
-	for (int b = 1; b < 65; b++) {
-		int64_t s = b < 64 ? INT64_C(1) << (b - 1) : INT64_MAX;
-		est[b] = sched_cycle_of(r, s);
-	}
-	t->start = i64_array(g, start, (unsigned)n + 1, "cycle_start");
-	t->len = i64_array(g, r->cycle_len, (unsigned)n, "cycle_len");
-	t->est = i64_array(g, est, 65, "cycle_est");
-	return t;
-}
-
-/* restarts: cycle k of local step s, exactly, in O(1) -- a division when
-   mult == 1, else a bit-length estimate corrected once against the table. */
-void cg_cycle(Cg *g, const Sched *r, LLVMValueRef s, CgCycle *c)
-{
-	LLVMBuilderRef b = g->b;
-	c->off = c->T = NULL;
-	if (r->frac) {
-		frac_cycle(g, r, s, c);
-		return;
-	}
-	if (r->mult == 1) {
-		LLVMValueRef period = cg_i64(g, r->period);
-		LLVMValueRef k = LLVMBuildSDiv(b, s, period, "k");
-		LLVMValueRef last = NULL;
-		if (r->count > 0) {
-			k = cg_smin(g, k, cg_i64(g, r->count - 1));
-			last = LLVMBuildICmp(b, LLVMIntEQ, k, cg_i64(g, r->count - 1), "");
-		}
-		c->k = k;
-		c->start = LLVMBuildNSWMul(b, k, period, "start");
-		c->len = period;
-		LLVMValueRef full = LLVMBuildICmp(b, LLVMIntSGT, c->start, cg_i64(g, INT64_MAX - r->period), "");
-		last = last ? LLVMBuildOr(b, last, full, "") : full;
-		c->next = LLVMBuildSelect(b, last, cg_i64(g, INT64_MAX), LLVMBuildAdd(b, c->start, period, ""), "next");
-		return;
-	}
-	CgTable *t = tables(g, r);
-	unsigned n = (unsigned)r->ntable;
-	LLVMValueRef ctlz_args[2] = { s, LLVMConstInt(g->i1, 0, 0) };
-	unsigned id = LLVMLookupIntrinsicID("llvm.ctlz", 9);
-	LLVMTypeRef ov = g->i64;
-	LLVMValueRef ctlz = LLVMGetIntrinsicDeclaration(g->mod, id, &ov, 1);
-	LLVMValueRef lz = LLVMBuildCall2(b, LLVMIntrinsicGetType(g->ctx, id, &ov, 1), ctlz, ctlz_args, 2, "");
-	LLVMValueRef bits = LLVMBuildSub(b, cg_i64(g, 64), lz, "bits");
-	LLVMValueRef k0 = table_at(g, t->est, 65, bits);
-	LLVMValueRef after = table_at(g, t->start, n + 1, LLVMBuildAdd(b, k0, cg_i64(g, 1), ""));
-	LLVMValueRef up = LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntSLE, after, s, ""), g->i64, "");
-	LLVMValueRef k = cg_smin(g, LLVMBuildAdd(b, k0, up, ""), cg_i64(g, (int64_t)n - 1));
-	c->k = k;
-	c->start = table_at(g, t->start, n + 1, k);
-	c->len = table_at(g, t->len, n, k);
-	c->next = table_at(g, t->start, n + 1, LLVMBuildAdd(b, k, cg_i64(g, 1), ""));
 }
 
 /* A balanced tree of compares on the phase starts: O(log nphase) branches to
@@ -444,7 +248,7 @@ static void eval_node(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf, LL
 	}
 	case SC_RESTARTS: {
 		CgCycle c;
-		cg_cycle(g, n, s, &c);
+		cg_cycle(g, &n->cycles, s, &c);
 		LLVMValueRef local = LLVMBuildSub(g->b, s, c.start, "local");
 		if (g->primary) {
 			if (g->s->restart_mask) {
@@ -652,7 +456,7 @@ static void fill_node(Cg *g, const Sched *n, LLVMValueRef s0, LLVMValueRef sf, L
 	case SC_RESTARTS: {
 		LLVMValueRef s = seg_open(g, &q, s0, cnt);
 		CgCycle c;
-		cg_cycle(g, n, s, &c);
+		cg_cycle(g, &n->cycles, s, &c);
 		/* next is INT64_MAX when no cycle follows, which is then s itself
 		   at the last step there is: at least one step, or no progress. */
 		LLVMValueRef to_next = LLVMBuildSub(g->b, c.next, s, "");

@@ -1,4 +1,4 @@
-/* cycles.c: the cycle tables of a restarts node whose period or mult is not whole, in exact rational arithmetic. */
+/* cycles.c: the cycles of a restarts node -- where each starts and how long it is, built from period, mult, count and lengths, and queried by the interpreter, code generation and analysis. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,38 +183,75 @@ static double ratio(int64_t p, int64_t q)
 	return p < (INT64_C(1) << 53) ? (double)p / (double)q : (double)((long double)p / q);
 }
 
-static void alloc_tables(Checker *c, Sched *r, int n)
+static void alloc_tables(Arena *a, Cycles *cy, int n, int real)
 {
-	r->cycle_start = arena_alloc(c->arena, sizeof(int64_t) * (size_t)n);
-	r->cycle_len = arena_alloc(c->arena, sizeof(int64_t) * (size_t)n);
-	r->cycle_off = arena_alloc(c->arena, sizeof(double) * (size_t)n);
-	r->cycle_T = arena_alloc(c->arena, sizeof(double) * (size_t)n);
+	cy->n = n;
+	cy->start = arena_alloc(a, sizeof(int64_t) * (size_t)n);
+	cy->steps = arena_alloc(a, sizeof(int64_t) * (size_t)n);
+	cy->off = real ? arena_alloc(a, sizeof(double) * (size_t)n) : NULL;
+	cy->T = real ? arena_alloc(a, sizeof(double) * (size_t)n) : NULL;
+}
+
+/* ---- building ---- */
+
+/* Every cycle period steps long. */
+static void uniform(Arena *a, Cycles *cy, int64_t period)
+{
+	cy->kind = CYCLES_UNIFORM;
+	cy->lap = period;
+	alloc_tables(a, cy, 1, 0);
+	cy->start[0] = 0;
+	cy->steps[0] = period;
+}
+
+int cycles_whole(Arena *a, Cycles *cy)
+{
+	int64_t period = (int64_t)cy->period, mult = (int64_t)cy->mult, count = cy->count;
+	if (mult == 1) {
+		uniform(a, cy, period);
+		return 1;
+	}
+	/* Every cycle whose start fits: at most 62 of them for mult >= 2. */
+	cy->kind = CYCLES_TABLE;
+	alloc_tables(a, cy, 64, 0);
+	int64_t start = 0, steps = period;
+	int k = 0;
+	while (k < 64 && (count == 0 || k < count)) {
+		cy->start[k] = start;
+		cy->steps[k] = steps;
+		k++;
+		if (steps >= MAX_STEPS - start)
+			break;
+		start += steps;
+		steps = steps > INT64_MAX / mult ? INT64_MAX : steps * mult;
+	}
+	cy->n = k;
+	return k;
 }
 
 /* mult 1, period p/q: S_j = j p / q, and S_(j+q) = S_j + p, so one lap of q
    cycles describes them all. */
-static int lap_tables(Checker *c, Node *n, Sched *r, int64_t p, int64_t q, int64_t *total)
+static int lap_tables(Checker *c, Node *n, Cycles *cy, int64_t p, int64_t q, int64_t *total)
 {
 	if (!lower_spend(c, n, 0, q))
 		return 0;
-	r->rp = p;
-	r->rq = q;
-	r->ntable = (int)q;
-	alloc_tables(c, r, (int)q);
+	cy->kind = CYCLES_LAP;
+	cy->lap = p;
+	alloc_tables(c->arena, cy, (int)q, 1);
 	for (int64_t j = 0; j < q; j++) {
 		__int128 num = (__int128)j * p;
 		int64_t f = (int64_t)((num + q - 1) / q);
 		int64_t next = (int64_t)(((__int128)(j + 1) * p + q - 1) / q);
-		r->cycle_start[j] = f;
-		r->cycle_len[j] = next - f;
-		r->cycle_off[j] = (double)((int64_t)((__int128)f * q - num)) / (double)q;
-		r->cycle_T[j] = ratio(p, q);
+		cy->start[j] = f;
+		cy->steps[j] = next - f;
+		cy->off[j] = (double)((int64_t)((__int128)f * q - num)) / (double)q;
+		cy->T[j] = ratio(p, q);
 	}
-	if (r->count > 0) {
-		__int128 end = ((__int128)r->count * p + q - 1) / q;
+	if (cy->count > 0) {
+		__int128 end = ((__int128)cy->count * p + q - 1) / q;
 		if (end >= MAX_STEPS) {
-			diag_error(c->diag, n->loc, "%lld restarts of %g steps do not fit in 62 bits", (long long)r->count,
-			           r->periodf);
+			diag_error(c->diag, n->loc, "%lld restarts of %g steps do not fit in 62 bits", (long long)cy->count,
+			           cy->period);
 			return 0;
 		}
 		*total = (int64_t)end;
@@ -222,45 +259,79 @@ static int lap_tables(Checker *c, Node *n, Sched *r, int64_t p, int64_t q, int64
 	return 1;
 }
 
-static void too_many_cycles(Checker *c, Node *n, const Sched *r)
+static void too_many_cycles(Checker *c, Node *n, const Cycles *cy)
 {
 	diag_error(c->diag, n->loc,
 	           "restarts with mult %.15g take more than %d cycles to reach 2^62 steps; give a count of at most %d",
-	           r->multf, MAX_CYCLES, MAX_CYCLES);
+	           cy->mult, MAX_CYCLES, MAX_CYCLES);
 }
 
-int cycles_frac(Checker *c, Node *n, Node *period_arg, Sched *r, int64_t *total)
+/* Whether cycles whose starts are start[0 .. fits-1] (start[fits], when
+   fits <= cap, past 2^62) serve count; the diagnostic when they do not. */
+static int table_serves(Checker *c, Node *n, const Cycles *cy, int fits)
 {
-	int64_t p, q, a, b;
-	*total = -1;
-	if (!rational(r->periodf, &p, &q))
-		dyadic(r->periodf, &p, &q);
-	if (!rational(r->multf, &a, &b))
-		dyadic(r->multf, &a, &b);
-	if (a == b && q > MAX_DEN) {
-		/* With mult 1 the tables are one lap of q cycles. */
-		diag_error(c->diag, period_arg->loc,
-		           "with mult 1, restarts period must be a whole number or a fraction p/q with q at most %d, "
-		           "got %.17g",
-		           MAX_DEN, r->periodf);
+	if (cy->count > 0 && fits <= cy->count && fits <= MAX_CYCLES) {
+		diag_error(c->diag, n->loc, "%lld restarts growing by %.15g do not fit in 62 bits", (long long)cy->count,
+		           cy->mult);
 		return 0;
 	}
-	r->frac = 1;
-	if (a == b)
-		return lap_tables(c, n, r, p, q, total);
+	if (cy->count > MAX_CYCLES) {
+		diag_error(c->diag, n->loc, "restarts with a fractional period or mult allow a count of at most %d",
+		           MAX_CYCLES);
+		return 0;
+	}
+	if (cy->count == 0 && fits > MAX_CYCLES) {
+		too_many_cycles(c, n, cy);
+		return 0;
+	}
+	return 1;
+}
 
-	/* S_k = N_k / D_k with N_k = p (a^k - b^k), D_k = q b^(k-1) (a - b). */
-	int cap = r->count > 0 && r->count < MAX_CYCLES ? (int)r->count : MAX_CYCLES;
-	/* The table costs its entries, charged before the exact arithmetic
-	   below (its time grows as the square of the cycles), from the cycles
-	   that reach 2^62 in floating point: k with P (M^k - 1) / (M - 1) = 2^62. */
-	double reach = log1p(0x1p62 * (r->multf - 1) / r->periodf) / log1p(r->multf - 1);
-	if (r->count == 0 && reach > MAX_CYCLES + MAX_CYCLES / 64) {
-		/* Far past the table's limit: said without computing it. */
-		too_many_cycles(c, n, r);
+/* The table from starts start[0 .. fits-1], each cycle running to the next
+   start (the last, when no other follows within 2^62, last_steps long);
+   off and T when given. *total is the length of count cycles. */
+static void keep_table(Checker *c, Cycles *cy, int cap, int fits, const int64_t *start, int64_t last_steps,
+                       const double *off, const double *T, int64_t *total)
+{
+	int n = fits < cap ? fits : cap;
+	alloc_tables(c->arena, cy, n, off != NULL);
+	cy->kind = CYCLES_TABLE;
+	for (int i = 0; i < n; i++) {
+		cy->start[i] = start[i];
+		cy->steps[i] = i + 1 < fits ? start[i + 1] - start[i] : last_steps;
+		if (off) {
+			cy->off[i] = off[i];
+			cy->T[i] = T[i];
+		}
+	}
+	if (cy->count > 0)
+		*total = start[cy->count];
+}
+
+/* The cycles up to which a table is worth building: count's, or those that
+   reach 2^62 in floating point if each cycle were the real P M^k long
+   (k with P (M^k - 1) / (M - 1) = 2^62); 0 after the diagnostic of a
+   table too long, said without computing it. The table costs its entries,
+   charged here, before the arithmetic that builds it. */
+static int table_cap(Checker *c, Node *n, const Cycles *cy)
+{
+	int cap = cy->count > 0 && cy->count < MAX_CYCLES ? (int)cy->count : MAX_CYCLES;
+	double reach = log1p(0x1p62 * (cy->mult - 1) / cy->period) / log1p(cy->mult - 1);
+	if (cy->count == 0 && reach > MAX_CYCLES + MAX_CYCLES / 64) {
+		too_many_cycles(c, n, cy);
 		return 0;
 	}
 	if (!lower_spend(c, n, 0, reach + 2 < cap ? (int64_t)reach + 2 : cap))
+		return 0;
+	return cap;
+}
+
+/* mult a/b > 1, period p/q, not both whole: the exact tables. */
+static int real_tables(Checker *c, Node *n, Cycles *cy, int64_t p, int64_t q, int64_t a, int64_t b, int64_t *total)
+{
+	/* S_k = N_k / D_k with N_k = p (a^k - b^k), D_k = q b^(k-1) (a - b). */
+	int cap = table_cap(c, n, cy);
+	if (!cap)
 		return 0;
 	/* The work, in an arena of its own freed below; out of memory it
 	   jumps where the program's arena would (its blocks are then lost). */
@@ -290,32 +361,189 @@ int cycles_frac(Checker *c, Node *n, Node *period_arg, Sched *r, int64_t *total)
 		T[k] = (double)(big_div(&A, &B) * p / q);
 	}
 	/* start[0 .. k-1] fit; start[k], when k <= cap, does not. */
-	int fits = k, ok = 1; /* fits: the cycles whose start fits */
-	int nt = fits < cap ? fits : cap;
-	if (r->count > 0 && fits <= r->count && fits <= MAX_CYCLES) {
-		diag_error(c->diag, n->loc, "%lld restarts growing by %.15g do not fit in 62 bits", (long long)r->count,
-		           r->multf);
-		ok = 0;
-	} else if (r->count > MAX_CYCLES) {
-		diag_error(c->diag, n->loc, "restarts with a fractional period or mult allow a count of at most %d",
-		           MAX_CYCLES);
-		ok = 0;
-	} else if (r->count == 0 && fits > MAX_CYCLES) {
-		too_many_cycles(c, n, r);
-		ok = 0;
-	}
-	if (ok) {
-		alloc_tables(c, r, nt);
-		r->ntable = nt;
-		for (int i = 0; i < nt; i++) {
-			r->cycle_start[i] = start[i];
-			r->cycle_off[i] = off[i];
-			r->cycle_len[i] = i + 1 < fits ? start[i + 1] - start[i] : INT64_MAX;
-			r->cycle_T[i] = T[i];
-		}
-		if (r->count > 0)
-			*total = start[r->count];
-	}
+	int ok = table_serves(c, n, cy, k);
+	if (ok)
+		keep_table(c, cy, cap, k, start, INT64_MAX, off, T, total);
 	arena_free(&w);
 	return ok;
+}
+
+/* count cycles of the whole tables: their length, or 0 after the diagnostic. */
+static int whole_total(Checker *c, Node *n, const Cycles *cy, int64_t *total)
+{
+	int64_t count = cy->count;
+	if (cy->kind == CYCLES_UNIFORM) {
+		if (cy->lap > MAX_STEPS / count) {
+			diag_error(c->diag, n->loc, "%lld restarts of %lld steps do not fit in 62 bits", (long long)count,
+			           (long long)cy->lap);
+			return 0;
+		}
+		*total = cy->lap * count;
+		return 1;
+	}
+	if (cy->n < count || cy->steps[count - 1] >= MAX_STEPS - cy->start[count - 1]) {
+		diag_error(c->diag, n->loc, "%lld restarts growing by %lld do not fit in 62 bits", (long long)count,
+		           (long long)cy->mult);
+		return 0;
+	}
+	*total = cy->start[count - 1] + cy->steps[count - 1];
+	return 1;
+}
+
+/* Truncated lengths from a whole period P, computed in doubles as the
+   libraries compute them, so that they match to the step: L_0 = P and
+   L_k+1 = (int)(M * L_k) (floor: Composer), or L_k = (int)(P * pow(M, k))
+   (floor_power: AllenNLP). Where the product falls an ulp below a whole
+   number (1.15 * 200 is 229.99999999999997) the length is one step
+   shorter than the exact fraction's; that is what the libraries do. Each
+   cycle starts where the one before ends. */
+static int64_t truncated(double v)
+{
+	return v < (double)MAX_STEPS ? (int64_t)v : MAX_STEPS;
+}
+
+static int floor_tables(Checker *c, Node *n, Cycles *cy, int64_t *total)
+{
+	int64_t P = (int64_t)cy->period;
+	double M = cy->mult;
+	if (cy->lengths == LENGTHS_FLOOR && truncated(M * (double)P) == P) {
+		/* Every length is P. */
+		uniform(c->arena, cy, P);
+		return cy->count == 0 || whole_total(c, n, cy, total);
+	}
+	int cap = cy->count > 0 && cy->count < MAX_CYCLES ? (int)cy->count : MAX_CYCLES;
+	Arena w = { NULL, c->arena->oom };
+	int64_t *start = arena_alloc(&w, sizeof *start * (MAX_CYCLES + 1));
+	int64_t L = P;
+	start[0] = 0;
+	int k = 1;
+	for (; k <= cap; k++) {
+		if (L >= MAX_STEPS - start[k - 1])
+			break;
+		start[k] = start[k - 1] + L;
+		L = cy->lengths == LENGTHS_FLOOR ? truncated(M * (double)L) : truncated((double)P * pow(M, k));
+	}
+	int ok = table_serves(c, n, cy, k) && lower_spend(c, n, 0, k < cap ? k : cap);
+	if (ok)
+		keep_table(c, cy, cap, k, start, L, NULL, NULL, total);
+	arena_free(&w);
+	return ok;
+}
+
+int cycles_build(Checker *c, Node *n, Node *period_arg, Cycles *cy, int64_t *total)
+{
+	int64_t p, q, a, b;
+	*total = -1;
+	if (!rational(cy->period, &p, &q))
+		dyadic(cy->period, &p, &q);
+	if (!rational(cy->mult, &a, &b))
+		dyadic(cy->mult, &a, &b);
+	if (cy->lengths != LENGTHS_EXACT && q != 1) {
+		diag_error(c->diag, period_arg->loc,
+		           "with lengths = %s, restarts period must be a whole number of steps, got %.17g",
+		           cy->lengths == LENGTHS_FLOOR ? "floor" : "floor_power", cy->period);
+		return 0;
+	}
+	if (cy->lengths != LENGTHS_EXACT && b != 1)
+		return floor_tables(c, n, cy, total);
+	if (q == 1 && b == 1) {
+		/* Whole period and mult: truncation changes nothing. */
+		cy->period = (double)p;
+		cy->mult = (double)a;
+		int entries = cycles_whole(c->arena, cy);
+		if (cy->kind == CYCLES_TABLE && !lower_spend(c, n, 0, entries))
+			return 0;
+		return cy->count == 0 || whole_total(c, n, cy, total);
+	}
+	if (a == b && q > MAX_DEN) {
+		/* With mult 1 the tables are one lap of q cycles. */
+		diag_error(c->diag, period_arg->loc,
+		           "with mult 1, restarts period must be a whole number or a fraction p/q with q at most %d, "
+		           "got %.17g",
+		           MAX_DEN, cy->period);
+		return 0;
+	}
+	if (a == b)
+		return lap_tables(c, n, cy, p, q, total);
+	return real_tables(c, n, cy, p, q, a, b, total);
+}
+
+/* ---- queries ---- */
+
+/* The last table entry j < n with start[j] <= s (start[0] = 0 <= s). */
+static int64_t table_search(const Cycles *cy, int64_t s)
+{
+	int lo = 0, hi = cy->n - 1;
+	while (lo < hi) {
+		int mid = lo + (hi - lo + 1) / 2;
+		if (cy->start[mid] <= s)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+/* The tables' entry of cycle k. */
+static int64_t entry(const Cycles *cy, int64_t k)
+{
+	return cy->kind == CYCLES_TABLE ? k : k % cy->n;
+}
+
+/* A cycle with no integer step shares its start with the next and is never
+   the last with start <= s, so it is skipped. The compiled code finds the
+   same cycle by its own means (cg_cycles.c); they must agree. */
+int64_t cycles_index(const Cycles *cy, int64_t s)
+{
+	int64_t k;
+	if (cy->kind == CYCLES_TABLE) {
+		k = table_search(cy, s);
+	} else {
+		int64_t lap = s / cy->lap;
+		k = lap * cy->n + table_search(cy, s - lap * cy->lap);
+	}
+	if (cy->count > 0 && k > cy->count - 1)
+		k = cy->count - 1;
+	return k;
+}
+
+int64_t cycles_start(const Cycles *cy, int64_t k)
+{
+	if (cy->kind == CYCLES_TABLE)
+		return cy->start[k];
+	return k / cy->n * cy->lap + cy->start[k % cy->n];
+}
+
+int cycles_fits(const Cycles *cy, int64_t k)
+{
+	if (k < 0 || (cy->count > 0 && k >= cy->count))
+		return 0;
+	if (cy->kind == CYCLES_TABLE)
+		return k < cy->n;
+	return k / cy->n <= (INT64_MAX - cy->start[k % cy->n]) / cy->lap;
+}
+
+int64_t cycles_steps(const Cycles *cy, int64_t k)
+{
+	return cy->steps[entry(cy, k)];
+}
+
+double cycles_offset(const Cycles *cy, int64_t k)
+{
+	return cy->off ? cy->off[entry(cy, k)] : 0;
+}
+
+double cycles_T(const Cycles *cy, int64_t k)
+{
+	return cy->T ? cy->T[entry(cy, k)] : (double)cycles_steps(cy, k);
+}
+
+int cycles_real(const Cycles *cy)
+{
+	return cy->T != NULL;
+}
+
+int cycles_doubling(const Cycles *cy)
+{
+	return cy->kind == CYCLES_TABLE && !cycles_real(cy) && cy->mult == floor(cy->mult);
 }

@@ -41,17 +41,22 @@ static void dump_sched(FILE *out, const Sched *n, int depth)
 			dump_sched(out, ph->body, depth + 2);
 		}
 		return;
-	case SC_RESTARTS:
-		if (n->frac) {
+	case SC_RESTARTS: {
+		const Cycles *cy = &n->cycles;
+		int table = cy->kind == CYCLES_UNIFORM ? 0 : cy->n;
+		if (cycles_real(cy))
 			fprintf(out, "restarts period=%a mult=%a count=%" PRId64 " table=%d lap=%" PRId64 "/%" PRId64 "\n",
-			        n->periodf, n->multf, n->count, n->ntable, n->rp, n->rq);
-			dump_sched(out, n->body, depth + 1);
-			return;
-		}
-		fprintf(out, "restarts period=%" PRId64 " mult=%" PRId64 " count=%" PRId64 " table=%d\n", n->period,
-		        n->mult, n->count, n->ntable);
+			        cy->period, cy->mult, cy->count, table, cy->kind == CYCLES_LAP ? cy->lap : 0,
+			        cy->kind == CYCLES_LAP ? (int64_t)cy->n : 0);
+		else
+			fprintf(out, "restarts period=%" PRId64 " mult=%" PRId64 " count=%" PRId64 " table=%d\n",
+			        (int64_t)cy->period, (int64_t)cy->mult, cy->count, table);
+		if (cy->lengths != LENGTHS_EXACT)
+			fprintf(out, "%*slengths=%s mult=%a\n", 2 * depth + 2, "",
+			        cy->lengths == LENGTHS_FLOOR ? "floor" : "floor_power", cy->mult);
 		dump_sched(out, n->body, depth + 1);
 		return;
+	}
 	}
 	UNREACHABLE();
 }

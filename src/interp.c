@@ -45,79 +45,6 @@ double interp_const(const Expr *e)
 	return eval_expr(e, &none, &outside);
 }
 
-/* The last table entry j < n with cycle_start[j] <= s (cycle_start[0] = 0 <= s). */
-static int64_t table_search(const Sched *r, int n, int64_t s)
-{
-	int lo = 0, hi = n - 1;
-	while (lo < hi) {
-		int mid = lo + (hi - lo + 1) / 2;
-		if (r->cycle_start[mid] <= s)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	return lo;
-}
-
-int sched_tabled(const Sched *r)
-{
-	return r->frac ? r->rq == 0 : r->mult > 1;
-}
-
-/* The cycle of local step s: the last k with start(k) <= s, by binary
-   search over the integer table (the compiled code estimates with a
-   logarithm and corrects, or searches the same table; they must agree).
-   A cycle with no integer step shares its start with the next and is
-   never the last, so it is skipped. */
-int64_t sched_cycle_of(const Sched *r, int64_t s)
-{
-	int64_t k;
-	if (r->frac && r->rq > 0) {
-		int64_t lap = s / r->rp;
-		k = lap * r->rq + table_search(r, (int)r->rq, s - lap * r->rp);
-	} else if (r->mult == 1 && !r->frac) {
-		k = s / r->period;
-	} else {
-		k = table_search(r, r->ntable, s);
-	}
-	if (r->count > 0 && k > r->count - 1)
-		k = r->count - 1;
-	return k;
-}
-
-int64_t sched_cycle_start(const Sched *r, int64_t k)
-{
-	if (r->frac && r->rq > 0)
-		return k / r->rq * r->rp + r->cycle_start[k % r->rq];
-	return sched_tabled(r) ? r->cycle_start[k] : k * r->period;
-}
-
-int sched_cycle_fits(const Sched *r, int64_t k)
-{
-	if (k < 0 || (r->count > 0 && k >= r->count))
-		return 0;
-	if (r->frac && r->rq > 0)
-		return k / r->rq <= (INT64_MAX - r->cycle_start[k % r->rq]) / r->rp;
-	return sched_tabled(r) ? k < r->ntable : k <= INT64_MAX / r->period;
-}
-
-int64_t sched_cycle_steps(const Sched *r, int64_t k)
-{
-	if (r->frac && r->rq > 0)
-		return r->cycle_len[k % r->rq];
-	return sched_tabled(r) ? r->cycle_len[k] : r->period;
-}
-
-double sched_cycle_off(const Sched *r, int64_t k)
-{
-	return !r->frac ? 0 : r->cycle_off[r->rq > 0 ? k % r->rq : k];
-}
-
-double sched_cycle_T(const Sched *r, int64_t k)
-{
-	return !r->frac ? (double)sched_cycle_steps(r, k) : r->cycle_T[r->rq > 0 ? k % r->rq : k];
-}
-
 /* n at local step s + sf (sf: the fraction a real-valued cycle start adds
    to t, 0 otherwise) with allotted length len, or the real length lenf
    when that is not NaN. Phases start at whole steps, so the integer part
@@ -145,13 +72,14 @@ static double eval_sched(const Sched *n, int64_t s, double sf, int64_t len, doub
 		return eval_sched(ph->body, local, sf, plen, plenf, w, 0);
 	}
 	case SC_RESTARTS: {
-		int64_t k = sched_cycle_of(n, s);
-		int64_t local = s - sched_cycle_start(n, k);
+		const Cycles *cy = &n->cycles;
+		int64_t k = cycles_index(cy, s);
+		int64_t local = s - cycles_start(cy, k);
 		if (k >= 1 && local == 0)
 			w->restart = 1;
 		w->cycle = k;
-		return eval_sched(n->body, local, sched_cycle_off(n, k), sched_cycle_steps(n, k),
-		                  n->frac ? sched_cycle_T(n, k) : NAN, w, 0);
+		return eval_sched(n->body, local, cycles_offset(cy, k), cycles_steps(cy, k),
+		                  cycles_real(cy) ? cycles_T(cy, k) : NAN, w, 0);
 	}
 	}
 	UNREACHABLE();

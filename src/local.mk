@@ -5,6 +5,7 @@ GRAMMAR_CPPFLAGS = -I$(top_builddir)/grammar -I$(top_srcdir)/grammar -I$(top_src
 CG_SOURCES = \
 	src/cg.h \
 	src/cg_expr.c \
+	src/cg_cycles.c \
 	src/cg_sched.c \
 	src/cg_desc.c \
 	src/cg_module.c \

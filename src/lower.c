@@ -459,29 +459,35 @@ static int real_arg(Checker *c, Node *n, const char *what, int steps, double *ou
 	return 1;
 }
 
-/* restarts = 'restarts' '(' period [, mult [, count]] ')' '{' seq '}' */
-static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
+/* restarts' lengths = exact | floor | floor_power */
+static int lengths_arg(Checker *c, Node *n, CyclesLengths *out)
 {
-	static const char *const names[] = { "period", "mult", "count", NULL };
-	Node *arg[3] = { 0 };
-	*len = -1;
-	if (!shapes_bind_args(c, n, "restarts", names, 1, arg))
-		return NULL;
-	int64_t period = 1, mult = 1, count = 0;
-	double pf = 1, mf = 1;
-	int ok = real_arg(c, arg[0], "restarts period", 1, &pf, &period);
-	if (arg[1])
-		ok &= real_arg(c, arg[1], "restarts mult", 0, &mf, &mult);
-	if (arg[2])
-		ok &= lower_const_int(c, arg[2], "restarts count", 1, &count);
-	/* Whole period and mult keep the integer path; otherwise period is a
-	   real number of steps (floor(pf) of them at least) in cycles.c. */
-	int frac = ok && (period < 0 || mult < 0);
-	if (frac)
-		period = (int64_t)floor(pf);
+	static const char *const names[] = { "exact", "floor", "floor_power" };
+	static const CyclesLengths kinds[] = { LENGTHS_EXACT, LENGTHS_FLOOR, LENGTHS_FLOOR_POWER };
+	Nearest near;
+	nearest_init(&near, n->kind == ND_IDENT ? n->name : "");
+	for (int i = 0; i < 3; i++) {
+		if (n->kind == ND_IDENT && strcmp(n->name, names[i]) == 0) {
+			*out = kinds[i];
+			return 1;
+		}
+		nearest_offer(&near, names[i]);
+	}
+	if (n->kind == ND_IDENT)
+		diag_error(c->diag, n->loc, "restarts lengths must be exact, floor or floor_power, got '%s'%s", n->name,
+		           nearest_text(&near));
+	else
+		diag_error(c->diag, n->loc, "restarts lengths must be one of the names exact, floor or floor_power");
+	return 0;
+}
 
-	/* The fixed phases' sum, from their durations read quietly: lowering
-	   the body below reports a bad one, once. */
+/* The fixed phases of a restarts body against its period (pf; period when
+   whole, else -1; neither known unless known is set): they must leave the
+   last phase room in the first cycle. */
+static int room_in_period(Checker *c, Node *n, int known, double pf, int64_t period)
+{
+	/* Their sum, from their durations read quietly: lowering the body
+	   reports a bad one, once. */
 	Diag *loud = c->diag, quiet = { .src = loud->src };
 	c->diag = &quiet;
 	Node *last = n->body->args;
@@ -493,20 +499,18 @@ static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 				fixed = d < MAX_STEPS - fixed ? fixed + d : MAX_STEPS; /* each is below 2^62, so is the sum */
 		}
 	c->diag = loud;
-	if (quiet.nerror > 0)
-		ok = 0;
+	int ok = quiet.nerror == 0;
 	if (last->rhs) {
 		diag_error(c->diag, last->rhs->loc,
 		           "the last phase of a restarts body fills the rest of each cycle; remove its 'for'");
 		ok = 0;
 	}
-	if (ok && (double)fixed >= pf) {
-		char plen[32];
-		if (frac)
+	if (ok && known && (double)fixed >= pf) {
+		char plen[32], flen[32];
+		if (period < 0)
 			snprintf(plen, sizeof plen, "%.17g", pf);
 		else
 			snprintf(plen, sizeof plen, "%lld", (long long)period);
-		char flen[32];
 		if (fixed == MAX_STEPS)
 			snprintf(flen, sizeof flen, "more than 2^62");
 		else
@@ -516,69 +520,47 @@ static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 		           plen);
 		ok = 0;
 	}
+	return ok;
+}
+
+/* restarts = 'restarts' '(' period [, mult [, count [, lengths]]] ')' '{' seq '}' */
+static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
+{
+	static const char *const names[] = { "period", "mult", "count", "lengths", NULL };
+	Node *arg[4] = { 0 };
+	*len = -1;
+	if (!shapes_bind_args(c, n, "restarts", names, 1, arg))
+		return NULL;
+	Cycles cy = { .period = 1, .mult = 1, .lengths = LENGTHS_EXACT };
+	int64_t period = 1, mult = 1;
+	int ok = real_arg(c, arg[0], "restarts period", 1, &cy.period, &period);
+	if (arg[1])
+		ok &= real_arg(c, arg[1], "restarts mult", 0, &cy.mult, &mult);
+	if (arg[2])
+		ok &= lower_const_int(c, arg[2], "restarts count", 1, &cy.count);
+	if (arg[3])
+		ok &= lengths_arg(c, arg[3], &cy.lengths);
+	ok = room_in_period(c, n, ok, cy.period, period) && ok;
+
+	/* A real-valued period's first cycle holds floor(period) steps at least. */
+	int64_t first = period >= 0 ? period : (int64_t)floor(cy.period);
 	Ctx body_ctx = *ctx;
 	body_ctx.in_restarts = 1;
 	body_ctx.T_known = 1;
-	body_ctx.min_T = frac ? -1 : period; /* the first cycle is the shortest; a real T is never 1 */
+	/* The first cycle is the shortest; a real T is never 1. */
+	body_ctx.min_T = period >= 0 && (mult >= 0 || cy.lengths != LENGTHS_EXACT) ? period : -1;
 	body_ctx.open_why = NULL;
 	int64_t body_len;
-	Sched *body = lower_seq(c, n->body, &body_ctx, period, &body_len);
+	Sched *body = lower_seq(c, n->body, &body_ctx, first, &body_len);
 	if (!ok || !body)
 		return NULL;
 
 	Sched *r = arena_alloc(c->arena, sizeof *r);
 	r->kind = SC_RESTARTS;
-	r->period = period;
-	r->mult = mult;
-	r->count = count;
+	r->cycles = cy;
 	r->body = body;
-	if (frac) {
-		r->period = r->mult = 0;
-		r->periodf = pf;
-		r->multf = mf;
-		if (!cycles_frac(c, n, arg[0], r, len))
-			return NULL;
-		return r;
-	}
-	if (mult > 1) {
-		/* Every cycle whose start fits: at most 62 of them for mult >= 2. */
-		int cap = 64;
-		r->cycle_start = arena_alloc(c->arena, sizeof(int64_t) * (size_t)cap);
-		r->cycle_len = arena_alloc(c->arena, sizeof(int64_t) * (size_t)cap);
-		int64_t start = 0, clen = period;
-		int k = 0;
-		while (k < cap && (count == 0 || k < count)) {
-			r->cycle_start[k] = start;
-			r->cycle_len[k] = clen;
-			k++;
-			if (clen >= MAX_STEPS - start)
-				break;
-			start += clen;
-			clen = clen > INT64_MAX / mult ? INT64_MAX : clen * mult;
-		}
-		r->ntable = k;
-		if (!lower_spend(c, n, 0, k))
-			return NULL;
-	}
-	if (count > 0) {
-		int64_t total;
-		if (mult == 1) {
-			if (period > MAX_STEPS / count) {
-				diag_error(c->diag, n->loc, "%lld restarts of %lld steps do not fit in 62 bits",
-				           (long long)count, (long long)period);
-				return NULL;
-			}
-			total = period * count;
-		} else {
-			if (r->ntable < count || r->cycle_len[count - 1] >= MAX_STEPS - r->cycle_start[count - 1]) {
-				diag_error(c->diag, n->loc, "%lld restarts growing by %lld do not fit in 62 bits",
-				           (long long)count, (long long)mult);
-				return NULL;
-			}
-			total = r->cycle_start[count - 1] + r->cycle_len[count - 1];
-		}
-		*len = total;
-	}
+	if (!cycles_build(c, n, arg[0], &r->cycles, len))
+		return NULL;
 	return r;
 }
 

@@ -124,7 +124,9 @@ EXTRA_DIST += \
 	tests/peers/timm.csv \
 	tests/peers/huggingface.csv \
 	tests/peers/deepspeed.csv \
-	tests/peers/llmc.csv
+	tests/peers/llmc.csv \
+	tests/peers/allennlp.csv \
+	tests/peers/composer.csv
 
 peers-tables:
 	$(PYTHON_TORCH) $(srcdir)/tests/peers/gen_reference.py --outdir $(srcdir)/tests/peers

@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 # check.py: every schedule of examples/peers/<lib>.anneal against its library's reference table.
-#   check.py ANNEALC SRCDIR [LIB...]
+#   check.py ANNEALC SRCDIR [LIB...]    (default: every tests/peers/<lib>.csv)
 # For each schedule in tests/peers/<lib>.csv, `annealc eval` (JIT, then --interp) must give each
 # listed value within 1e-9 relative (1e-12 absolute near zero). Prints N passed, N failed.
 import csv
+import glob
 import io
+import os
 import subprocess
 import sys
 
@@ -13,7 +15,8 @@ REL, ABS = 1e-9, 1e-12
 
 def main():
     annealc, srcdir = sys.argv[1], sys.argv[2]
-    libs = sys.argv[3:] or ["pytorch", "optax", "keras", "timm", "huggingface", "deepspeed", "llmc"]
+    # Every library with a reference table, unless named.
+    libs = sys.argv[3:] or sorted(os.path.basename(p)[:-4] for p in glob.glob("%s/tests/peers/*.csv" % srcdir))
     passed = failed = 0
     for lib in libs:
         want = {}

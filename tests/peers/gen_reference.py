@@ -12,7 +12,9 @@ optimizer holds at step s, after s calls of scheduler.step(). Every other librar
 from its documented formula, transcribed below from its source as a function of the step
 (Optax 0.1.7 optax/schedules, Keras 3 keras/optimizers/schedules, timm 0.9
 timm/scheduler/{cosine,poly,tanh,step,multistep}_lr.py, transformers 4.40 optimization.py, DeepSpeed 0.14
-deepspeed/runtime/lr_schedules.py, llm.c train_gpt2.cu), in double precision.
+deepspeed/runtime/lr_schedules.py, llm.c train_gpt2.cu, AllenNLP 2.x
+allennlp/training/learning_rate_schedulers/cosine.py, Composer composer/optim/scheduler.py), in
+double precision.
 """
 
 import argparse
@@ -512,6 +514,55 @@ def llmc_tables():
     }
 
 
+# ---- AllenNLP (allennlp/training/learning_rate_schedulers/cosine.py, CosineWithRestarts) ----
+
+def allennlp_cosine_restarts(base, t_initial, t_mul=1.0, eta_min=0.0, eta_mul=1.0):
+    """The lr after s calls of step(): the scheduler's own state machine, replayed from 0. A
+    cycle ends when the steps since the last restart reach int(t_initial * t_mul**n)."""
+    def f(s):
+        last_restart, n, cycle_len, t = 0, 0, t_initial, 0
+        for step in range(1, s + 1):
+            t = step - last_restart
+            if t % cycle_len == 0:
+                n, t, last_restart = n + 1, 0, step
+            cycle_len = int(t_initial * t_mul ** n)
+        peak = base * eta_mul ** n
+        return {"lr": eta_min + (peak - eta_min) / 2 * (math.cos(math.pi * t / cycle_len) + 1)}
+    return f
+
+
+def allennlp_tables():
+    return {
+        "cosine_restarts": table(allennlp_cosine_restarts(0.1, 30, 1.5, 1e-4, 0.8),
+                                 around(0, 30, 75, 142, 243, 394, 621, 700)),
+        "cosine_restarts_ulp": table(allennlp_cosine_restarts(0.1, 100, 1.15), around(0, 100, 214, 215, 346)),
+        "cosine_restarts_short": table(allennlp_cosine_restarts(0.1, 10, 1.3), around(0, 10, 23, 39, 60, 88, 125)),
+    }
+
+
+# ---- Composer (composer/optim/scheduler.py, CosineAnnealingWarmRestartsScheduler) ----
+
+def composer_warm_restarts(base, t_0, t_mult=1.0, alpha_f=0.0):
+    """base times Composer's multiplier at batch s: intervals of t_0, then each int(t_mult * the
+    last), and the cosine from 1 to alpha_f over the fraction of the current interval."""
+    def f(s):
+        length, end = t_0, t_0
+        while end <= s:
+            length = int(t_mult * length)
+            end += length
+        frac = (s - (end - length)) / length
+        return {"lr": base * (alpha_f + (1 - alpha_f) * (1 + math.cos(math.pi * frac)) / 2)}
+    return f
+
+
+def composer_tables():
+    return {
+        "warm_restarts": table(composer_warm_restarts(0.1, 30, 1.5, 0.01), around(0, 30, 75, 142, 242, 392, 617, 700)),
+        "warm_restarts_ulp": table(composer_warm_restarts(0.1, 200, 1.15), around(0, 200, 429, 430, 692)),
+        "warm_restarts_short": table(composer_warm_restarts(0.1, 10, 1.3), around(0, 10, 23, 39, 59, 85, 118)),
+    }
+
+
 LIBRARIES = {
     "pytorch": torch_tables,
     "optax": optax_tables,
@@ -520,6 +571,8 @@ LIBRARIES = {
     "huggingface": hf_tables,
     "deepspeed": ds_tables,
     "llmc": llmc_tables,
+    "allennlp": allennlp_tables,
+    "composer": composer_tables,
 }
 
 

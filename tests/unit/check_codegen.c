@@ -89,25 +89,28 @@ static Sched *seq(int n, Sched **body, const int64_t *len, const uint64_t *enter
 	return s;
 }
 
-/* The restart tables as the lowering defines them: every cycle whose start
-   fits in int64, at most count of them. */
+/* Whole restart tables as cycles_whole lays them out, but holding every
+   cycle whose start fits in int64, not only below 2^62 as lowering does:
+   generated code must find the cycle of every step there is. */
 static Sched *restarts(int64_t period, int64_t mult, int64_t count, Sched *body)
 {
 	Sched *s = arena_alloc(&A, sizeof *s);
 	s->kind = SC_RESTARTS;
-	s->period = period;
-	s->mult = mult;
-	s->count = count;
 	s->body = body;
-	if (mult == 1)
+	Cycles *cy = &s->cycles;
+	*cy = (Cycles){ .period = (double)period, .mult = (double)mult, .count = count };
+	if (mult == 1) {
+		cycles_whole(&A, cy);
 		return s;
-	s->cycle_start = arena_alloc(&A, 64 * sizeof(int64_t));
-	s->cycle_len = arena_alloc(&A, 64 * sizeof(int64_t));
+	}
+	cy->kind = CYCLES_TABLE;
+	cy->start = arena_alloc(&A, 64 * sizeof(int64_t));
+	cy->steps = arena_alloc(&A, 64 * sizeof(int64_t));
 	int64_t start = 0, len = period;
 	int n = 0;
 	for (;;) {
-		s->cycle_start[n] = start;
-		s->cycle_len[n] = len;
+		cy->start[n] = start;
+		cy->steps[n] = len;
 		n++;
 		if (count > 0 && n == count)
 			break;
@@ -116,7 +119,7 @@ static Sched *restarts(int64_t period, int64_t mult, int64_t count, Sched *body)
 		if (__builtin_mul_overflow(len, mult, &len))
 			len = INT64_MAX;
 	}
-	s->ntable = n;
+	cy->n = n;
 	return s;
 }
 

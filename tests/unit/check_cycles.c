@@ -1,4 +1,5 @@
-/* check_cycles.c: restart cycles decided exactly -- every boundary against an integer loop or exact fractions, out to 2^40. */
+/* check_cycles.c: restart cycles decided exactly -- every boundary against an integer loop, exact fractions or
+   the peers' truncated lengths, out to 2^40. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -189,6 +190,74 @@ START_TEST(fractional_exact)
 }
 END_TEST
 
+/* Whole periods with fractional mults under lengths = floor and
+   floor_power, against lengths computed here the way Composer and
+   AllenNLP compute them, in doubles. */
+static const struct {
+	int64_t period;
+	const char *mult;
+} trunc_case[] = {
+	{ 30, "1.5" },
+	{ 10, "1.3" },
+	{ 200, "1.15" }, /* floor: 1.15 * 200 is 229.99999999999997, a cycle of 229 */
+	{ 100, "1.15" }, /* floor_power: 100 * 1.15 is 114.99999999999999, a cycle of 114 */
+	{ 1, "1.5" },    /* floor: every cycle 1 step; floor_power: 1, 1, 2, 3, 5, 7, ... */
+	{ 7, "1.02" },   /* floor: every cycle 7 steps; floor_power: 7 until cycle 7 */
+	{ 3, "2.5" },
+};
+
+/* The point at step from the interpreter against cycle k and t = local,
+   and from the JIT, which must agree bit for bit. */
+static void expect_trunc(annealc_program *p, const anneal_desc *d, const char *what, int64_t step, int64_t k,
+                         int64_t local)
+{
+	anneal_point pt, jt;
+	annealc_interp_eval(p, 0, step, NULL, &pt);
+	ck_assert_msg(pt.cycle == k && pt.value[ANNEAL_LR] == (double)local,
+	              "%s step %lld: expected cycle %lld t %lld, got cycle %lld t %.17g", what, (long long)step,
+	              (long long)k, (long long)local, (long long)pt.cycle, pt.value[ANNEAL_LR]);
+	ck_assert_uint_eq(pt.events, local == 0 && k > 0 ? 1u : 0u);
+	d->eval(step, NULL, &jt);
+	ck_assert_msg(jt.cycle == pt.cycle && jt.events == pt.events &&
+	              memcmp(&jt.value[ANNEAL_LR], &pt.value[ANNEAL_LR], sizeof(double)) == 0,
+	              "%s step %lld: JIT cycle %lld t %.17g, interpreter cycle %lld t %.17g", what, (long long)step,
+	              (long long)jt.cycle, jt.value[ANNEAL_LR], (long long)pt.cycle, pt.value[ANNEAL_LR]);
+}
+
+/* Case _i / 2 under floor (even _i) or floor_power (odd): the steps
+   before, at and after every cycle start below 2^40, or the first 3,000
+   where the lengths stay short. */
+START_TEST(truncated_lengths)
+{
+	int i = _i / 2, power = _i % 2;
+	const int64_t P = trunc_case[i].period;
+	const double M = strtod(trunc_case[i].mult, NULL);
+	char text[256], what[64];
+	snprintf(text, sizeof text,
+	         "schedule a { lr = restarts(period = %lld, mult = %s, lengths = %s) { t }; on restart { snapshot; } }",
+	         (long long)P, trunc_case[i].mult, power ? "floor_power" : "floor");
+	snprintf(what, sizeof what, "period %lld mult %s %s", (long long)P, trunc_case[i].mult,
+	         power ? "floor_power" : "floor");
+	annealc_program *p = load(text);
+	annealc_jit *jit = test_jit_new();
+	const anneal_desc *d = test_compile(jit, p, 0, NULL);
+	ck_assert_ptr_nonnull(d);
+	const int64_t limit = INT64_C(1) << 40;
+	int64_t start = 0, len = P, prev = 0;
+	for (int64_t k = 0; start < limit && k < 3000; k++) {
+		if (k > 0)
+			expect_trunc(p, d, what, start - 1, k - 1, prev - 1);
+		expect_trunc(p, d, what, start, k, 0);
+		expect_trunc(p, d, what, start + 1, len == 1 ? k + 1 : k, len == 1 ? 0 : 1);
+		start += len;
+		prev = len;
+		len = power ? (int64_t)((double)P * pow(M, (double)(k + 1))) : (int64_t)(M * (double)len);
+	}
+	annealc_jit_free(jit);
+	annealc_free(p);
+}
+END_TEST
+
 Suite *suite_cycles(void)
 {
 	Suite *s = suite_create("cycles");
@@ -198,6 +267,7 @@ Suite *suite_cycles(void)
 	tcase_add_test(tc, log_traps);
 	tcase_add_test(tc, far_steps);
 	tcase_add_loop_test(tc, fractional_exact, 0, (int)(sizeof frac_case / sizeof frac_case[0]));
+	tcase_add_loop_test(tc, truncated_lengths, 0, 2 * (int)(sizeof trunc_case / sizeof trunc_case[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -176,12 +176,17 @@ static void restarts(Gen *g, const Scope *outer, int depth)
 	int period = pick(g, 20) + 2, mult = pick(g, 3) + 1;
 	/* Sometimes a real period (above the whole one, so the fixed phases
 	   below still fit) or mult: Keras's t_mul = 1.5, a period of
-	   (total - warmup) / cycles. */
+	   (total - warmup) / cycles. Truncated lengths are never shorter than
+	   the period either. */
 	static const char *const frac_mult[] = { "1.5", "1.25", "2.5", "1.1", "4 / 3" };
 	static const char *const frac_period[] = { ".5", ".25", " + 1 / 3", " + 2 / 7" };
+	static const char *const lengths[] = { "", ", lengths = floor", ", lengths = floor_power" };
 	switch (pick(g, 6)) {
 	case 0: out(g, "restarts(period = %d%s, mult = %d", period, frac_period[pick(g, 4)], mult); break;
-	case 1: out(g, "restarts(period = %d, mult = %s", period, frac_mult[pick(g, 5)]); break;
+	case 1:
+		/* A whole period may take the libraries' truncated lengths. */
+		out(g, "restarts(period = %d, mult = %s%s", period, frac_mult[pick(g, 5)], lengths[pick(g, 3)]);
+		break;
 	case 2:
 		out(g, "restarts(period = %d%s, mult = %s", period, frac_period[pick(g, 2)], frac_mult[pick(g, 5)]);
 		break;
