@@ -8,8 +8,6 @@ typedef struct Walker {
 	int64_t first, end;
 	Mark *out;
 	int max, n;
-	Node *labels; /* the channel's top-level phases in the AST, for their labels */
-	int nlabels;
 } Walker;
 
 static void add_mark(Walker *w, Mark m)
@@ -38,14 +36,10 @@ static void walk(Walker *w, const Sched *s, int64_t off, int64_t len, int depth)
 				break;
 			int64_t start = off + ph->start;
 			if (i > 0 && start >= w->first) {
-				const char *label = NULL, *prev = NULL;
-				if (depth == 0 && w->nlabels == s->nphase) {
-					Node *n = w->labels;
-					for (int j = 0; j < i - 1; j++)
-						n = n->next;
-					prev = n->name;
-					label = n->next->name;
-				}
+				/* Labels of the top-level phases only: a join is named by the
+				   phases a reader sees in the channel's sequence. */
+				const char *label = depth == 0 ? ph->label : NULL;
+				const char *prev = depth == 0 ? s->phase[i - 1].label : NULL;
 				add_mark(w, (Mark){ .step = start, .kind = MARK_PHASE, .depth = depth, .label = label,
 				                    .prev_label = prev, .index = i });
 			}
@@ -73,21 +67,10 @@ static void walk(Walker *w, const Sched *s, int64_t off, int64_t len, int depth)
 	}
 }
 
-static Node *ast_phases(const annealc_program *p, const char *sched, const char *channel)
-{
-	for (Node *s = p->ast; s; s = s->next)
-		if (strcmp(s->name, sched) == 0)
-			for (Node *it = s->args; it; it = it->next)
-				if ((it->kind == ND_CHANNEL || it->kind == ND_CUSTOM) && strcmp(it->name, channel) == 0)
-					return it->lhs ? it->lhs->args : NULL;
-	return NULL;
-}
-
 int analyze_marks(const annealc_program *p, int sched, int ch, int64_t first, int64_t end, Mark *out, int max)
 {
 	const LSchedule *s = &p->schedule[sched];
-	Walker w = { first, end, out, max, 0, ast_phases(p, s->name, s->channel[ch].name), 0 };
-	w.nlabels = ast_length(w.labels);
+	Walker w = { first, end, out, max, 0 };
 	walk(&w, s->channel[ch].sched, 0, -1, 0);
 	return w.n > max ? max + 1 : w.n;
 }

@@ -185,6 +185,8 @@ typedef struct Phase {
 	int64_t start; /* ascending; phase[0].start == 0 */
 	int64_t len;   /* -1: open-ended (only the last phase) */
 	uint64_t enter_mask; /* `on enter LABEL` hooks fired at the phase's local step 0 */
+	const char *label;   /* LABEL in `LABEL: body`, or NULL */
+	Loc loc;             /* the phase in the source, for later stages' messages */
 } Phase;
 
 /* ---- restart cycles: built and queried only by cycles.c ---- */
@@ -392,7 +394,7 @@ int shapes_bind_args(Checker *c, Node *call, const char *fname, const char *cons
    unbounded. 0 after a diagnostic at n or at period_arg. */
 int cycles_build(Checker *c, Node *n, Node *period_arg, Cycles *cy, int64_t *total);
 /* lower.c: a channel's sequence; *len is its length or -1 when open. */
-Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t enclosing, int64_t *len);
+Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t *len);
 
 /* ---- passes ---- */
 

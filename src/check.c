@@ -287,7 +287,7 @@ static void check_channel(Checker *c, Node *it, Items *s, LSchedule *out)
 	s->chan_node[s->nchannel++] = it;
 	ch->name = it->name;
 	ch->slot = slot;
-	ch->sched = lower_seq(c, it->lhs, &ctx, -1, &len);
+	ch->sched = lower_seq(c, it->lhs, &ctx, &len);
 	if (ch->sched && ch->slot == ANNEAL_LR)
 		out->horizon = len;
 }

@@ -542,8 +542,6 @@ static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 		ok &= lengths_arg(c, arg[3], &cy.lengths);
 	ok = room_in_period(c, n, ok, cy.period, period) && ok;
 
-	/* A real-valued period's first cycle holds floor(period) steps at least. */
-	int64_t first = period >= 0 ? period : (int64_t)floor(cy.period);
 	Ctx body_ctx = *ctx;
 	body_ctx.in_restarts = 1;
 	body_ctx.T_known = 1;
@@ -551,7 +549,7 @@ static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 	body_ctx.min_T = period >= 0 && (mult >= 0 || cy.lengths != LENGTHS_EXACT) ? period : -1;
 	body_ctx.open_why = NULL;
 	int64_t body_len;
-	Sched *body = lower_seq(c, n->body, &body_ctx, first, &body_len);
+	Sched *body = lower_seq(c, n->body, &body_ctx, &body_len);
 	if (!ok || !body)
 		return NULL;
 
@@ -565,7 +563,7 @@ static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 }
 
 /* body = restarts | LET naming a sub-schedule | expr */
-static Sched *lower_body(Checker *c, Node *body, const Ctx *ctx, int64_t enclosing, int64_t *len)
+static Sched *lower_body(Checker *c, Node *body, const Ctx *ctx, int64_t *len)
 {
 	*len = -1;
 	if (body->kind == ND_RESTARTS) {
@@ -581,7 +579,7 @@ static Sched *lower_body(Checker *c, Node *body, const Ctx *ctx, int64_t enclosi
 		if (i >= 0 && !let_value(c->let_node[i])) {
 			if (!enter_let(c, i, body->loc))
 				return NULL;
-			Sched *s = lower_seq(c, c->let_node[i]->lhs, ctx, enclosing, len);
+			Sched *s = lower_seq(c, c->let_node[i]->lhs, ctx, len);
 			c->let_state[i] = s ? LET_IDLE : LET_FAILED;
 			return s;
 		}
@@ -622,7 +620,7 @@ static void add_label(Checker *c, Node *ph, Phase *phase)
 }
 
 /* seq = phase ('then' phase)*  -- phase = [LABEL ':'] body ['for' duration] */
-Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t enclosing, int64_t *len)
+Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t *len)
 {
 	int n = ast_length(seq->args);
 	Node *first = seq->args;
@@ -640,7 +638,7 @@ Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t enclosing, int64
 		return NULL;
 	}
 	if (n == 1 && !first->rhs && !first->name)
-		return lower_body(c, first->lhs, ctx, enclosing, len);
+		return lower_body(c, first->lhs, ctx, len);
 
 	Sched *s = arena_alloc(c->arena, sizeof *s);
 	s->kind = SC_SEQ;
@@ -658,20 +656,18 @@ Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t enclosing, int64
 			plen = 1;
 		}
 		Ctx body_ctx = *ctx;
-		int64_t body_enclosing = plen;
 		if (plen >= 0) {
 			body_ctx.T_known = 1;
 			body_ctx.min_T = bad_duration ? -1 : plen;
 			body_ctx.open_why = NULL;
 		} else if (ctx->T_known == 1) {
 			body_ctx.min_T = ctx->min_T >= 0 ? ctx->min_T - start : -1;
-			body_enclosing = enclosing >= 0 ? enclosing - start : -1;
 		} else {
 			body_ctx.T_known = 0;
 			body_ctx.open_why = "this phase is open-ended (give it a length with 'for N')";
 		}
 		int64_t blen;
-		Sched *body = lower_body(c, ph->lhs, &body_ctx, body_enclosing, &blen);
+		Sched *body = lower_body(c, ph->lhs, &body_ctx, &blen);
 		if (!body)
 			ok = 0;
 		if (plen < 0)
@@ -686,6 +682,8 @@ Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t enclosing, int64
 		p->body = body;
 		p->start = start;
 		p->len = plen;
+		p->label = ph->name;
+		p->loc = ph->loc;
 		if (ph->name)
 			add_label(c, ph, p);
 		if (plen >= 0) {
