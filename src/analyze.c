@@ -41,7 +41,7 @@ static void walk(Walker *w, const Sched *s, int64_t off, int64_t len, int depth)
 				const char *label = depth == 0 ? ph->label : NULL;
 				const char *prev = depth == 0 ? s->phase[i - 1].label : NULL;
 				add_mark(w, (Mark){ .step = start, .kind = MARK_PHASE, .depth = depth, .label = label,
-				                    .prev_label = prev, .index = i });
+				                    .prev_label = prev, .index = ph->index });
 			}
 			int64_t plen = ph->len >= 0 ? ph->len : len >= 0 ? len - ph->start : -1;
 			if (plen >= 0 && i + 1 < s->nphase && plen <= w->first - start)
@@ -65,6 +65,32 @@ static void walk(Walker *w, const Sched *s, int64_t off, int64_t len, int depth)
 				break;
 		}
 	}
+}
+
+static void add_empty(const Sched *s, const Phase **out, int max, int *n)
+{
+	if (s->kind == SC_RESTARTS) {
+		add_empty(s->body, out, max, n);
+		return;
+	}
+	if (s->kind != SC_SEQ)
+		return;
+	for (int i = 0; i < s->nempty; i++) {
+		int seen = 0; /* a let used twice lowers its phases twice */
+		for (int k = 0; k < *n && k < max && !seen; k++)
+			seen = out[k]->loc.line == s->empty[i].loc.line && out[k]->loc.col == s->empty[i].loc.col;
+		if (!seen && (*n)++ < max)
+			out[*n - 1] = &s->empty[i];
+	}
+	for (int i = 0; i < s->nphase; i++)
+		add_empty(s->phase[i].body, out, max, n);
+}
+
+int analyze_empty_phases(const LSchedule *s, int ch, const Phase **out, int max)
+{
+	int n = 0;
+	add_empty(s->channel[ch].sched, out, max, &n);
+	return n;
 }
 
 int analyze_marks(const annealc_program *p, int sched, int ch, int64_t first, int64_t end, Mark *out, int max)

@@ -26,6 +26,11 @@ typedef struct Mark {
    many there are, or max + 1 when there are more. */
 int analyze_marks(const annealc_program *p, int sched, int ch, int64_t first, int64_t end, Mark *out, int max);
 
+/* The empty phases of channel ch (a duration that came to zero through a
+   param), each once however often a let repeats it: stores at most max of
+   them and returns how many there are. */
+int analyze_empty_phases(const LSchedule *s, int ch, const Phase **out, int max);
+
 /* Steps to show when the user gives none: the horizon, else the `total`
    param, else enough to show the structure (three cycles of an open-ended
    restarts tail, or as long again as the bounded phases). */

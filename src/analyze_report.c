@@ -309,6 +309,25 @@ static void joins(const anneal_desc *d, int slot, const Options *o, Report *r)
 	}
 }
 
+/* Phases whose duration came to zero through a param: not a mistake (a
+   warmup of `param warm = 0`), but the reader should know they are gone. */
+static void empty_phases(const LSchedule *ls, int ch, Report *r)
+{
+	const Phase *empty[MAX_SHOWN];
+	int n = analyze_empty_phases(ls, ch, empty, MAX_SHOWN);
+	for (int i = 0; i < n && i < MAX_SHOWN; i++) {
+		const Phase *ph = empty[i];
+		if (ph->label)
+			find(r, LV_NOTE, "phase '%s' (line %d) is empty: its duration comes to zero, so it never runs and "
+			     "its enter hooks never fire", ph->label, ph->loc.line);
+		else
+			find(r, LV_NOTE, "the phase at line %d, column %d is empty: its duration comes to zero, so it never "
+			     "runs", ph->loc.line, ph->loc.col);
+	}
+	if (n > MAX_SHOWN)
+		find(r, LV_NOTE, "%d more phases are empty", n - MAX_SHOWN);
+}
+
 /* Restart cycles that the end of the horizon cuts, and (with
    --curvature) cycle peaks above 4/L. */
 static void cycles(const Options *o, Report *r)
@@ -523,6 +542,7 @@ static void report_all(const annealc_program *p, int index, const anneal_desc *d
 		if (r->nmark > MAX_MARKS)
 			r->nmark = -1;
 		scan(d, lc->slot, o, r);
+		empty_phases(ls, ch, r);
 		joins(d, lc->slot, o, r);
 		cycles(o, r);
 		if (r->is_lr)

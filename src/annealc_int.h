@@ -169,7 +169,11 @@ int expr_is_constant(const Expr *e);
      s - start and length phase.len, or L - start when phase.len is -1 (an
      open last phase fills what is left; -1 again when L is -1). Past the end
      of a bounded sequence the last phase goes on (its shapes hold their end
-     value because they clamp their progress to [0, 1]).
+     value because they clamp their progress to [0, 1]). A phase whose
+     duration comes to zero is not among them (lower_seq keeps it aside), so
+     an empty last phase leaves the phase before it going on. A sequence
+     with no phase that runs (nphase 0, length 0) is only ever the body of
+     an empty phase: lower_seq's callers refuse it anywhere else.
    - SC_RESTARTS: cycle k = cycles_index(s) (Cycles below); the body sees
      s - cycles_start(k) plus cycles_offset(k), length cycles_steps(k) and
      real length cycles_T(k), and cycle index k. */
@@ -183,7 +187,8 @@ typedef struct Sched Sched;
 typedef struct Phase {
 	Sched *body;
 	int64_t start; /* ascending; phase[0].start == 0 */
-	int64_t len;   /* -1: open-ended (only the last phase) */
+	int64_t len;   /* -1: open-ended (only the last phase); 0: empty (Sched.empty) */
+	int index;     /* its place in the sequence as written, empty phases counted: anneal_point.phase */
 	uint64_t enter_mask; /* `on enter LABEL` hooks fired at the phase's local step 0 */
 	const char *label;   /* LABEL in `LABEL: body`, or NULL */
 	Loc loc;             /* the phase in the source, for later stages' messages */
@@ -228,8 +233,11 @@ typedef struct Cycles {
 struct Sched {
 	SchedKind kind;
 	Expr *leaf; /* SC_LEAF */
-	int nphase; /* SC_SEQ */
+	int nphase; /* SC_SEQ: the phases that run, at least one */
 	Phase *phase;
+	int nempty; /* SC_SEQ: phases whose duration came to 0 through a param, kept only
+	               for messages: they never run and their enter hooks never fire */
+	Phase *empty;
 	Cycles cycles; /* SC_RESTARTS */
 	Sched *body;
 };
@@ -344,6 +352,7 @@ typedef struct Checker {
 	/* The first param or let refused for its limit: the names it and the
 	   items after it define are known, their uses not reported again. */
 	Node *past_limit;
+	int64_t params_named; /* uses of a param's name lowered so far, through lets too */
 	int nlabel;
 	struct {
 		const char *name;

@@ -239,7 +239,7 @@ static void eval_node(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf, LL
 			if (ph->enter_mask)
 				or_event(g, LLVMBuildICmp(g->b, LLVMIntEQ, local, cg_i64(g, 0), ""), ph->enter_mask);
 			if (top && g->primary)
-				LLVMBuildStore(g->b, LLVMConstInt(g->i32, (unsigned)i, 0), g->phase);
+				LLVMBuildStore(g->b, LLVMConstInt(g->i32, (unsigned)ph->index, 0), g->phase);
 			eval_node(g, ph->body, local, sf, phase_len(g, ph, L), phase_lenf(g, ph, Lf), cycle, step, 0);
 			LLVMBuildBr(g->b, done);
 		}

@@ -288,6 +288,12 @@ static void check_channel(Checker *c, Node *it, Items *s, LSchedule *out)
 	ch->name = it->name;
 	ch->slot = slot;
 	ch->sched = lower_seq(c, it->lhs, &ctx, &len);
+	if (ch->sched && len == 0) {
+		diag_error(c->diag, it->lhs->loc,
+		           "every phase of channel '%s' is empty (its duration comes to zero), so it has no value at any step",
+		           it->name);
+		ch->sched = NULL;
+	}
 	if (ch->sched && ch->slot == ANNEAL_LR)
 		out->horizon = len;
 }

@@ -36,8 +36,9 @@ static void dump_sched(FILE *out, const Sched *n, int depth)
 		fprintf(out, "seq %d\n", n->nphase);
 		for (int i = 0; i < n->nphase; i++) {
 			const Phase *ph = &n->phase[i];
-			fprintf(out, "%*sphase %" PRId64 " %" PRId64 " enter=%#" PRIx64 "\n", 2 * depth + 2, "",
-			        ph->start, ph->len, ph->enter_mask);
+			/* Empty phases leave no code behind, only the others' indices. */
+			fprintf(out, "%*sphase %d: %" PRId64 " %" PRId64 " enter=%#" PRIx64 "\n", 2 * depth + 2, "",
+			        ph->index, ph->start, ph->len, ph->enter_mask);
 			dump_sched(out, ph->body, depth + 2);
 		}
 		return;

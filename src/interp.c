@@ -68,7 +68,7 @@ static double eval_sched(const Sched *n, int64_t s, double sf, int64_t len, doub
 		if (local == 0)
 			w->events |= ph->enter_mask;
 		if (top)
-			w->phase = i;
+			w->phase = ph->index;
 		return eval_sched(ph->body, local, sf, plen, plenf, w, 0);
 	}
 	case SC_RESTARTS: {

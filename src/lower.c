@@ -1,4 +1,5 @@
 /* lower.c: checks and lowers expressions, durations, sequences and restarts into the lowered form. */
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -210,8 +211,10 @@ static Expr *lower_ident(Checker *c, Node *n, const Ctx *ctx)
 	if (strcmp(s, "false") == 0)
 		return lower_num(c, 0);
 	int i = lower_param_index(c, s);
-	if (i >= 0)
+	if (i >= 0) {
+		c->params_named++;
 		return param_ref(c, i, ctx);
+	}
 	i = lower_let_index(c, s);
 	if (i >= 0) {
 		Node *value = let_value(c->let_node[i]);
@@ -405,12 +408,20 @@ int lower_steps_int(Checker *c, Node *n, const char *what, int64_t lo, int64_t *
 	return lower_steps(c, n, what, &v) && count_value(c, n, what, lo, v, out);
 }
 
-/* duration = expr   -- a step count, its units inside it (lower_unit) */
+/* duration = expr   -- a step count, its units inside it (lower_unit).
+   Zero only when the expression names a param, directly or through a let
+   (`for warm` with `param warm = 0`): the phase is then empty. A zero
+   written out (`for 0`, `for 5 - 5`) is a mistake. */
 static int lower_duration(Checker *c, Node *d, int64_t *out)
 {
 	double v;
+	int64_t named = c->params_named;
 	if (!lower_steps(c, d->lhs, "a duration", &v))
 		return 0;
+	if (v == 0 && c->params_named > named) {
+		*out = 0;
+		return 1;
+	}
 	if (v == 0) {
 		diag_error(c->diag, d->loc, "duration is zero steps; a phase lasts at least one step");
 		return 0;
@@ -550,6 +561,12 @@ static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 	body_ctx.open_why = NULL;
 	int64_t body_len;
 	Sched *body = lower_seq(c, n->body, &body_ctx, &body_len);
+	if (body && body_len == 0) {
+		diag_error(c->diag, n->body->loc,
+		           "every phase of this restarts body is empty (its duration comes to zero), so a cycle has no "
+		           "value to give");
+		body = NULL;
+	}
 	if (!ok || !body)
 		return NULL;
 
@@ -619,7 +636,9 @@ static void add_label(Checker *c, Node *ph, Phase *phase)
 	c->nlabel++;
 }
 
-/* seq = phase ('then' phase)*  -- phase = [LABEL ':'] body ['for' duration] */
+/* seq = phase ('then' phase)*  -- phase = [LABEL ':'] body ['for' duration]
+   A phase that lasts zero steps (its duration or its body's length came to
+   zero through a param) goes to s->empty, out of every consumer's way. */
 Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t *len)
 {
 	int n = ast_length(seq->args);
@@ -642,12 +661,12 @@ Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t *len)
 
 	Sched *s = arena_alloc(c->arena, sizeof *s);
 	s->kind = SC_SEQ;
-	s->nphase = n;
 	s->phase = arena_alloc(c->arena, sizeof(Phase) * (size_t)n);
-	int64_t start = 0;
+	s->empty = arena_alloc(c->arena, sizeof(Phase) * (size_t)n);
+	int64_t start = 0, plen = -1;
 	int ok = 1, i = 0;
 	for (Node *ph = first; ph; ph = ph->next, i++) {
-		int64_t plen = -1;
+		plen = -1;
 		int bad_duration = ph->rhs && !lower_duration(c, ph->rhs, &plen);
 		if (bad_duration) {
 			/* Go on checking the body, with a length known to exist
@@ -672,18 +691,21 @@ Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t *len)
 			ok = 0;
 		if (plen < 0)
 			plen = blen;
+		if (plen > 0 && blen == 0 && body) {
+			diag_error(c->diag, ph->loc,
+			           "this phase lasts %" PRId64 " steps, but every phase of its body is empty (its duration "
+			           "comes to zero), so it has no value to give",
+			           plen);
+			ok = 0;
+		}
 		if (plen < 0 && ph->next && body) {
 			diag_error(c->diag, ph->loc,
 			           "only the last phase may be open-ended; give this phase a length with 'for N'");
 			ok = 0;
 			plen = 1;
 		}
-		Phase *p = &s->phase[i];
-		p->body = body;
-		p->start = start;
-		p->len = plen;
-		p->label = ph->name;
-		p->loc = ph->loc;
+		Phase *p = plen == 0 ? &s->empty[s->nempty++] : &s->phase[s->nphase++];
+		*p = (Phase){ .body = body, .start = start, .len = plen, .index = i, .label = ph->name, .loc = ph->loc };
 		if (ph->name)
 			add_label(c, ph, p);
 		if (plen >= 0) {
@@ -696,6 +718,6 @@ Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t *len)
 	}
 	if (!ok)
 		return NULL;
-	*len = s->phase[n - 1].len >= 0 ? start : -1;
+	*len = plen >= 0 ? start : -1; /* plen: the last phase's, as written */
 	return s;
 }

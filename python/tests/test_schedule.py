@@ -165,6 +165,16 @@ def test_with_params(sgdr):
         sgdr.with_params(warm=-1)
 
 
+def test_with_params_empties_a_phase(sgdr):
+    # warm = 0 (Hugging Face's default num_warmup_steps): the warmup phase is empty, not an error.
+    w = sgdr.with_params(warm=0)
+    assert w(0).lr == 0.1 and sgdr(0).lr == 0
+    assert w(0).phase == 1 and sgdr(50).phase == 1
+    assert same(w.fill("lr", 0, 20), sgdr.fill("lr", 50, 20))
+    with pytest.raises(anneal.ScheduleError, match="every phase of channel 'lr' is empty"):
+        anneal.loads("schedule z { param w = 5; lr = 0.1 for w; }", "z.anneal", params={"w": 0})
+
+
 def test_with_params_of_one_schedule_of_several():
     b = anneal.loads(TWO, "two.anneal")["b"]
     assert b.with_params(k=3)(0).lr == pytest.approx(0.03)

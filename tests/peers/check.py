@@ -2,7 +2,9 @@
 # check.py: every schedule of examples/peers/<lib>.anneal against its library's reference table.
 #   check.py ANNEALC SRCDIR [LIB...]    (default: every tests/peers/<lib>.csv)
 # For each schedule in tests/peers/<lib>.csv, `annealc eval` (JIT, then --interp) must give each
-# listed value within 1e-9 relative (1e-12 absolute near zero). Prints N passed, N failed.
+# listed value within 1e-9 relative (1e-12 absolute near zero). A schedule written `NAME K=V ...`
+# is NAME run with those params overridden (--param K=V): one template, another setting of it.
+# Prints N passed, N failed.
 import csv
 import glob
 import io
@@ -26,8 +28,10 @@ def main():
         path = "%s/examples/peers/%s.anneal" % (srcdir, lib)
         for sched, rows in want.items():
             last = max(r[0] for r in rows)
+            name, *params = sched.split()
+            overrides = [arg for p in params for arg in ("--param", p)]
             for mode in ([], ["--interp"]):
-                cmd = [annealc, "eval", path, "--schedule", sched, "--steps", str(last + 1)] + mode
+                cmd = [annealc, "eval", path, "--schedule", name, "--steps", str(last + 1)] + overrides + mode
                 run = subprocess.run(cmd, capture_output=True, text=True)
                 if run.returncode != 0:
                     print("FAIL: %s %s: %s exited %d:\n  %s" % (lib, sched, " ".join(cmd), run.returncode,

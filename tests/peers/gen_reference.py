@@ -430,6 +430,12 @@ def hf_tables():
         "inverse_sqrt": table(lr(inv_sqrt), around(0, 10, 100, 1000)),
         "warmup_stable_decay": table(lr(wsd), around(0, 10, 70, 85, 100)),
         "cosine_with_min_lr": table(lr(cos_min_lr), around(0, 10, 55, 100)[:-1]),
+        # num_warmup_steps=0, the library's default: the same templates with their warmup empty.
+        "constant_with_warmup warm=0": table(lr(lambda s: 1.0), around(0, 50)),
+        "linear warm=0": table(lr(lambda s: linear(s, w=0)), around(0, 55, 100)),
+        "cosine warm=0": table(lr(lambda s: cosine(s, w=0)), around(0, 55, 100)[:-1]),
+        "inverse_sqrt warm=0": table(lr(lambda s: inv_sqrt(s, w=0)), around(0, 100, 1000)),
+        "warmup_stable_decay warm=0": table(lr(lambda s: wsd(s, w=0)), around(0, 60, 75, 90)),
     }
 
 

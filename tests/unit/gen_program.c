@@ -144,6 +144,17 @@ static void duration(Gen *g, int n)
 	}
 }
 
+/* An empty phase: a duration that comes to zero through param none, so the
+   phase never runs (and an enter hook on its label never fires). */
+static void empty_phase(Gen *g, const Scope *s)
+{
+	static const char *const zero[] = { "none", "none epochs", "k0 * none", "none%" };
+	Scope inner = { 1, s->in_restarts };
+	if (pick(g, 2) == 0)
+		out(g, "l%d: ", g->labels++);
+	out(g, "linear(k0, %s) for %s then ", inner.in_restarts ? "cycle" : "T", zero[pick(g, 4)]);
+}
+
 /* A phase body. len >= 2 when the phase is bounded, 0 when open-ended. */
 static void shape(Gen *g, const Scope *s, int len)
 {
@@ -197,6 +208,8 @@ static void restarts(Gen *g, const Scope *outer, int depth)
 		out(g, ", count = %d", pick(g, 5) + 1);
 	out(g, ") { ");
 	Scope s = { 1, 1 };
+	if (pick(g, 6) == 0)
+		empty_phase(g, &s);
 	if (period > 3 && pick(g, 2)) {
 		int pre = pick(g, period - 2) + 1;
 		shape(g, &s, pre >= 2 ? pre : 0);
@@ -222,6 +235,8 @@ static void seq(Gen *g, const Scope *s, int depth, int must_fill)
 		int len = bounded ? pick(g, 60) + 2 : 0;
 		if (i > 0)
 			out(g, "\n       then ");
+		if (pick(g, 6) == 0)
+			empty_phase(g, s);
 		if (pick(g, 5) == 0)
 			out(g, "l%d: ", g->labels++);
 		Scope inner = { bounded, s->in_restarts };
@@ -231,6 +246,13 @@ static void seq(Gen *g, const Scope *s, int depth, int must_fill)
 			shape(g, &inner, len);
 		if (bounded)
 			duration(g, len);
+		if (bounded && last && pick(g, 6) == 0) {
+			/* An empty last phase: the one before it goes on. */
+			out(g, " then ");
+			if (pick(g, 2) == 0)
+				out(g, "l%d: ", g->labels++);
+			out(g, "0.5 for none");
+		}
 	}
 }
 
@@ -241,7 +263,7 @@ void gen_program(uint64_t seed, const char *name, char *buf, size_t size)
 	for (int i = 0; i < 3; i++)
 		out(&g, "  param k%d = %.4g;\n", i, (double)(pick(&g, 1000) + 1) / 1000.0);
 	g.epoch = pick(&g, 5) + 1;
-	out(&g, "  param steps_per_epoch = %d;\n  param total = 100;\n", g.epoch);
+	out(&g, "  param steps_per_epoch = %d;\n  param total = 100;\n  param none = 0;\n", g.epoch);
 	Scope top = { 0, 0 };
 	static const char *const channels[] = { "lr", "momentum", "channel noise" };
 	int nch = pick(&g, 3) + 1;
