@@ -20,7 +20,9 @@
  *      10^12 (cycle 29), with a linear body (the cost of finding the cycle)
  *      and with the cosine body (where libm's cos and pow have fast paths
  *      for cycle 0's small arguments).
- *   3. a 1,000-phase sequence against a 2-phase one, sequential and scattered.
+ *   3. a 1,000-phase sequence against a 2-phase one, sequential and scattered:
+ *      its phases all linear (one shared body); then 1,000 phases of eight shapes in
+ *      turn against those eight alone.
  * sgdr_c is checked against the JIT on 200k steps first; a mismatch is fatal.
  */
 enum { CALLS = 2000000, REPS = 10 };
@@ -127,15 +129,21 @@ static const anneal_desc *compile(annealc_jit *jit, const char *src)
 	return compile_nth(jit, src, 0);
 }
 
-/* lr = linear(0.1, 0.2) for 7 then linear(0.2, 0.1) for 7 then ... (n phases) */
-static char *phases_src(int n)
+/* lr = linear(0.1, 0.2) for 7 then linear(0.2, 0.1) for 7 then ... (n phases); with
+   mixed, phase i's body is the (i % 8)th of eight different shapes instead. */
+static char *phases_src(int n, int mixed)
 {
-	size_t cap = 64 + (size_t)n * 48;
+	static const char *const shapes[] = { "linear(%s, %s)", "cosine(%s, %s)", "poly(%s, %s, power = 2)",
+		                              "%s + %s * t", "max(%s, %s - t / 100)", "sqrt(%s * %s + t)",
+		                              "exponential(%s, 0.99 + %s / 100)", "%s * %s" };
+	size_t cap = 64 + (size_t)n * 64;
 	char *s = malloc(cap);
 	size_t at = (size_t)snprintf(s, cap, "schedule many {\n  lr = ");
-	for (int i = 0; i < n; i++)
-		at += (size_t)snprintf(s + at, cap - at, "%slinear(%s, %s) for 7", i ? "\n    then " : "",
-		                       i % 2 ? "0.2" : "0.1", i % 2 ? "0.1" : "0.2");
+	for (int i = 0; i < n; i++) {
+		char body[48];
+		snprintf(body, sizeof body, shapes[mixed ? i % 8 : 0], i % 2 ? "0.2" : "0.1", i % 2 ? "0.1" : "0.2");
+		at += (size_t)snprintf(s + at, cap - at, "%s%s for 7", i ? "\n    then " : "", body);
+	}
 	snprintf(s + at, cap - at, ";\n}\n");
 	return s;
 }
@@ -194,7 +202,8 @@ int main(void)
 		       best[1] / best[0]);
 	}
 
-	char *s2 = phases_src(2), *s1000 = phases_src(1000);
+	char *s2 = phases_src(2, 0), *s1000 = phases_src(1000, 0), *mixed = phases_src(1000, 1),
+	     *mixed8 = phases_src(8, 1);
 	const anneal_desc *d2 = compile(jit, s2), *d1000 = compile(jit, s1000);
 	f[0] = d2->eval;
 	f[1] = d1000->eval;
@@ -208,6 +217,19 @@ int main(void)
 	st[1] = scat1000;
 	race(2, f, st, best);
 	printf("phases scattered   2: %6.2f   1000: %6.2f   ratio %.2fx\n", best[0], best[1], best[1] / best[0]);
+	/* Eight shapes: a switch among them, whose jump mispredicts at scattered
+	   steps, against the eight alone (a compare tree of three levels). */
+	f[0] = compile(jit, mixed8)->eval;
+	f[1] = compile(jit, mixed)->eval;
+	int64_t *seq8 = steps_array(0, 56, 0), *scat8 = steps_array(0, 56, 1);
+	st[0] = seq8;
+	st[1] = seq1000;
+	race(2, f, st, best);
+	printf("8 shapes sequential 8: %6.2f   1000: %6.2f   ratio %.2fx\n", best[0], best[1], best[1] / best[0]);
+	st[0] = scat8;
+	st[1] = scat1000;
+	race(2, f, st, best);
+	printf("8 shapes scattered  8: %6.2f   1000: %6.2f   ratio %.2fx\n", best[0], best[1], best[1] / best[0]);
 	fprintf(stderr, "%s", sink == 1234.5 ? "!" : "");
 	annealc_jit_free(jit);
 	return 0;

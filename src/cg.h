@@ -21,6 +21,32 @@ typedef struct CgTable {
 	unsigned nsearch;    /* the search's power of two */
 } CgTable;
 
+/* A phase body and the phases of a long sequence that share it: the same
+   leaf expression but for its numbers (or a body of its own, nnum 0). */
+typedef struct CgTemplate {
+	const Sched *body; /* its first phase's */
+	int ncol;          /* numbers that differ between its phases: the columns of nums */
+	int *col;          /* per number of body's leaf, in cg_expr's order: its column, or -1 */
+	LLVMValueRef nums; /* [nphase * ncol x double]: phase i's row at i * ncol; NULL when ncol is 0 */
+} CgTemplate;
+
+/* A long sequence's phases as module constants (cg_phases.c), emitted once
+   and shared by eval and fill: where each starts, how long it lasts, what
+   it reports, and its template. */
+typedef struct CgPhases {
+	const Sched *seq;
+	unsigned nphase;
+	unsigned shift, nbucket, nsearch; /* the search: see cg_phases_find */
+	LLVMValueRef bucket;       /* [nbucket x i32]: the phase at step b << shift */
+	LLVMValueRef start;        /* [nphase + nsearch x i64]: the starts, then 2^64 - 1 (compared unsigned) */
+	LLVMValueRef len;          /* [nphase x i64] */
+	LLVMValueRef enter;        /* [nphase x i64] of enter masks, NULL when every one is 0 */
+	LLVMValueRef index;        /* [nphase x i32] of Phase.index, NULL when each is its place */
+	LLVMValueRef template_of;  /* [nphase x i32], NULL with one template */
+	int ntemplate;
+	CgTemplate *template;
+} CgPhases;
+
 /* The fields of the LLVM structs cg_types builds, in the order of the C
    structs they mirror (include/anneal/schedule.h); check_codegen's
    desc_layout test compares the offsets. */
@@ -75,6 +101,8 @@ typedef struct Cg {
 
 	int ntable;
 	CgTable *table;
+	int nphases;
+	CgPhases *phases;
 	int leaf_loops; /* the module's fill leaf loops so far (MODULE_MAX_LEAF_LOOPS) */
 
 	Arena scratch; /* the build's temporary arrays, freed with the builders */
@@ -87,6 +115,12 @@ typedef struct CgFrame {
 	LLVMValueRef t, T, step, cycle;
 	LLVMValueRef tf, Tf; /* under a real-valued restarts: t's fraction, T as a double (NULL: none) */
 	LLVMValueRef td, Td, stepd, cycled; /* the conversions, made once per frame */
+	/* A phase body shared by phases that differ only in numbers (CgTemplate):
+	   the phase's row of them, and each number's column in it (-1: the same in
+	   every phase, inline), numbers counted in cg_expr's order. NULL: inline. */
+	LLVMValueRef nums;
+	const int *num_col;
+	int num_pos;
 } CgFrame;
 
 /* cg_expr.c */
@@ -98,9 +132,24 @@ LLVMValueRef cg_cstr(Cg *g, const char *s); /* i8 pointer to a private string, N
 LLVMValueRef cg_alloca(Cg *g, LLVMTypeRef ty, const char *name);
 LLVMValueRef cg_smin(Cg *g, LLVMValueRef a, LLVMValueRef b);
 LLVMValueRef cg_global_const(Cg *g, LLVMTypeRef ty, LLVMValueRef init, const char *name);
+/* Constant global arrays of n values (an i32 array holds v's values below 2^31), and the
+   load of entry k (an i64) of one: cg_i32_at zero-extends to i64. */
+LLVMValueRef cg_i64_array(Cg *g, const int64_t *v, unsigned n, const char *name);
+LLVMValueRef cg_i32_array(Cg *g, const int64_t *v, unsigned n, const char *name);
+LLVMValueRef cg_f64_array(Cg *g, const double *v, unsigned n, const char *name);
+LLVMValueRef cg_i64_at(Cg *g, LLVMValueRef table, unsigned n, LLVMValueRef k);
+LLVMValueRef cg_i32_at(Cg *g, LLVMValueRef table, unsigned n, LLVMValueRef k);
+LLVMValueRef cg_f64_at(Cg *g, LLVMValueRef table, unsigned n, LLVMValueRef k);
 /* Starts a function body: the entry block, the alloca builder and the param values. */
 void cg_begin(Cg *g, LLVMValueRef fn, LLVMValueRef params_arg);
 void cg_end(Cg *g);
+
+/* cg_phases.c: sequences of at least CG_PHASES_MIN phases find their phase
+   by table instead of a compare tree, which mispredicts at scattered steps. */
+enum { CG_PHASES_MIN = 9 };
+CgPhases *cg_phases(Cg *g, const Sched *seq);
+/* The index (i64) of the last phase with start <= s (s >= 0), branch-free. */
+LLVMValueRef cg_phases_find(Cg *g, const CgPhases *p, LLVMValueRef s);
 
 /* cg_sched.c */
 LLVMValueRef cg_eval_fn(Cg *g);

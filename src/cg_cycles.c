@@ -3,41 +3,6 @@
 
 #include "cg.h"
 
-static LLVMValueRef i64_at(Cg *g, LLVMValueRef table, unsigned n, LLVMValueRef k)
-{
-	LLVMValueRef idx[2] = { cg_i64(g, 0), k };
-	LLVMValueRef at = LLVMBuildInBoundsGEP2(g->b, LLVMArrayType(g->i64, n), table, idx, 2, "");
-	return LLVMBuildLoad2(g->b, g->i64, at, "");
-}
-
-static LLVMValueRef f64_at(Cg *g, LLVMValueRef table, unsigned n, LLVMValueRef k)
-{
-	LLVMValueRef idx[2] = { cg_i64(g, 0), k };
-	LLVMValueRef at = LLVMBuildInBoundsGEP2(g->b, LLVMArrayType(g->f64, n), table, idx, 2, "");
-	return LLVMBuildLoad2(g->b, g->f64, at, "");
-}
-
-/* A constant global array of n int64s (v64) or doubles (vf), one of them NULL. */
-static LLVMValueRef const_array(Cg *g, const int64_t *v64, const double *vf, unsigned n, const char *name)
-{
-	LLVMTypeRef elem = v64 ? g->i64 : g->f64;
-	LLVMValueRef *c = cg_alloc(g, n, sizeof *c);
-	for (unsigned i = 0; i < n; i++)
-		c[i] = v64 ? cg_i64(g, v64[i]) : cg_f64(g, vf[i]);
-	LLVMValueRef init = LLVMConstArray(elem, c, n);
-	return cg_global_const(g, LLVMArrayType(elem, n), init, name);
-}
-
-static LLVMValueRef i64_array(Cg *g, const int64_t *v, unsigned n, const char *name)
-{
-	return const_array(g, v, NULL, n, name);
-}
-
-static LLVMValueRef f64_array(Cg *g, const double *v, unsigned n, const char *name)
-{
-	return const_array(g, NULL, v, n, name);
-}
-
 /* For the search: the starts padded to a power of two, nsearch, with
    entries that compare above every step searched (a lap's end, then
    INT64_MAX), plus one more for the next start of the last entry. */
@@ -50,7 +15,7 @@ static void search_tables(Cg *g, const Cycles *cy, CgTable *t)
 	for (unsigned i = 0; i <= ns; i++)
 		start[i] = i < n ? cy->start[i] : i == n && cy->kind == CYCLES_LAP ? cy->lap : INT64_MAX;
 	t->nsearch = ns;
-	t->start = i64_array(g, start, ns + 1, "cycle_start");
+	t->start = cg_i64_array(g, start, ns + 1, "cycle_start");
 }
 
 /* For the doubling estimate: the starts then INT64_MAX, and est[b], the
@@ -65,8 +30,8 @@ static void doubling_tables(Cg *g, const Cycles *cy, CgTable *t)
 	est[0] = 0;
 	for (int b = 1; b < 65; b++)
 		est[b] = cycles_index(cy, b < 64 ? INT64_C(1) << (b - 1) : INT64_MAX);
-	t->start = i64_array(g, start, (unsigned)n + 1, "cycle_start");
-	t->est = i64_array(g, est, 65, "cycle_est");
+	t->start = cg_i64_array(g, start, (unsigned)n + 1, "cycle_start");
+	t->est = cg_i64_array(g, est, 65, "cycle_est");
 }
 
 /* A restarts node's tables, emitted once per module: shared by eval and fill. */
@@ -86,10 +51,10 @@ static CgTable *tables(Cg *g, const Cycles *cy)
 		doubling_tables(g, cy, t);
 	else
 		search_tables(g, cy, t);
-	t->steps = i64_array(g, cy->steps, (unsigned)cy->n, "cycle_steps");
+	t->steps = cg_i64_array(g, cy->steps, (unsigned)cy->n, "cycle_steps");
 	if (cycles_real(cy)) {
-		t->off = f64_array(g, cy->off, (unsigned)cy->n, "cycle_off");
-		t->T = f64_array(g, cy->T, (unsigned)cy->n, "cycle_T");
+		t->off = cg_f64_array(g, cy->off, (unsigned)cy->n, "cycle_off");
+		t->T = cg_f64_array(g, cy->T, (unsigned)cy->n, "cycle_T");
 	}
 	return t;
 }
@@ -101,7 +66,7 @@ static LLVMValueRef search(Cg *g, CgTable *t, LLVMValueRef s)
 	LLVMValueRef k = cg_i64(g, 0);
 	for (unsigned h = t->nsearch / 2; h >= 1; h /= 2) {
 		LLVMValueRef cand = LLVMBuildAdd(g->b, k, cg_i64(g, h), "");
-		LLVMValueRef le = LLVMBuildICmp(g->b, LLVMIntSLE, i64_at(g, t->start, t->nsearch + 1, cand), s, "");
+		LLVMValueRef le = LLVMBuildICmp(g->b, LLVMIntSLE, cg_i64_at(g, t->start, t->nsearch + 1, cand), s, "");
 		k = LLVMBuildSelect(g->b, le, cand, k, "k");
 	}
 	return k;
@@ -111,10 +76,10 @@ static LLVMValueRef search(Cg *g, CgTable *t, LLVMValueRef s)
 static void entries(Cg *g, const Cycles *cy, CgTable *t, LLVMValueRef j, CgCycle *c)
 {
 	unsigned n = (unsigned)cy->n;
-	c->len = i64_at(g, t->steps, n, j);
+	c->len = cg_i64_at(g, t->steps, n, j);
 	if (cycles_real(cy)) {
-		c->off = f64_at(g, t->off, n, j);
-		c->T = f64_at(g, t->T, n, j);
+		c->off = cg_f64_at(g, t->off, n, j);
+		c->T = cg_f64_at(g, t->T, n, j);
 	}
 }
 
@@ -147,10 +112,10 @@ static void lap_cycle(Cg *g, const Cycles *cy, LLVMValueRef s, CgCycle *c)
 	LLVMValueRef base = LLVMBuildNSWMul(b, lap, cg_i64(g, cy->lap), "");
 	LLVMValueRef j = search(g, t, LLVMBuildSub(b, s, base, ""));
 	LLVMValueRef k = LLVMBuildAdd(b, LLVMBuildNSWMul(b, lap, cg_i64(g, cy->n), ""), j, "k");
-	LLVMValueRef start = LLVMBuildAdd(b, base, i64_at(g, t->start, ns, j), "start");
+	LLVMValueRef start = LLVMBuildAdd(b, base, cg_i64_at(g, t->start, ns, j), "start");
 	/* The next cycle's first step, unless it is past int64 (in the last lap
 	   only the cycles that start beyond INT64_MAX are missing). */
-	LLVMValueRef next_local = i64_at(g, t->start, ns, LLVMBuildAdd(b, j, cg_i64(g, 1), ""));
+	LLVMValueRef next_local = cg_i64_at(g, t->start, ns, LLVMBuildAdd(b, j, cg_i64(g, 1), ""));
 	LLVMValueRef room = LLVMBuildSub(b, cg_i64(g, INT64_MAX), base, "room");
 	LLVMValueRef full = LLVMBuildICmp(b, LLVMIntSGT, next_local, room, "");
 	LLVMValueRef next = LLVMBuildSelect(b, full, cg_i64(g, INT64_MAX), LLVMBuildAdd(b, base, next_local, ""), "next");
@@ -183,13 +148,13 @@ static void doubling_cycle(Cg *g, const Cycles *cy, LLVMValueRef s, CgCycle *c)
 	LLVMValueRef ctlz = LLVMGetIntrinsicDeclaration(g->mod, id, &ov, 1);
 	LLVMValueRef lz = LLVMBuildCall2(b, LLVMIntrinsicGetType(g->ctx, id, &ov, 1), ctlz, ctlz_args, 2, "");
 	LLVMValueRef bits = LLVMBuildSub(b, cg_i64(g, 64), lz, "bits");
-	LLVMValueRef k0 = i64_at(g, t->est, 65, bits);
-	LLVMValueRef after = i64_at(g, t->start, n + 1, LLVMBuildAdd(b, k0, cg_i64(g, 1), ""));
+	LLVMValueRef k0 = cg_i64_at(g, t->est, 65, bits);
+	LLVMValueRef after = cg_i64_at(g, t->start, n + 1, LLVMBuildAdd(b, k0, cg_i64(g, 1), ""));
 	LLVMValueRef up = LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntSLE, after, s, ""), g->i64, "");
 	LLVMValueRef k = cg_smin(g, LLVMBuildAdd(b, k0, up, ""), cg_i64(g, (int64_t)n - 1));
 	c->k = k;
-	c->start = i64_at(g, t->start, n + 1, k);
-	c->next = i64_at(g, t->start, n + 1, LLVMBuildAdd(b, k, cg_i64(g, 1), ""));
+	c->start = cg_i64_at(g, t->start, n + 1, k);
+	c->next = cg_i64_at(g, t->start, n + 1, LLVMBuildAdd(b, k, cg_i64(g, 1), ""));
 	entries(g, cy, t, k, c);
 }
 
@@ -203,8 +168,8 @@ static void table_cycle(Cg *g, const Cycles *cy, LLVMValueRef s, CgCycle *c)
 	   it equals: that step is in the last cycle, n - 1. */
 	LLVMValueRef k = cg_smin(g, search(g, t, s), cg_i64(g, (int64_t)cy->n - 1));
 	c->k = k;
-	c->start = i64_at(g, t->start, ns, k);
-	c->next = i64_at(g, t->start, ns, LLVMBuildAdd(b, k, cg_i64(g, 1), ""));
+	c->start = cg_i64_at(g, t->start, ns, k);
+	c->next = cg_i64_at(g, t->start, ns, LLVMBuildAdd(b, k, cg_i64(g, 1), ""));
 	entries(g, cy, t, k, c);
 }
 

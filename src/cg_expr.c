@@ -68,6 +68,54 @@ LLVMValueRef cg_global_const(Cg *g, LLVMTypeRef ty, LLVMValueRef init, const cha
 	return gv;
 }
 
+/* A constant global array of n elements of type elem, from v's int64s (an
+   integer elem) or vf's doubles. */
+static LLVMValueRef const_array(Cg *g, LLVMTypeRef elem, const int64_t *v, const double *vf, unsigned n,
+                                const char *name)
+{
+	LLVMValueRef *c = cg_alloc(g, n, sizeof *c);
+	for (unsigned i = 0; i < n; i++)
+		c[i] = v ? LLVMConstInt(elem, (unsigned long long)v[i], 1) : cg_f64(g, vf[i]);
+	return cg_global_const(g, LLVMArrayType(elem, n), LLVMConstArray(elem, c, n), name);
+}
+
+LLVMValueRef cg_i64_array(Cg *g, const int64_t *v, unsigned n, const char *name)
+{
+	return const_array(g, g->i64, v, NULL, n, name);
+}
+
+LLVMValueRef cg_i32_array(Cg *g, const int64_t *v, unsigned n, const char *name)
+{
+	return const_array(g, g->i32, v, NULL, n, name);
+}
+
+LLVMValueRef cg_f64_array(Cg *g, const double *v, unsigned n, const char *name)
+{
+	return const_array(g, g->f64, NULL, v, n, name);
+}
+
+static LLVMValueRef load_at(Cg *g, LLVMTypeRef elem, LLVMValueRef table, unsigned n, LLVMValueRef k)
+{
+	LLVMValueRef idx[2] = { cg_i64(g, 0), k };
+	LLVMValueRef at = LLVMBuildInBoundsGEP2(g->b, LLVMArrayType(elem, n), table, idx, 2, "");
+	return LLVMBuildLoad2(g->b, elem, at, "");
+}
+
+LLVMValueRef cg_i64_at(Cg *g, LLVMValueRef table, unsigned n, LLVMValueRef k)
+{
+	return load_at(g, g->i64, table, n, k);
+}
+
+LLVMValueRef cg_i32_at(Cg *g, LLVMValueRef table, unsigned n, LLVMValueRef k)
+{
+	return LLVMBuildZExt(g->b, load_at(g, g->i32, table, n, k), g->i64, "");
+}
+
+LLVMValueRef cg_f64_at(Cg *g, LLVMValueRef table, unsigned n, LLVMValueRef k)
+{
+	return load_at(g, g->f64, table, n, k);
+}
+
 LLVMValueRef cg_cstr(Cg *g, const char *s)
 {
 	if (!s)
@@ -192,7 +240,15 @@ LLVMValueRef cg_expr(Cg *g, const Expr *e, CgFrame *f)
 		c = cg_expr(g, e->b, f);
 	LLVMValueRef ops[2] = { a, c };
 	switch (e->kind) {
-	case EX_NUM: return cg_f64(g, e->num);
+	case EX_NUM:
+		if (f->nums) {
+			int col = f->num_col[f->num_pos++];
+			if (col >= 0) {
+				LLVMValueRef at = cg_i64(g, col);
+				return LLVMBuildLoad2(b, g->f64, LLVMBuildInBoundsGEP2(b, g->f64, f->nums, &at, 1, ""), "");
+			}
+		}
+		return cg_f64(g, e->num);
 	case EX_PARAM: return g->pval[e->param];
 	case EX_T:
 		if (f->tf && !f->td)

@@ -81,9 +81,10 @@ enum { FILL_MAX_LEAVES = 32, MODULE_MAX_LEAF_LOOPS = 256 };
 /* A leaf of a channel past FILL_MAX_LEAVES is outlined when it has more
    operations than this, the most kept inline: a constant or `t / T` costs less inline than its
    call, and a channel's function then holds at most 8 operations per phase
-   besides its calls. Outlining costs a call per step: 1,000 phases of
-   linear(...) took 6.6 ns per sequential step outlined, 5.2 inline
-   (bench/eval_bench). */
+   besides its calls. Outlining costs a call per step (1,000 phases of
+   linear(...) took 6.6 ns per sequential step outlined, 5.2 inline, before
+   such sequences shared their bodies). A long sequence's shared bodies
+   (cg_phases.c) are inline whatever their size: each is built once. */
 enum { OUTLINE_MAX_INLINE_OPS = 8 };
 
 static int leaves(const Sched *n)
@@ -213,8 +214,82 @@ void cg_sched_reset(Cg *g)
 {
 	g->ntable = 0;
 	g->table = NULL;
+	g->nphases = 0;
+	g->phases = NULL;
 	g->nexprfn = g->exprfn_cap = 0;
 	g->exprfn = NULL;
+}
+
+static void eval_node(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf, LLVMValueRef L, LLVMValueRef Lf,
+                      LLVMValueRef cycle, LLVMValueRef step, int top);
+
+/* One template's body for phase i (an i64) of a long sequence, at its local
+   step with its length len (real length lenf, or NULL). */
+static void eval_template(Cg *g, const CgTemplate *t, LLVMValueRef i, LLVMValueRef local, LLVMValueRef sf,
+                          LLVMValueRef len, LLVMValueRef lenf, LLVMValueRef cycle, LLVMValueRef step)
+{
+	if (t->body->kind != SC_LEAF) {
+		eval_node(g, t->body, local, sf, len, lenf, cycle, step, 0);
+		return;
+	}
+	CgFrame f = { .t = local, .T = len, .step = step, .cycle = cycle, .tf = sf, .Tf = lenf };
+	if (t->ncol > 0) {
+		LLVMValueRef at = LLVMBuildMul(g->b, i, cg_i64(g, t->ncol), "");
+		f.nums = LLVMBuildInBoundsGEP2(g->b, g->f64, t->nums, &at, 1, "row");
+		f.num_col = t->col;
+	}
+	LLVMBuildStore(g->b, cg_expr(g, t->body->leaf, &f), g->res);
+}
+
+/* A sequence of CG_PHASES_MIN phases or more: its phase and that phase's
+   entries from cg_phases' tables, then its template's body -- a switch only
+   when the phases have more than one. */
+static void eval_long_seq(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf, LLVMValueRef L, LLVMValueRef Lf,
+                          LLVMValueRef cycle, LLVMValueRef step, int top)
+{
+	LLVMBuilderRef b = g->b;
+	const CgPhases *p = cg_phases(g, n);
+	LLVMValueRef i = cg_phases_find(g, p, s);
+	LLVMValueRef start = cg_i64_at(g, p->start, p->nphase + p->nsearch, i);
+	LLVMValueRef local = LLVMBuildSub(b, s, start, "local");
+	LLVMValueRef len = cg_i64_at(g, p->len, p->nphase, i), lenf = NULL;
+	if (n->phase[n->nphase - 1].len < 0) {
+		/* The open last phase: what is left of L, as phase_len and phase_lenf. */
+		LLVMValueRef open = LLVMBuildICmp(b, LLVMIntSLT, len, cg_i64(g, 0), "open");
+		LLVMValueRef bounded = LLVMBuildICmp(b, LLVMIntSGE, L, cg_i64(g, 0), "");
+		LLVMValueRef left = LLVMBuildSelect(b, bounded, LLVMBuildSub(b, L, start, ""), cg_i64(g, -1), "");
+		if (Lf)
+			lenf = LLVMBuildSelect(b, open, LLVMBuildFSub(b, Lf, LLVMBuildSIToFP(b, start, g->f64, ""), ""),
+			                       LLVMBuildSIToFP(b, len, g->f64, ""), "lenf");
+		len = LLVMBuildSelect(b, open, left, len, "len");
+	}
+	if (p->enter) {
+		LLVMValueRef first = LLVMBuildICmp(b, LLVMIntEQ, local, cg_i64(g, 0), "");
+		LLVMValueRef bits = LLVMBuildSelect(b, first, cg_i64_at(g, p->enter, p->nphase, i), cg_i64(g, 0), "");
+		LLVMBuildStore(b, LLVMBuildOr(b, load64(g, g->ev), bits, ""), g->ev);
+	}
+	if (top && g->primary) {
+		LLVMValueRef index = p->index ? cg_i32_at(g, p->index, p->nphase, i) : i;
+		LLVMBuildStore(b, LLVMBuildTrunc(b, index, g->i32, ""), g->phase);
+	}
+	if (p->ntemplate == 1) {
+		eval_template(g, &p->template[0], i, local, sf, len, lenf, cycle, step);
+		return;
+	}
+	LLVMValueRef which = LLVMBuildTrunc(b, cg_i32_at(g, p->template_of, p->nphase, i), g->i32, "");
+	LLVMBasicBlockRef done = block(g, "seq.done");
+	LLVMBasicBlockRef *to = cg_alloc(g, (size_t)p->ntemplate, sizeof *to);
+	for (int t = 0; t < p->ntemplate; t++)
+		to[t] = block(g, "template");
+	LLVMValueRef sw = LLVMBuildSwitch(b, which, to[0], (unsigned)p->ntemplate - 1);
+	for (int t = 1; t < p->ntemplate; t++)
+		LLVMAddCase(sw, LLVMConstInt(g->i32, (unsigned)t, 0), to[t]);
+	for (int t = 0; t < p->ntemplate; t++) {
+		LLVMPositionBuilderAtEnd(b, to[t]);
+		eval_template(g, &p->template[t], i, local, sf, len, lenf, cycle, step);
+		LLVMBuildBr(b, done);
+	}
+	LLVMPositionBuilderAtEnd(b, done);
 }
 
 /* node at local step s with length L: the value into g->res, the enter and
@@ -230,6 +305,10 @@ static void eval_node(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf, LL
 		return;
 	}
 	case SC_SEQ: {
+		if (n->nphase >= CG_PHASES_MIN) {
+			eval_long_seq(g, n, s, sf, L, Lf, cycle, step, top);
+			return;
+		}
 		LLVMBasicBlockRef *to = phase_blocks(g, n, s);
 		LLVMBasicBlockRef done = block(g, "seq.done");
 		for (int i = 0; i < n->nphase; i++) {

@@ -6,6 +6,7 @@ CG_SOURCES = \
 	src/cg.h \
 	src/cg_expr.c \
 	src/cg_cycles.c \
+	src/cg_phases.c \
 	src/cg_sched.c \
 	src/cg_desc.c \
 	src/cg_module.c \

@@ -181,6 +181,7 @@ static void shape(Gen *g, const Scope *s, int len)
 }
 
 static void seq(Gen *g, const Scope *s, int depth, int must_fill);
+static void long_seq(Gen *g, const Scope *s, int depth, int must_fill, int n, int maxlen);
 
 static void restarts(Gen *g, const Scope *outer, int depth)
 {
@@ -208,6 +209,12 @@ static void restarts(Gen *g, const Scope *outer, int depth)
 		out(g, ", count = %d", pick(g, 5) + 1);
 	out(g, ") { ");
 	Scope s = { 1, 1 };
+	if (period >= 10 && pick(g, 12) == 0) {
+		/* A long body of one-step phases, its last filling the cycle. */
+		long_seq(g, &s, depth - 1, 1, pick(g, period - 9) + 9, 1);
+		out(g, " }");
+		return;
+	}
 	if (pick(g, 6) == 0)
 		empty_phase(g, &s);
 	if (period > 3 && pick(g, 2)) {
@@ -225,9 +232,46 @@ static void restarts(Gen *g, const Scope *outer, int depth)
 	(void)outer;
 }
 
+/* A long sequence of n phases (at least 9, code generation's phase tables): a few
+   bodies that differ only in their numbers, now and then one of their own. */
+static void long_seq(Gen *g, const Scope *s, int depth, int must_fill, int n, int maxlen)
+{
+	for (int i = 0; i < n; i++) {
+		int last = i == n - 1;
+		int bounded = !last || (!must_fill && pick(g, 3) == 0);
+		int len = bounded ? pick(g, maxlen) + 1 : 0;
+		if (i > 0)
+			out(g, "\n       then ");
+		if (pick(g, 10) == 0)
+			empty_phase(g, s);
+		if (pick(g, 8) == 0)
+			out(g, "l%d: ", g->labels++);
+		Scope inner = { bounded, s->in_restarts };
+		switch (pick(g, 12)) {
+		case 0: case 1: case 2: number(g); break;
+		case 3: case 4: case 5: out(g, bounded ? "linear(k0, %d)" : "k1 / (t + %d)", pick(g, 9) + 1); break;
+		case 6: case 7: out(g, "%d * k2 + t / %d", pick(g, 4), pick(g, 50) + 1); break;
+		case 8: out(g, "exponential(k0, 0.9%d)", pick(g, 10)); break;
+		case 9:
+			if (depth > 0) {
+				restarts(g, &inner, depth - 1);
+				break;
+			}
+			/* fall through */
+		default: shape(g, &inner, len); break;
+		}
+		if (bounded)
+			duration(g, len);
+	}
+}
+
 /* A sequence of 1-4 phases; the last open-ended unless bounded at random. */
 static void seq(Gen *g, const Scope *s, int depth, int must_fill)
 {
+	if (pick(g, 24) == 0) {
+		long_seq(g, s, depth, must_fill, pick(g, 12) + 9, 30);
+		return;
+	}
 	int n = pick(g, 4) + 1;
 	for (int i = 0; i < n; i++) {
 		int last = i == n - 1;

@@ -1,0 +1,204 @@
+/* cg_phases.c: a long sequence's phases as tables -- found by bucket and a short branch-free search, their bodies shared by template. */
+#include <string.h>
+
+#include "cg.h"
+
+/*
+ * A compare tree over 1,000 phase starts takes ten branches a step, and at
+ * scattered steps (a host sampling its schedule, a plot) half of them
+ * mispredict; its 1,000 bodies also jump to 1,000 places. Here:
+ *   - the step's high bits pick a bucket, which names the phase at its
+ *     first step; a branch-free binary search over the few starts that fall
+ *     inside a bucket finishes (one compare and select for evenly spread
+ *     phases);
+ *   - phases whose bodies are the same expression but for their numbers
+ *     (1,000 of linear(a, b) with their own a, b) share one body, reading the
+ *     numbers that differ from a row of a table, so the step takes no
+ *     indirect jump at all.
+ */
+
+/* Operands first, in cg_expr's order: a, then b, then c. */
+static void collect_nums(const Expr *e, double *out, int *n)
+{
+	const Expr *op[3] = { e->a, e->b, e->c };
+	for (int i = 0; i < expr_arity[e->kind]; i++)
+		collect_nums(op[i], out, n);
+	if (e->kind == EX_NUM)
+		out[(*n)++] = e->num;
+}
+
+static int count_nums(const Expr *e)
+{
+	const Expr *op[3] = { e->a, e->b, e->c };
+	int n = e->kind == EX_NUM;
+	for (int i = 0; i < expr_arity[e->kind]; i++)
+		n += count_nums(op[i]);
+	return n;
+}
+
+/* The same operations on the same params, numbers aside. */
+static int same_shape(const Expr *x, const Expr *y)
+{
+	if (x == y)
+		return 1;
+	if (x->kind != y->kind || x->size != y->size || (x->kind == EX_PARAM && x->param != y->param))
+		return 0;
+	const Expr *a[3] = { x->a, x->b, x->c }, *b[3] = { y->a, y->b, y->c };
+	for (int i = 0; i < expr_arity[x->kind]; i++)
+		if (!same_shape(a[i], b[i]))
+			return 0;
+	return 1;
+}
+
+/* Groups the phases by template: template_of[i] for phase i. */
+static void group(Cg *g, CgPhases *p, int64_t *template_of)
+{
+	const Sched *seq = p->seq;
+	p->template = cg_alloc(g, p->nphase, sizeof *p->template);
+	for (unsigned i = 0; i < p->nphase; i++) {
+		const Sched *body = seq->phase[i].body;
+		int t = 0;
+		if (body->kind == SC_LEAF)
+			while (t < p->ntemplate && !(p->template[t].body->kind == SC_LEAF &&
+			                             same_shape(p->template[t].body->leaf, body->leaf)))
+				t++;
+		else
+			t = p->ntemplate;
+		if (t == p->ntemplate)
+			p->template[p->ntemplate++].body = body;
+		template_of[i] = t;
+	}
+}
+
+/* A template's table of the numbers that differ between its phases. */
+static void number_table(Cg *g, CgPhases *p, CgTemplate *t, int tindex, const int64_t *template_of)
+{
+	if (t->body->kind != SC_LEAF)
+		return;
+	int nnum = count_nums(t->body->leaf);
+	double *rep = cg_alloc(g, (size_t)nnum + 1, sizeof *rep), *row = cg_alloc(g, (size_t)nnum + 1, sizeof *row);
+	int n = 0;
+	collect_nums(t->body->leaf, rep, &n);
+	t->col = cg_alloc(g, (size_t)nnum + 1, sizeof *t->col);
+	for (unsigned i = 0; i < p->nphase; i++) {
+		if (template_of[i] != tindex)
+			continue;
+		n = 0;
+		collect_nums(p->seq->phase[i].body->leaf, row, &n);
+		for (int k = 0; k < nnum; k++)
+			/* memcmp: -0 and 0 differ, and a NaN is never constant here */
+			if (memcmp(&row[k], &rep[k], sizeof *row) != 0)
+				t->col[k] = 1;
+	}
+	for (int k = 0; k < nnum; k++)
+		t->col[k] = t->col[k] ? t->ncol++ : -1;
+	if (t->ncol == 0)
+		return;
+	double *nums = cg_alloc(g, (size_t)p->nphase * (size_t)t->ncol, sizeof *nums);
+	for (unsigned i = 0; i < p->nphase; i++) {
+		if (template_of[i] != tindex)
+			continue;
+		n = 0;
+		collect_nums(p->seq->phase[i].body->leaf, row, &n);
+		for (int k = 0; k < nnum; k++)
+			if (t->col[k] >= 0)
+				nums[(size_t)i * (size_t)t->ncol + (size_t)t->col[k]] = row[k];
+	}
+	t->nums = cg_f64_array(g, nums, p->nphase * (unsigned)t->ncol, "phase_nums");
+}
+
+/* The buckets: the smallest shift that keeps them within 2 per phase (and
+   64), then the most starts any bucket holds past its first step, which the
+   search covers with nsearch, a power of two above it. */
+static void search_tables(Cg *g, CgPhases *p)
+{
+	const Phase *ph = p->seq->phase;
+	unsigned n = p->nphase;
+	int64_t last = ph[n - 1].start;
+	unsigned shift = 0;
+	while ((last >> shift) + 1 > 2 * (int64_t)n + 64)
+		shift++;
+	unsigned nb = (unsigned)(last >> shift) + 1, most = 0;
+	int64_t *bucket = cg_alloc(g, nb, sizeof *bucket);
+	unsigned i = 0;
+	for (unsigned b = 0; b < nb; b++) {
+		int64_t first = (int64_t)b << shift;
+		while (i + 1 < n && ph[i + 1].start <= first)
+			i++;
+		bucket[b] = i;
+		unsigned j = i;
+		while (j + 1 < n && (b + 1 == nb || ph[j + 1].start < first + (INT64_C(1) << shift)))
+			j++;
+		if (j - i > most)
+			most = j - i;
+	}
+	unsigned ns = 1;
+	while (ns <= most)
+		ns *= 2;
+	int64_t *start = cg_alloc(g, (size_t)n + ns, sizeof *start);
+	for (unsigned k = 0; k < n + ns; k++)
+		start[k] = k < n ? ph[k].start : -1; /* 2^64 - 1 unsigned: above every step, INT64_MAX too */
+	p->shift = shift;
+	p->nbucket = nb;
+	p->nsearch = ns;
+	p->bucket = cg_i32_array(g, bucket, nb, "phase_bucket");
+	p->start = cg_i64_array(g, start, n + ns, "phase_start");
+}
+
+/* Each phase's length, enter mask and reported index, as tables. */
+static void entry_tables(Cg *g, CgPhases *p)
+{
+	unsigned n = p->nphase;
+	int64_t *len = cg_alloc(g, n, sizeof *len), *enter = cg_alloc(g, n, sizeof *enter);
+	int64_t *index = cg_alloc(g, n, sizeof *index);
+	int any_enter = 0, renumbered = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const Phase *ph = &p->seq->phase[i];
+		len[i] = ph->len;
+		enter[i] = (int64_t)ph->enter_mask;
+		index[i] = ph->index;
+		any_enter |= ph->enter_mask != 0;
+		renumbered |= ph->index != (int)i;
+	}
+	p->len = cg_i64_array(g, len, n, "phase_len");
+	p->enter = any_enter ? cg_i64_array(g, enter, n, "phase_enter") : NULL;
+	p->index = renumbered ? cg_i32_array(g, index, n, "phase_index") : NULL;
+}
+
+CgPhases *cg_phases(Cg *g, const Sched *seq)
+{
+	for (int i = 0; i < g->nphases; i++)
+		if (g->phases[i].seq == seq)
+			return &g->phases[i];
+	CgPhases *p = cg_alloc(g, (size_t)g->nphases + 1, sizeof *p);
+	if (g->nphases)
+		memcpy(p, g->phases, (size_t)g->nphases * sizeof *p);
+	g->phases = p;
+	p = &g->phases[g->nphases++];
+	p->seq = seq;
+	p->nphase = (unsigned)seq->nphase;
+	int64_t *template_of = cg_alloc(g, p->nphase, sizeof *template_of);
+	group(g, p, template_of);
+	for (int t = 0; t < p->ntemplate; t++)
+		number_table(g, p, &p->template[t], t, template_of);
+	if (p->ntemplate > 1)
+		p->template_of = cg_i32_array(g, template_of, p->nphase, "phase_template");
+	search_tables(g, p);
+	entry_tables(g, p);
+	return p;
+}
+
+LLVMValueRef cg_phases_find(Cg *g, const CgPhases *p, LLVMValueRef s)
+{
+	LLVMBuilderRef b = g->b;
+	LLVMValueRef bk = LLVMBuildLShr(b, s, cg_i64(g, p->shift), "");
+	LLVMValueRef top = cg_i64(g, p->nbucket - 1);
+	bk = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntULT, bk, top, ""), bk, top, "bucket");
+	LLVMValueRef k = cg_i32_at(g, p->bucket, p->nbucket, bk);
+	for (unsigned h = p->nsearch / 2; h >= 1; h /= 2) {
+		LLVMValueRef cand = LLVMBuildAdd(b, k, cg_i64(g, h), "");
+		LLVMValueRef le = LLVMBuildICmp(b, LLVMIntULE, cg_i64_at(g, p->start, p->nphase + p->nsearch, cand), s, "");
+		k = LLVMBuildSelect(b, le, cand, k, "phase");
+	}
+	return k;
+}
