@@ -159,6 +159,24 @@ static int64_t *steps_array(int64_t base, int64_t span, int scattered)
 	return s;
 }
 
+/* A short sequence of n 7-step phases (short_src) against a 1,000-phase one
+   (long_src), at sequential steps and at scattered ones. */
+static void length_race(annealc_jit *jit, const char *what, char *short_src, int n, char *long_src)
+{
+	anneal_eval_fn f[2] = { compile(jit, short_src)->eval, compile(jit, long_src)->eval };
+	double best[2];
+	for (int scattered = 0; scattered < 2; scattered++) {
+		int64_t *st[2] = { steps_array(0, 7 * n, scattered), steps_array(0, 7000, scattered) };
+		race(2, f, st, best);
+		printf("%s %-11s %d: %6.2f   1000: %6.2f   ratio %.2fx\n", what, scattered ? "scattered" : "sequential", n,
+		       best[0], best[1], best[1] / best[0]);
+		free(st[0]);
+		free(st[1]);
+	}
+	free(short_src);
+	free(long_src);
+}
+
 int main(void)
 {
 	annealc_jit *jit = test_jit_new();
@@ -202,34 +220,10 @@ int main(void)
 		       best[1] / best[0]);
 	}
 
-	char *s2 = phases_src(2, 0), *s1000 = phases_src(1000, 0), *mixed = phases_src(1000, 1),
-	     *mixed8 = phases_src(8, 1);
-	const anneal_desc *d2 = compile(jit, s2), *d1000 = compile(jit, s1000);
-	f[0] = d2->eval;
-	f[1] = d1000->eval;
-	int64_t *seq2 = steps_array(0, 14, 0), *seq1000 = steps_array(0, 7000, 0);
-	int64_t *scat2 = steps_array(0, 14, 1), *scat1000 = steps_array(0, 7000, 1);
-	st[0] = seq2;
-	st[1] = seq1000;
-	race(2, f, st, best);
-	printf("phases sequential  2: %6.2f   1000: %6.2f   ratio %.2fx\n", best[0], best[1], best[1] / best[0]);
-	st[0] = scat2;
-	st[1] = scat1000;
-	race(2, f, st, best);
-	printf("phases scattered   2: %6.2f   1000: %6.2f   ratio %.2fx\n", best[0], best[1], best[1] / best[0]);
+	length_race(jit, "phases  ", phases_src(2, 0), 2, phases_src(1000, 0));
 	/* Eight shapes: a switch among them, whose jump mispredicts at scattered
 	   steps, against the eight alone (a compare tree of three levels). */
-	f[0] = compile(jit, mixed8)->eval;
-	f[1] = compile(jit, mixed)->eval;
-	int64_t *seq8 = steps_array(0, 56, 0), *scat8 = steps_array(0, 56, 1);
-	st[0] = seq8;
-	st[1] = seq1000;
-	race(2, f, st, best);
-	printf("8 shapes sequential 8: %6.2f   1000: %6.2f   ratio %.2fx\n", best[0], best[1], best[1] / best[0]);
-	st[0] = scat8;
-	st[1] = scat1000;
-	race(2, f, st, best);
-	printf("8 shapes scattered  8: %6.2f   1000: %6.2f   ratio %.2fx\n", best[0], best[1], best[1] / best[0]);
+	length_race(jit, "8 shapes", phases_src(8, 1), 8, phases_src(1000, 1));
 	fprintf(stderr, "%s", sink == 1234.5 ? "!" : "");
 	annealc_jit_free(jit);
 	return 0;

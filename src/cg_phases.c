@@ -71,40 +71,37 @@ static void group(Cg *g, CgPhases *p, int64_t *template_of)
 }
 
 /* A template's table of the numbers that differ between its phases. */
-static void number_table(Cg *g, CgPhases *p, CgTemplate *t, int tindex, const int64_t *template_of)
+/* member: room for nphase indices, reused by each template. */
+static void number_table(Cg *g, CgPhases *p, CgTemplate *t, int tindex, const int64_t *template_of, size_t *member)
 {
-	if (t->body->kind != SC_LEAF)
-		return;
-	int nnum = count_nums(t->body->leaf);
-	double *rep = cg_alloc(g, (size_t)nnum + 1, sizeof *rep), *row = cg_alloc(g, (size_t)nnum + 1, sizeof *row);
-	int n = 0;
-	collect_nums(t->body->leaf, rep, &n);
-	t->col = cg_alloc(g, (size_t)nnum + 1, sizeof *t->col);
-	for (unsigned i = 0; i < p->nphase; i++) {
-		if (template_of[i] != tindex)
-			continue;
-		n = 0;
-		collect_nums(p->seq->phase[i].body->leaf, row, &n);
-		for (int k = 0; k < nnum; k++)
-			/* memcmp: -0 and 0 differ, and a NaN is never constant here */
-			if (memcmp(&row[k], &rep[k], sizeof *row) != 0)
-				t->col[k] = 1;
+	size_t n = p->nphase, m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (template_of[i] == tindex)
+			member[m++] = i;
+	if (t->body->kind != SC_LEAF || m < 2)
+		return; /* a body of its own: its numbers inline */
+	size_t nnum = (size_t)count_nums(t->body->leaf);
+	double *row = cg_alloc(g, m * nnum + 1, sizeof *row); /* member j's numbers at j * nnum */
+	for (size_t j = 0; j < m; j++) {
+		int k = 0;
+		collect_nums(p->seq->phase[member[j]].body->leaf, &row[j * nnum], &k);
 	}
-	for (int k = 0; k < nnum; k++)
-		t->col[k] = t->col[k] ? t->ncol++ : -1;
+	t->col = cg_alloc(g, nnum + 1, sizeof *t->col);
+	for (size_t k = 0; k < nnum; k++) {
+		int differs = 0;
+		for (size_t j = 1; j < m && !differs; j++)
+			/* bitwise: -0 and 0 differ (1 / x tells them apart) */
+			differs = memcmp(&row[j * nnum + k], &row[k], sizeof *row) != 0;
+		t->col[k] = differs ? t->ncol++ : -1;
+	}
 	if (t->ncol == 0)
 		return;
-	double *nums = cg_alloc(g, (size_t)p->nphase * (size_t)t->ncol, sizeof *nums);
-	for (unsigned i = 0; i < p->nphase; i++) {
-		if (template_of[i] != tindex)
-			continue;
-		n = 0;
-		collect_nums(p->seq->phase[i].body->leaf, row, &n);
-		for (int k = 0; k < nnum; k++)
+	double *nums = cg_alloc(g, n * (size_t)t->ncol, sizeof *nums);
+	for (size_t j = 0; j < m; j++)
+		for (size_t k = 0; k < nnum; k++)
 			if (t->col[k] >= 0)
-				nums[(size_t)i * (size_t)t->ncol + (size_t)t->col[k]] = row[k];
-	}
-	t->nums = cg_f64_array(g, nums, p->nphase * (unsigned)t->ncol, "phase_nums");
+				nums[member[j] * (size_t)t->ncol + (size_t)t->col[k]] = row[j * nnum + k];
+	t->nums = cg_f64_array(g, nums, (unsigned)(n * (size_t)t->ncol), "phase_nums");
 }
 
 /* The buckets: the smallest shift that keeps them within 2 per phase (and
@@ -179,8 +176,9 @@ CgPhases *cg_phases(Cg *g, const Sched *seq)
 	p->nphase = (unsigned)seq->nphase;
 	int64_t *template_of = cg_alloc(g, p->nphase, sizeof *template_of);
 	group(g, p, template_of);
+	size_t *member = cg_alloc(g, p->nphase, sizeof *member);
 	for (int t = 0; t < p->ntemplate; t++)
-		number_table(g, p, &p->template[t], t, template_of);
+		number_table(g, p, &p->template[t], t, template_of, member);
 	if (p->ntemplate > 1)
 		p->template_of = cg_i32_array(g, template_of, p->nphase, "phase_template");
 	search_tables(g, p);
