@@ -57,6 +57,20 @@ static Node *unit(Lexer *lx, YYLTYPE l, Node *x, int unit)
 	return n;
 }
 
+/* '(' seq ')': a parenthesised expression when the sequence is one bare
+   expression phase (no label, no 'for'), else the sequence as an operand
+   of the expression around it (lower.c combines their values), found at
+   its brackets. */
+static Node *paren_seq(Lexer *lx, Node *seq, YYLTYPE l)
+{
+	(void)lx;
+	Node *ph = seq->args;
+	if (!ph->next && !ph->name && !ph->rhs && ph->lhs->kind != ND_RESTARTS)
+		return ph->lhs;
+	seq->loc = at(l);
+	return seq;
+}
+
 static Node *item(Lexer *lx, NodeKind kind, YYLTYPE l, const char *name, Node *value)
 {
 	Node *n = leaf(lx, kind, l, name);
@@ -174,7 +188,7 @@ duration: expr          { $$ = item(lx, ND_DURATION, @1, NULL, $1); }
 expr: NUM                  { $$ = ast_new(AR, ND_NUM, at(@1)); $$->num = $1; }
     | IDENT                { $$ = leaf(lx, ND_IDENT, @1, $1); }
     | IDENT '(' args ')'   { $$ = ast_new(AR, ND_CALL, at_in(@1, @$)); $$->name = $1; $$->args = $3; }
-    | '(' expr ')'         { $$ = $2; }
+    | '(' seq ')'          { $$ = paren_seq(lx, $2, @$); }
     | '[' elems ']'        { $$ = ast_new(AR, ND_LIST, at_in(@1, @$)); $$->args = $2; }
     | '-' expr %prec UMINUS { $$ = ast_binary(AR, ND_NEG, at_in(@1, @$), $2, NULL); }
     | '!' expr             { $$ = ast_binary(AR, ND_NOT, at_in(@1, @$), $2, NULL); }

@@ -48,6 +48,10 @@ static void walk(Walker *w, const Sched *s, int64_t off, int64_t len, int depth)
 				continue;
 			walk(w, ph->body, start, i + 1 == s->nphase ? (len >= 0 ? len - ph->start : -1) : plen, depth + 1);
 		}
+	} else if (s->kind == SC_COMBINE) {
+		/* Each operand's joins and restarts are the channel's, on its own clock. */
+		for (int i = 0; i < s->noperand; i++)
+			walk(w, s->operand[i], off, len, depth);
 	} else if (s->kind == SC_RESTARTS) {
 		const Cycles *cy = &s->cycles;
 		int64_t k = w->first > off ? cycles_index(cy, w->first - off) : 0;
@@ -71,6 +75,11 @@ static void add_empty(const Sched *s, const Phase **out, int max, int *n)
 {
 	if (s->kind == SC_RESTARTS) {
 		add_empty(s->body, out, max, n);
+		return;
+	}
+	if (s->kind == SC_COMBINE) {
+		for (int i = 0; i < s->noperand; i++)
+			add_empty(s->operand[i], out, max, n);
 		return;
 	}
 	if (s->kind != SC_SEQ)
@@ -132,6 +141,14 @@ static int64_t sched_len(const Sched *n)
 	}
 	if (n->kind == SC_RESTARTS && n->cycles.count > 0)
 		return cycles_start(&n->cycles, n->cycles.count - 1) + cycles_steps(&n->cycles, n->cycles.count - 1);
+	if (n->kind == SC_COMBINE) {
+		int64_t longest = 0;
+		for (int i = 0; i < n->noperand && longest >= 0; i++) {
+			int64_t l = sched_len(n->operand[i]);
+			longest = l < 0 ? -1 : l > longest ? l : longest;
+		}
+		return longest;
+	}
 	return -1;
 }
 
@@ -239,6 +256,7 @@ static Asym asym(const Expr *e, const double *params, double T)
 	case EX_STEP: return (Asym){ AS_FORM, 1, 1, 1, NULL };
 	case EX_TLEN: return T > 0 ? as_const(T) : as_unknown("it uses T");
 	case EX_CYCLE: return as_unknown("it uses cycle");
+	case EX_OPERAND: return as_unknown("it combines sequences");
 	default: break;
 	}
 	if (e->kind == EX_IF) {
@@ -353,6 +371,12 @@ static int sched_uses_cycle(const Sched *n)
 		return uses_cycle(n->leaf);
 	if (n->kind == SC_RESTARTS)
 		return sched_uses_cycle(n->body);
+	if (n->kind == SC_COMBINE) {
+		for (int i = 0; i < n->noperand; i++)
+			if (sched_uses_cycle(n->operand[i]))
+				return 1;
+		return uses_cycle(n->leaf);
+	}
 	for (int i = 0; i < n->nphase; i++)
 		if (sched_uses_cycle(n->phase[i].body))
 			return 1;

@@ -145,6 +145,7 @@ struct Expr {
 	ExprKind kind;
 	double num; /* EX_NUM */
 	int param;  /* EX_PARAM: index into the params array */
+	int operand; /* EX_OPERAND: index into its SC_COMBINE's operands */
 	Expr *a, *b, *c;
 	/* The tree this node roots as every later pass walks it, a subtree
 	   shared by a let or a shape counted at each use: its operations and
@@ -176,8 +177,14 @@ int expr_is_constant(const Expr *e);
      an empty phase: lower_seq's callers refuse it anywhere else.
    - SC_RESTARTS: cycle k = cycles_index(s) (Cycles below); the body sees
      s - cycles_start(k) plus cycles_offset(k), length cycles_steps(k) and
-     real length cycles_T(k), and cycle index k. */
-typedef enum { SC_LEAF, SC_SEQ, SC_RESTARTS } SchedKind;
+     real length cycles_T(k), and cycle index k.
+   - SC_COMBINE: an expression over sequences, `(a for 5 then b) * (c for 5
+     then d)`: each operand is evaluated at s with length L, on its own phase
+     clock, and `leaf` is evaluated as SC_LEAF's with EX_OPERAND i reading
+     operand i's value. The operands are evaluated from the last to the
+     first, so the phase and cycle reported are the first operand's that has
+     them; their enter and restart events all fire. */
+typedef enum { SC_LEAF, SC_SEQ, SC_RESTARTS, SC_COMBINE } SchedKind;
 
 /* Durations, step counts and cycle starts stay below 2^62, so a sum of
    two never overflows int64. */
@@ -232,7 +239,9 @@ typedef struct Cycles {
 
 struct Sched {
 	SchedKind kind;
-	Expr *leaf; /* SC_LEAF */
+	Expr *leaf; /* SC_LEAF, SC_COMBINE */
+	int noperand; /* SC_COMBINE */
+	Sched **operand;
 	int nphase; /* SC_SEQ: the phases that run, at least one */
 	Phase *phase;
 	int nempty; /* SC_SEQ: phases whose duration came to 0 through a param, kept only
@@ -369,7 +378,16 @@ typedef struct Ctx {
 	const char *open_why; /* why T is unknown, for the message */
 	const char *constant; /* a compile-time value: what it is, for messages */
 	const char *steps;    /* a step count, where units go: what it is ("a duration"); NULL elsewhere */
+	struct Operands *operands; /* a phase body's: where a sequence inside its expression goes
+	                              (lower_operand); NULL only where a constant is lowered */
 } Ctx;
+
+/* The sequences inside one phase body's expression: SC_COMBINE's operands. */
+typedef struct Operands {
+	int n, cap;
+	Sched **sched;
+	int64_t len; /* the longest operand's length; -1 once one is open-ended */
+} Operands;
 
 /* Adds phases and operations (or restart table entries) at n to the
    file's budget; 0 after the diagnostic of the limit passed. */

@@ -121,6 +121,7 @@ typedef struct CgFrame {
 	LLVMValueRef nums;
 	const int *num_col;
 	int num_pos;
+	const LLVMValueRef *operand; /* SC_COMBINE: its operands' values (doubles) */
 } CgFrame;
 
 /* cg_expr.c */

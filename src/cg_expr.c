@@ -302,6 +302,7 @@ LLVMValueRef cg_expr(Cg *g, const Expr *e, CgFrame *f)
 		LLVMValueRef no = cg_expr(g, e->c, f);
 		return LLVMBuildSelect(b, truth(g, a), c, no, "");
 	}
+	case EX_OPERAND: return f->operand[e->operand];
 	case EX_COUNT: break;
 	}
 	UNREACHABLE();

@@ -91,6 +91,12 @@ static int leaves(const Sched *n)
 {
 	switch (n->kind) {
 	case SC_LEAF: return 1;
+	case SC_COMBINE: {
+		int k = 1;
+		for (int i = 0; i < n->noperand; i++)
+			k += leaves(n->operand[i]);
+		return k;
+	}
 	case SC_RESTARTS: return leaves(n->body);
 	case SC_SEQ: {
 		int k = 0;
@@ -325,6 +331,17 @@ static void eval_node(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf, LL
 		LLVMPositionBuilderAtEnd(g->b, done);
 		return;
 	}
+	case SC_COMBINE: {
+		/* The last operand first, as interp.c: the first one's phase and cycle stay. */
+		LLVMValueRef *v = cg_alloc(g, (size_t)n->noperand, sizeof *v);
+		for (int i = n->noperand - 1; i >= 0; i--) {
+			eval_node(g, n->operand[i], s, sf, L, Lf, cycle, step, top);
+			v[i] = LLVMBuildLoad2(g->b, g->f64, g->res, "operand");
+		}
+		CgFrame f = { .t = s, .T = L, .step = step, .cycle = cycle, .tf = sf, .Tf = Lf, .operand = v };
+		LLVMBuildStore(g->b, cg_expr(g, n->leaf, &f), g->res);
+		return;
+	}
 	case SC_RESTARTS: {
 		CgCycle c;
 		cg_cycle(g, &n->cycles, s, &c);
@@ -546,8 +563,26 @@ static void fill_node(Cg *g, const Sched *n, LLVMValueRef s0, LLVMValueRef sf, L
 		seg_run(g, &q, n->body, local, c.off, len, c.len, c.T, step0, out, c.k);
 		break;
 	}
+	case SC_COMBINE: UNREACHABLE(); /* its channel fills by fill_scalar */
 	}
 	LLVMPositionBuilderAtEnd(g->b, q.done);
+}
+
+/* Whether n combines sequences somewhere: its operands' segments do not
+   line up, so its channel fills one step at a time (fill_scalar). */
+static int combines(const Sched *n)
+{
+	switch (n->kind) {
+	case SC_LEAF: return 0;
+	case SC_COMBINE: return 1;
+	case SC_RESTARTS: return combines(n->body);
+	case SC_SEQ:
+		for (int i = 0; i < n->nphase; i++)
+			if (combines(n->phase[i].body))
+				return 1;
+		return 0;
+	}
+	UNREACHABLE();
 }
 
 /* double NAME_chan(step, params): one channel at one step through
@@ -651,7 +686,8 @@ LLVMValueRef cg_fill_fn(Cg *g, LLVMValueRef eval)
 		LLVMAddCase(sw, LLVMConstInt(g->i32, (unsigned)s->channel[c].slot, 0), bb);
 		LLVMPositionBuilderAtEnd(g->b, bb);
 		int nleaf = leaves(s->channel[c].sched);
-		if (nleaf <= FILL_MAX_LEAVES && g->leaf_loops + nleaf <= MODULE_MAX_LEAF_LOOPS) {
+		if (nleaf <= FILL_MAX_LEAVES && g->leaf_loops + nleaf <= MODULE_MAX_LEAF_LOOPS &&
+		    !combines(s->channel[c].sched)) {
 			g->leaf_loops += nleaf;
 			fill_node(g, s->channel[c].sched, first, NULL, count, cg_i64(g, -1), NULL, first, out, NULL);
 		} else

@@ -9,6 +9,7 @@ static void dump_expr(FILE *out, const Expr *e)
 	switch (e->kind) {
 	case EX_NUM: fprintf(out, "%a", e->num); return;
 	case EX_PARAM: fprintf(out, "$%d", e->param); return;
+	case EX_OPERAND: fprintf(out, "#%d", e->operand); return;
 	default: break;
 	}
 	if (expr_arity[e->kind] == 0) {
@@ -31,6 +32,13 @@ static void dump_sched(FILE *out, const Sched *n, int depth)
 	case SC_LEAF:
 		dump_expr(out, n->leaf);
 		fputc('\n', out);
+		return;
+	case SC_COMBINE:
+		fprintf(out, "combine %d ", n->noperand);
+		dump_expr(out, n->leaf);
+		fputc('\n', out);
+		for (int i = 0; i < n->noperand; i++)
+			dump_sched(out, n->operand[i], depth + 1);
 		return;
 	case SC_SEQ:
 		fprintf(out, "seq %d\n", n->nphase);

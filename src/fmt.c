@@ -289,11 +289,11 @@ static void comments_before(Fmt *f, int indent)
 /* ---- structure ---- */
 
 /* Whether the source broke a line before or after a 'then' of the phases
-   from i to end, nested restarts blocks aside. */
+   from i to end, nested restarts blocks and sequences in brackets aside. */
 static int then_broken(const Fmt *f, int i, int end)
 {
 	for (i = code_at(f, i); i < end; i = code_at(f, i + 1)) {
-		if (f->tok[i].kind == '{')
+		if (f->tok[i].kind == '{' || f->tok[i].kind == '(' || f->tok[i].kind == '[')
 			i = f->match[i];
 		else if (f->tok[i].kind == KW_THEN && (f->tok[i].gap > 0 || f->tok[code_at(f, i + 1)].gap > 0))
 			return 1;
@@ -338,15 +338,22 @@ static void restarts(Fmt *f, Place place, int col)
 }
 
 /* One phase: its tokens up to its 'then' or the end of its sequence, the
-   first one placed as `first` says. */
+   first one placed as `first` says. A sequence in brackets, an operand of
+   the phase's expression (`(a for 5 then b) * 2`), stays inside it: its
+   'then's flow on the line, breaking only where the source did. */
 static void phase(Fmt *f, int col, int end, Place first)
 {
 	Place place = first;
-	while (code_at(f, f->pos) < end && next_kind(f) != KW_THEN) {
-		if (next_kind(f) == KW_RESTARTS)
+	int depth = 0;
+	while (code_at(f, f->pos) < end && (depth > 0 || next_kind(f) != KW_THEN)) {
+		int k = next_kind(f);
+		if (k == KW_RESTARTS) {
 			restarts(f, place, col);
-		else
+		} else {
+			depth += k == '(' || k == '[';
+			depth -= (k == ')' || k == ']') && depth > 0;
 			take(f, place, col);
+		}
 		place = SAME_LINE;
 	}
 }

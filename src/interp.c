@@ -15,6 +15,7 @@ typedef struct Walk {
 
 typedef struct Frame {
 	double t, T;
+	const double *operand; /* SC_COMBINE's operands' values */
 } Frame;
 
 static double eval_expr(const Expr *e, const Frame *f, const Walk *w)
@@ -34,6 +35,7 @@ static double eval_expr(const Expr *e, const Frame *f, const Walk *w)
 	case EX_TLEN: return f->T;
 	case EX_STEP: return (double)w->step;
 	case EX_CYCLE: return (double)w->cycle;
+	case EX_OPERAND: return f->operand[e->operand];
 	default: return op_apply(e->kind, a, b);
 	}
 }
@@ -54,8 +56,22 @@ static double eval_sched(const Sched *n, int64_t s, double sf, int64_t len, doub
 {
 	switch (n->kind) {
 	case SC_LEAF: {
-		Frame f = { (double)s + sf, isnan(lenf) ? (double)len : lenf };
+		Frame f = { (double)s + sf, isnan(lenf) ? (double)len : lenf, NULL };
 		return eval_expr(n->leaf, &f, w);
+	}
+	case SC_COMBINE: {
+		/* The last operand first: the first one's phase and cycle are reported.
+		   The expression's own `cycle` is the one around it, as in codegen. */
+		double v[n->noperand];
+		int64_t outer = w->cycle;
+		for (int i = n->noperand - 1; i >= 0; i--)
+			v[i] = eval_sched(n->operand[i], s, sf, len, lenf, w, top);
+		int64_t inner = w->cycle;
+		w->cycle = outer;
+		Frame f = { (double)s + sf, isnan(lenf) ? (double)len : lenf, v };
+		double r = eval_expr(n->leaf, &f, w);
+		w->cycle = inner;
+		return r;
 	}
 	case SC_SEQ: {
 		int i = n->nphase - 1;

@@ -175,6 +175,44 @@ static int defined_past_limit(const Checker *c, const char *name)
 	return 0;
 }
 
+/* seq, a sequence written inside an expression (`(a for 5 then b) * 2`) or
+   a let naming one, at n: lowered on its own phase clock into the phase
+   body's operands (lower_body), its value read back as EX_OPERAND. */
+static Expr *lower_operand(Checker *c, Node *n, Node *seq, const Ctx *ctx)
+{
+	if (ctx->constant) {
+		diag_error(c->diag, n->loc, "%s must be a constant, but this is a sequence of phases", ctx->constant);
+		return NULL;
+	}
+	Operands *o = ctx->operands;
+	if (!o) /* what is not a constant is lowered inside a phase's body, whose lower_body gives operands */
+		UNREACHABLE();
+	Ctx sub = *ctx;
+	sub.operands = NULL; /* its phases' bodies collect their own */
+	int64_t len;
+	Sched *s = lower_seq(c, seq, &sub, &len);
+	if (!s)
+		return NULL;
+	if (len == 0) {
+		diag_error(c->diag, n->loc,
+		           "every phase of this sequence is empty (its duration comes to zero), so it has no value to combine");
+		return NULL;
+	}
+	if (o->n == o->cap) {
+		int cap = o->cap ? 2 * o->cap : 4;
+		Sched **grown = arena_alloc(c->arena, sizeof *grown * (size_t)cap);
+		if (o->n)
+			memcpy(grown, o->sched, sizeof *grown * (size_t)o->n);
+		o->sched = grown;
+		o->cap = cap;
+	}
+	o->sched[o->n] = s;
+	o->len = o->len < 0 || len < 0 ? -1 : len > o->len ? len : o->len;
+	Expr *e = lower_op(c, EX_OPERAND, NULL, NULL, NULL);
+	e->operand = o->n++;
+	return e;
+}
+
 static Expr *lower_ident(Checker *c, Node *n, const Ctx *ctx)
 {
 	const char *s = n->name;
@@ -218,6 +256,13 @@ static Expr *lower_ident(Checker *c, Node *n, const Ctx *ctx)
 	i = lower_let_index(c, s);
 	if (i >= 0) {
 		Node *value = let_value(c->let_node[i]);
+		if (!value && ctx->operands && !ctx->constant) {
+			if (!enter_let(c, i, n->loc))
+				return NULL;
+			Expr *e = lower_operand(c, n, c->let_node[i]->lhs, ctx);
+			c->let_state[i] = e ? LET_IDLE : LET_FAILED;
+			return e;
+		}
 		if (!value) {
 			diag_error(c->diag, n->loc, "'%s' is a schedule with phases; use it as a phase, not inside an expression",
 			           s);
@@ -326,6 +371,7 @@ static Expr *lower_expr_node(Checker *c, Node *n, const Ctx *ctx)
 		diag_error(c->diag, n->loc, "a list is only allowed as multistep's milestones");
 		return NULL;
 	case ND_UNIT: return lower_unit(c, n, ctx);
+	case ND_SEQ: return lower_operand(c, n, n, ctx);
 	case ND_NEG:
 	case ND_NOT: return lower_op(c, ops[n->kind], lower_expr(c, n->lhs, ctx), NULL, NULL);
 	case ND_ADD: case ND_SUB: case ND_MUL: case ND_DIV: case ND_POW: case ND_LT: case ND_LE:
@@ -601,7 +647,12 @@ static Sched *lower_body(Checker *c, Node *body, const Ctx *ctx, int64_t *len)
 			return s;
 		}
 	}
-	Expr *e = lower_expr(c, body, ctx);
+	if (body->kind == ND_SEQ) /* `(a for 5 then b)`: the parentheses mean nothing here */
+		return lower_seq(c, body, ctx, len);
+	Operands ops = { 0 };
+	Ctx body_ctx = *ctx;
+	body_ctx.operands = &ops;
+	Expr *e = lower_expr(c, body, &body_ctx);
 	if (e && !lower_spend(c, body, 1, e->size))
 		return NULL;
 	double v;
@@ -611,6 +662,15 @@ static Sched *lower_body(Checker *c, Node *body, const Ctx *ctx, int64_t *len)
 		else
 			diag_error(c->diag, body->loc, "this value is constant and not a finite number (%g)", v);
 		return NULL;
+	}
+	if (e && ops.n > 0) {
+		Sched *s = arena_alloc(c->arena, sizeof *s);
+		s->kind = SC_COMBINE;
+		s->leaf = e;
+		s->noperand = ops.n;
+		s->operand = ops.sched;
+		*len = ops.len;
+		return s;
 	}
 	return leaf_sched(c, e);
 }

@@ -63,7 +63,7 @@ double op_apply(ExprKind k, double a, double b)
 	case EX_NE: return a != b;
 	case EX_AND: return a != 0 && b != 0;
 	case EX_OR: return a != 0 || b != 0;
-	case EX_NUM: case EX_PARAM: case EX_T: case EX_TLEN: case EX_STEP: case EX_CYCLE: case EX_IF:
+	case EX_NUM: case EX_PARAM: case EX_T: case EX_TLEN: case EX_STEP: case EX_CYCLE: case EX_OPERAND: case EX_IF:
 	case EX_COUNT: break;
 	}
 	UNREACHABLE();
@@ -72,7 +72,7 @@ double op_apply(ExprKind k, double a, double b)
 int expr_is_constant(const Expr *e)
 {
 	switch (e->kind) {
-	case EX_PARAM: case EX_T: case EX_TLEN: case EX_STEP: case EX_CYCLE: return 0;
+	case EX_PARAM: case EX_T: case EX_TLEN: case EX_STEP: case EX_CYCLE: case EX_OPERAND: return 0;
 	default: break;
 	}
 	int n = expr_arity[e->kind];

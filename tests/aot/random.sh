@@ -1,6 +1,6 @@
 #!/bin/sh
-# random.sh: the AOT differential test -- 300 random schedules in two objects (a file holds at
-# most 256 schedules), linked into one host, every one against the interpreter.
+# random.sh: the AOT differential test -- 300 random schedules in objects of 100, linked into
+# one host, every one against the interpreter.
 set -u
 : "${ANNEALC:?set ANNEALC to the built annealc}" "${srcdir:?set srcdir to the source tree}"
 CC=${CC:-cc}
@@ -10,20 +10,31 @@ tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 count=${AOT_RANDOM_COUNT:-300}
 
-half=$((count / 2))
-"$GEN" 0 "$half" > "$tmp/random1.anneal" || exit 99
-"$GEN" "$half" $((count - half)) > "$tmp/random2.anneal" || exit 99
-# file_of I: the file holding schedule rI
-file_of() { if [ "$1" -lt "$half" ]; then echo "$tmp/random1.anneal"; else echo "$tmp/random2.anneal"; fi; }
+# Files of at most 100 schedules each: a file holds at most 256 schedules
+# and 2,000 phases, and the random programs average some 13 phases.
+per=100
+nfile=$(((count + per - 1) / per))
+n=1
+while [ $n -le $nfile ]; do
+	first=$(((n - 1) * per))
+	left=$((count - first))
+	"$GEN" $first $((left < per ? left : per)) > "$tmp/random$n.anneal" || exit 99
+	n=$((n + 1))
+done
 pass=0
 fail=0
 for opt in -O2 -O1; do
-	for n in 1 2; do
+	n=1
+	while [ $n -le $nfile ]; do
 		"$ANNEALC" compile "$tmp/random$n.anneal" $opt -o "$tmp/random$n.o" --header "$tmp/random$n.h" || exit 1
+		n=$((n + 1))
 	done
 	{
-		echo '#include "random1.h"'
-		echo '#include "random2.h"'
+		n=1
+		while [ $n -le $nfile ]; do
+			echo "#include \"random$n.h\""
+			n=$((n + 1))
+		done
 		echo '#include "aot_host.h"'
 		echo 'const AotSchedule aot_all[] = {'
 		i=0
@@ -34,11 +45,12 @@ for opt in -O2 -O1; do
 		echo '	{ 0 }'
 		echo '};'
 	} > "$tmp/list.c"
-	$CC -std=gnu11 -I"$srcdir/include" -I"$tmp" -I"$here" -I"$srcdir/tests/unit" "$here/host.c" "$tmp/list.c" "$tmp/random1.o" "$tmp/random2.o" \
-		-o "$tmp/host" -lmvec -lm || exit 1
+	# shellcheck disable=SC2046
+	$CC -std=gnu11 -I"$srcdir/include" -I"$tmp" -I"$here" -I"$srcdir/tests/unit" "$here/host.c" "$tmp/list.c" \
+		$(n=1; while [ $n -le $nfile ]; do echo "$tmp/random$n.o"; n=$((n + 1)); done) -o "$tmp/host" -lmvec -lm || exit 1
 	i=0
 	while [ $i -lt "$count" ]; do
-		if "$ANNEALC" eval --interp "$(file_of $i)" --schedule "r$i" --range 0:400 > "$tmp/r.csv" &&
+		if "$ANNEALC" eval --interp "$tmp/random$((i / per + 1)).anneal" --schedule "r$i" --range 0:400 > "$tmp/r.csv" &&
 			"$tmp/host" "r$i" < "$tmp/r.csv" > "$tmp/out" 2>&1; then
 			pass=$((pass + 1))
 		else
@@ -53,7 +65,7 @@ done
 # LLVM's libm rewrites of them, exp2 and sincos, and glibc's libmvec
 # variants) and nothing else, for the random programs and every example.
 allowed='^(_ZGV[a-zA-Z]+[0-9]+v+_)?(cos|sin|sincos|exp|exp2|log|pow|sqrt|floor|ceil|fabs|trunc|roundeven|tanh|sinh|cosh|atan|log2|log10)$'
-for f in "$tmp/random1.anneal" "$tmp/random2.anneal" "$srcdir"/examples/*.anneal "$srcdir"/examples/*/*.anneal "$srcdir"/tests/conformance/*.anneal; do
+for f in "$tmp"/random*.anneal "$srcdir"/examples/*.anneal "$srcdir"/examples/*/*.anneal "$srcdir"/tests/conformance/*.anneal; do
 	[ -f "$f" ] || continue
 	"$ANNEALC" compile "$f" -o "$tmp/sym.o" || { fail=$((fail + 1)); continue; }
 	extra=$(nm -u "$tmp/sym.o" | awk '{ print $2 }' | grep -Ev "$allowed")

@@ -48,7 +48,7 @@ expect_fail() {
 
 printf 'schedule a {\n  lr = (0.1;\n}\n' >"$tmp/syntax.anneal"
 cp "$tmp/syntax.anneal" "$tmp/syntax.orig"
-expect_fail "syntax error" 1 "syntax.anneal:2:12: error: unexpected ';'" "$ANNEALC" fmt "$tmp/syntax.anneal"
+expect_fail "syntax error" 1 "syntax.anneal:2:12: error: expected 'then' or ')' before ';'" "$ANNEALC" fmt "$tmp/syntax.anneal"
 expect_fail "syntax error, -i" 1 "note: to close '(' opened here" "$ANNEALC" fmt -i "$tmp/syntax.anneal"
 cmp -s "$tmp/syntax.anneal" "$tmp/syntax.orig" && ok || failed "-i changed a file that does not parse"
 expect_fail "missing file" 2 "cannot read '$tmp/none.anneal'" "$ANNEALC" fmt "$tmp/none.anneal"

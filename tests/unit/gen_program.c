@@ -265,6 +265,26 @@ static void long_seq(Gen *g, const Scope *s, int depth, int must_fill, int n, in
 	}
 }
 
+/* Arithmetic over whole sequences: two in brackets, or one and an expression. */
+static void combination(Gen *g, const Scope *s, int depth)
+{
+	static const char *const op[] = { " * ", " + ", " - ", " / (1 + " };
+	int k = pick(g, 6);
+	if (k >= 4) {
+		out(g, "%s((", k == 4 ? "min" : "max");
+		seq(g, s, depth, 0);
+		out(g, "), ");
+		expr(g, 2, s);
+		out(g, ")");
+		return;
+	}
+	out(g, "(");
+	seq(g, s, depth, 0);
+	out(g, ")%s(", op[k]);
+	seq(g, s, depth, 0);
+	out(g, k == 3 ? "))" : ")");
+}
+
 /* A sequence of 1-4 phases; the last open-ended unless bounded at random. */
 static void seq(Gen *g, const Scope *s, int depth, int must_fill)
 {
@@ -286,6 +306,8 @@ static void seq(Gen *g, const Scope *s, int depth, int must_fill)
 		Scope inner = { bounded, s->in_restarts };
 		if (depth > 0 && pick(g, 3) == 0)
 			restarts(g, &inner, depth - 1);
+		else if (depth > 1 && pick(g, 16) == 0)
+			combination(g, &inner, depth - 1);
 		else
 			shape(g, &inner, len);
 		if (bounded)
