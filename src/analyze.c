@@ -12,6 +12,10 @@ typedef struct Walker {
 
 static void add_mark(Walker *w, Mark m)
 {
+	/* Two operands of a combination can join at one step: one join. */
+	for (int i = w->n < w->max ? w->n : w->max; i > 0 && w->out[i - 1].step >= m.step; i--)
+		if (w->out[i - 1].step == m.step && w->out[i - 1].kind == m.kind && w->out[i - 1].depth == m.depth)
+			return;
 	if (w->n < w->max) {
 		/* Nested structure can be met out of order: keep the list sorted. */
 		int i = w->n;

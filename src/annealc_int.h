@@ -242,7 +242,7 @@ struct Sched {
 	Expr *leaf; /* SC_LEAF, SC_COMBINE */
 	int noperand; /* SC_COMBINE */
 	Sched **operand;
-	int nphase; /* SC_SEQ: the phases that run, at least one */
+	int nphase; /* SC_SEQ: the phases that run; 0 only in the body of an empty phase */
 	Phase *phase;
 	int nempty; /* SC_SEQ: phases whose duration came to 0 through a param, kept only
 	               for messages: they never run and their enter hooks never fire */

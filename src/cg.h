@@ -22,12 +22,14 @@ typedef struct CgTable {
 } CgTable;
 
 /* A phase body and the phases of a long sequence that share it: the same
-   leaf expression but for its numbers (or a body of its own, nnum 0). */
+   leaf expression but for its numbers (or a body of its own: one phase). */
 typedef struct CgTemplate {
 	const Sched *body; /* its first phase's */
+	const Phase *open; /* the open-ended last phase, always a template of its own; else NULL */
+	int nmember;       /* its phases */
 	int ncol;          /* numbers that differ between its phases: the columns of nums */
 	int *col;          /* per number of body's leaf, in cg_expr's order: its column, or -1 */
-	LLVMValueRef nums; /* [nphase * ncol x double]: phase i's row at i * ncol; NULL when ncol is 0 */
+	LLVMValueRef nums; /* [nmember * ncol x double]: a phase's row at rank * ncol; NULL when ncol is 0 */
 } CgTemplate;
 
 /* A long sequence's phases as module constants (cg_phases.c), emitted once
@@ -43,6 +45,7 @@ typedef struct CgPhases {
 	LLVMValueRef enter;        /* [nphase x i64] of enter masks, NULL when every one is 0 */
 	LLVMValueRef index;        /* [nphase x i32] of Phase.index, NULL when each is its place */
 	LLVMValueRef template_of;  /* [nphase x i32], NULL with one template */
+	LLVMValueRef rank;         /* [nphase x i32]: each phase's place among its template's, NULL with one */
 	int ntemplate;
 	CgTemplate *template;
 } CgPhases;
@@ -149,7 +152,7 @@ void cg_end(Cg *g);
    by table instead of a compare tree, which mispredicts at scattered steps. */
 enum { CG_PHASES_MIN = 9 };
 CgPhases *cg_phases(Cg *g, const Sched *seq);
-/* The index (i64) of the last phase with start <= s (s >= 0), branch-free. */
+/* The index (i64) of the last phase with start <= max(s, 0), branch-free. */
 LLVMValueRef cg_phases_find(Cg *g, const CgPhases *p, LLVMValueRef s);
 
 /* cg_sched.c */

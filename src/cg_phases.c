@@ -50,23 +50,30 @@ static int same_shape(const Expr *x, const Expr *y)
 	return 1;
 }
 
-/* Groups the phases by template: template_of[i] for phase i. */
-static void group(Cg *g, CgPhases *p, int64_t *template_of)
+/* Groups the phases by template: template_of[i] for phase i, rank[i] its
+   place among its template's phases. An open last phase takes a template of
+   its own: its length is what is left of the sequence's (phase_len). */
+static void group(Cg *g, CgPhases *p, int64_t *template_of, int64_t *rank)
 {
 	const Sched *seq = p->seq;
 	p->template = cg_alloc(g, p->nphase, sizeof *p->template);
 	for (unsigned i = 0; i < p->nphase; i++) {
-		const Sched *body = seq->phase[i].body;
+		const Phase *ph = &seq->phase[i];
 		int t = 0;
-		if (body->kind == SC_LEAF)
-			while (t < p->ntemplate && !(p->template[t].body->kind == SC_LEAF &&
-			                             same_shape(p->template[t].body->leaf, body->leaf)))
+		if (ph->body->kind == SC_LEAF && ph->len >= 0)
+			while (t < p->ntemplate &&
+			       !(p->template[t].body->kind == SC_LEAF && !p->template[t].open &&
+			         same_shape(p->template[t].body->leaf, ph->body->leaf)))
 				t++;
 		else
 			t = p->ntemplate;
-		if (t == p->ntemplate)
-			p->template[p->ntemplate++].body = body;
+		if (t == p->ntemplate) {
+			p->template[t].body = ph->body;
+			p->template[t].open = ph->len < 0 ? ph : NULL;
+			p->ntemplate++;
+		}
 		template_of[i] = t;
+		rank[i] = p->template[t].nmember++;
 	}
 }
 
@@ -75,11 +82,11 @@ static void group(Cg *g, CgPhases *p, int64_t *template_of)
 static void number_table(Cg *g, CgPhases *p, CgTemplate *t, int tindex, const int64_t *template_of, size_t *member)
 {
 	size_t n = p->nphase, m = 0;
+	if (t->body->kind != SC_LEAF || t->nmember < 2)
+		return; /* a body of its own: its numbers inline */
 	for (size_t i = 0; i < n; i++)
 		if (template_of[i] == tindex)
-			member[m++] = i;
-	if (t->body->kind != SC_LEAF || m < 2)
-		return; /* a body of its own: its numbers inline */
+			member[m++] = i; /* in rank order */
 	size_t nnum = (size_t)count_nums(t->body->leaf);
 	double *row = cg_alloc(g, m * nnum + 1, sizeof *row); /* member j's numbers at j * nnum */
 	for (size_t j = 0; j < m; j++) {
@@ -96,12 +103,12 @@ static void number_table(Cg *g, CgPhases *p, CgTemplate *t, int tindex, const in
 	}
 	if (t->ncol == 0)
 		return;
-	double *nums = cg_alloc(g, n * (size_t)t->ncol, sizeof *nums);
+	double *nums = cg_alloc(g, m * (size_t)t->ncol, sizeof *nums);
 	for (size_t j = 0; j < m; j++)
 		for (size_t k = 0; k < nnum; k++)
 			if (t->col[k] >= 0)
-				nums[member[j] * (size_t)t->ncol + (size_t)t->col[k]] = row[j * nnum + k];
-	t->nums = cg_f64_array(g, nums, (unsigned)(n * (size_t)t->ncol), "phase_nums");
+				nums[j * (size_t)t->ncol + (size_t)t->col[k]] = row[j * nnum + k];
+	t->nums = cg_f64_array(g, nums, (unsigned)(m * (size_t)t->ncol), "phase_nums");
 }
 
 /* The buckets: the smallest shift that keeps them within 2 per phase (and
@@ -175,12 +182,15 @@ CgPhases *cg_phases(Cg *g, const Sched *seq)
 	p->seq = seq;
 	p->nphase = (unsigned)seq->nphase;
 	int64_t *template_of = cg_alloc(g, p->nphase, sizeof *template_of);
-	group(g, p, template_of);
+	int64_t *rank = cg_alloc(g, p->nphase, sizeof *rank);
+	group(g, p, template_of, rank);
 	size_t *member = cg_alloc(g, p->nphase, sizeof *member);
 	for (int t = 0; t < p->ntemplate; t++)
 		number_table(g, p, &p->template[t], t, template_of, member);
-	if (p->ntemplate > 1)
+	if (p->ntemplate > 1) {
 		p->template_of = cg_i32_array(g, template_of, p->nphase, "phase_template");
+		p->rank = cg_i32_array(g, rank, p->nphase, "phase_rank");
+	}
 	search_tables(g, p);
 	entry_tables(g, p);
 	return p;
@@ -189,6 +199,8 @@ CgPhases *cg_phases(Cg *g, const Sched *seq)
 LLVMValueRef cg_phases_find(Cg *g, const CgPhases *p, LLVMValueRef s)
 {
 	LLVMBuilderRef b = g->b;
+	/* A step below 0 (outside the ABI) finds phase 0, as the compare tree and the interpreter do. */
+	s = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, s, cg_i64(g, 0), ""), cg_i64(g, 0), s, "");
 	LLVMValueRef bk = LLVMBuildLShr(b, s, cg_i64(g, p->shift), "");
 	LLVMValueRef top = cg_i64(g, p->nbucket - 1);
 	bk = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntULT, bk, top, ""), bk, top, "bucket");

@@ -229,22 +229,32 @@ void cg_sched_reset(Cg *g)
 static void eval_node(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf, LLVMValueRef L, LLVMValueRef Lf,
                       LLVMValueRef cycle, LLVMValueRef step, int top);
 
-/* One template's body for phase i (an i64) of a long sequence, at its local
-   step with its length len (real length lenf, or NULL). */
-static void eval_template(Cg *g, const CgTemplate *t, LLVMValueRef i, LLVMValueRef local, LLVMValueRef sf,
-                          LLVMValueRef len, LLVMValueRef lenf, LLVMValueRef cycle, LLVMValueRef step)
+/* One template's body for a phase of a long sequence (rank: its place among
+   the template's phases, an i64), at local step local with its length len. */
+static void eval_template(Cg *g, const CgTemplate *t, LLVMValueRef rank, LLVMValueRef local, LLVMValueRef sf,
+                          LLVMValueRef len, LLVMValueRef L, LLVMValueRef Lf, LLVMValueRef cycle, LLVMValueRef step)
 {
+	LLVMValueRef lenf = NULL;
+	if (t->open) {
+		len = phase_len(g, t->open, L);
+		lenf = phase_lenf(g, t->open, Lf);
+	}
 	if (t->body->kind != SC_LEAF) {
 		eval_node(g, t->body, local, sf, len, lenf, cycle, step, 0);
 		return;
 	}
 	CgFrame f = { .t = local, .T = len, .step = step, .cycle = cycle, .tf = sf, .Tf = lenf };
 	if (t->ncol > 0) {
-		LLVMValueRef at = LLVMBuildMul(g->b, i, cg_i64(g, t->ncol), "");
-		f.nums = LLVMBuildInBoundsGEP2(g->b, g->f64, t->nums, &at, 1, "row");
+		LLVMValueRef at[2] = { cg_i64(g, 0), LLVMBuildMul(g->b, rank, cg_i64(g, t->ncol), "") };
+		LLVMTypeRef ty = LLVMArrayType(g->f64, (unsigned)t->nmember * (unsigned)t->ncol);
+		f.nums = LLVMBuildInBoundsGEP2(g->b, ty, t->nums, at, 2, "row");
 		f.num_col = t->col;
+		LLVMBuildStore(g->b, cg_expr(g, t->body->leaf, &f), g->res);
+		return;
 	}
-	LLVMBuildStore(g->b, cg_expr(g, t->body->leaf, &f), g->res);
+	/* A body of its own: outlined past FILL_MAX_LEAVES leaves, as any leaf. */
+	int outline = g->outline && t->body->leaf->size > OUTLINE_MAX_INLINE_OPS;
+	LLVMBuildStore(g->b, outline ? call_expr_fn(g, t->body->leaf, &f) : cg_expr(g, t->body->leaf, &f), g->res);
 }
 
 /* A sequence of CG_PHASES_MIN phases or more: its phase and that phase's
@@ -258,17 +268,7 @@ static void eval_long_seq(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf
 	LLVMValueRef i = cg_phases_find(g, p, s);
 	LLVMValueRef start = cg_i64_at(g, p->start, p->nphase + p->nsearch, i);
 	LLVMValueRef local = LLVMBuildSub(b, s, start, "local");
-	LLVMValueRef len = cg_i64_at(g, p->len, p->nphase, i), lenf = NULL;
-	if (n->phase[n->nphase - 1].len < 0) {
-		/* The open last phase: what is left of L, as phase_len and phase_lenf. */
-		LLVMValueRef open = LLVMBuildICmp(b, LLVMIntSLT, len, cg_i64(g, 0), "open");
-		LLVMValueRef bounded = LLVMBuildICmp(b, LLVMIntSGE, L, cg_i64(g, 0), "");
-		LLVMValueRef left = LLVMBuildSelect(b, bounded, LLVMBuildSub(b, L, start, ""), cg_i64(g, -1), "");
-		if (Lf)
-			lenf = LLVMBuildSelect(b, open, LLVMBuildFSub(b, Lf, LLVMBuildSIToFP(b, start, g->f64, ""), ""),
-			                       LLVMBuildSIToFP(b, len, g->f64, ""), "lenf");
-		len = LLVMBuildSelect(b, open, left, len, "len");
-	}
+	LLVMValueRef len = cg_i64_at(g, p->len, p->nphase, i); /* the open last phase's template takes its own */
 	if (p->enter) {
 		LLVMValueRef first = LLVMBuildICmp(b, LLVMIntEQ, local, cg_i64(g, 0), "");
 		LLVMValueRef bits = LLVMBuildSelect(b, first, cg_i64_at(g, p->enter, p->nphase, i), cg_i64(g, 0), "");
@@ -279,10 +279,11 @@ static void eval_long_seq(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf
 		LLVMBuildStore(b, LLVMBuildTrunc(b, index, g->i32, ""), g->phase);
 	}
 	if (p->ntemplate == 1) {
-		eval_template(g, &p->template[0], i, local, sf, len, lenf, cycle, step);
+		eval_template(g, &p->template[0], i, local, sf, len, L, Lf, cycle, step);
 		return;
 	}
 	LLVMValueRef which = LLVMBuildTrunc(b, cg_i32_at(g, p->template_of, p->nphase, i), g->i32, "");
+	LLVMValueRef rank = cg_i32_at(g, p->rank, p->nphase, i);
 	LLVMBasicBlockRef done = block(g, "seq.done");
 	LLVMBasicBlockRef *to = cg_alloc(g, (size_t)p->ntemplate, sizeof *to);
 	for (int t = 0; t < p->ntemplate; t++)
@@ -292,7 +293,7 @@ static void eval_long_seq(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf
 		LLVMAddCase(sw, LLVMConstInt(g->i32, (unsigned)t, 0), to[t]);
 	for (int t = 0; t < p->ntemplate; t++) {
 		LLVMPositionBuilderAtEnd(b, to[t]);
-		eval_template(g, &p->template[t], i, local, sf, len, lenf, cycle, step);
+		eval_template(g, &p->template[t], rank, local, sf, len, L, Lf, cycle, step);
 		LLVMBuildBr(b, done);
 	}
 	LLVMPositionBuilderAtEnd(b, done);

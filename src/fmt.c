@@ -340,7 +340,7 @@ static void restarts(Fmt *f, Place place, int col)
 /* One phase: its tokens up to its 'then' or the end of its sequence, the
    first one placed as `first` says. A sequence in brackets, an operand of
    the phase's expression (`(a for 5 then b) * 2`), stays inside it: its
-   'then's flow on the line, breaking only where the source did. */
+   'then's flow on the line instead of starting lines of their own. */
 static void phase(Fmt *f, int col, int end, Place first)
 {
 	Place place = first;

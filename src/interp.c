@@ -7,7 +7,8 @@
 typedef struct Walk {
 	const double *params;
 	int64_t step;
-	int64_t cycle;   /* innermost restarts cycle, -1 outside */
+	int64_t cycle;   /* the cycle of the restarts around what is being evaluated, -1 outside */
+	int64_t reported; /* the cycle of the last restarts reached, as codegen's store of it: anneal_point.cycle */
 	int32_t phase;   /* top-level phase index */
 	int restart;     /* a restarts node on the path is at the first step of cycle >= 1 */
 	uint64_t events; /* enter hooks met */
@@ -60,18 +61,12 @@ static double eval_sched(const Sched *n, int64_t s, double sf, int64_t len, doub
 		return eval_expr(n->leaf, &f, w);
 	}
 	case SC_COMBINE: {
-		/* The last operand first: the first one's phase and cycle are reported.
-		   The expression's own `cycle` is the one around it, as in codegen. */
+		/* The last operand first: the first one's phase and cycle are reported. */
 		double v[n->noperand];
-		int64_t outer = w->cycle;
 		for (int i = n->noperand - 1; i >= 0; i--)
 			v[i] = eval_sched(n->operand[i], s, sf, len, lenf, w, top);
-		int64_t inner = w->cycle;
-		w->cycle = outer;
 		Frame f = { (double)s + sf, isnan(lenf) ? (double)len : lenf, v };
-		double r = eval_expr(n->leaf, &f, w);
-		w->cycle = inner;
-		return r;
+		return eval_expr(n->leaf, &f, w);
 	}
 	case SC_SEQ: {
 		int i = n->nphase - 1;
@@ -93,9 +88,12 @@ static double eval_sched(const Sched *n, int64_t s, double sf, int64_t len, doub
 		int64_t local = s - cycles_start(cy, k);
 		if (k >= 1 && local == 0)
 			w->restart = 1;
-		w->cycle = k;
-		return eval_sched(n->body, local, cycles_offset(cy, k), cycles_steps(cy, k),
-		                  cycles_real(cy) ? cycles_T(cy, k) : NAN, w, 0);
+		int64_t outer = w->cycle;
+		w->cycle = w->reported = k;
+		double v = eval_sched(n->body, local, cycles_offset(cy, k), cycles_steps(cy, k),
+		                      cycles_real(cy) ? cycles_T(cy, k) : NAN, w, 0);
+		w->cycle = outer; /* for a combination's other operands and its expression */
+		return v;
 	}
 	}
 	UNREACHABLE();
@@ -111,7 +109,7 @@ static const double *param_values(const LSchedule *s, const double *params, doub
 double interp_channel(const LSchedule *s, int ch, int64_t step, const double *params)
 {
 	double buf[s->nparam + 1];
-	Walk w = { param_values(s, params, buf), step, -1, 0, 0, 0 };
+	Walk w = { .params = param_values(s, params, buf), .step = step, .cycle = -1, .reported = -1 };
 	return eval_sched(s->channel[ch].sched, step, 0, -1, NAN, &w, 1);
 }
 
@@ -123,11 +121,11 @@ void interp_eval(const LSchedule *s, int64_t step, const double *params, anneal_
 	for (int c = 0; c < ANNEAL_MAX_CHANNELS; c++)
 		out->value[c] = NAN;
 	for (int c = 0; c < s->nchannel; c++) {
-		Walk w = { pv, step, -1, 0, 0, 0 };
+		Walk w = { .params = pv, .step = step, .cycle = -1, .reported = -1 };
 		out->value[s->channel[c].slot] = eval_sched(s->channel[c].sched, step, 0, -1, NAN, &w, 1);
 		events |= w.events;
 		if (c == s->primary) {
-			out->cycle = w.cycle;
+			out->cycle = w.reported;
 			out->phase = w.phase;
 			if (w.restart)
 				events |= s->restart_mask;

@@ -190,7 +190,9 @@ static Expr *lower_operand(Checker *c, Node *n, Node *seq, const Ctx *ctx)
 	Ctx sub = *ctx;
 	sub.operands = NULL; /* its phases' bodies collect their own */
 	int64_t len;
+	c->depth++;
 	Sched *s = lower_seq(c, seq, &sub, &len);
+	c->depth--;
 	if (!s)
 		return NULL;
 	if (len == 0) {
@@ -647,8 +649,12 @@ static Sched *lower_body(Checker *c, Node *body, const Ctx *ctx, int64_t *len)
 			return s;
 		}
 	}
-	if (body->kind == ND_SEQ) /* `(a for 5 then b)`: the parentheses mean nothing here */
-		return lower_seq(c, body, ctx, len);
+	if (body->kind == ND_SEQ) { /* `(a for 5 then b)`: the parentheses mean nothing here */
+		c->depth++;
+		Sched *s = lower_seq(c, body, ctx, len);
+		c->depth--;
+		return s;
+	}
 	Operands ops = { 0 };
 	Ctx body_ctx = *ctx;
 	body_ctx.operands = &ops;
@@ -751,7 +757,7 @@ Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t *len)
 			ok = 0;
 		if (plen < 0)
 			plen = blen;
-		if (plen > 0 && blen == 0 && body) {
+		if (plen > 0 && blen == 0 && body && !bad_duration) {
 			diag_error(c->diag, ph->loc,
 			           "this phase lasts %" PRId64 " steps, but every phase of its body is empty (its duration "
 			           "comes to zero), so it has no value to give",

@@ -87,7 +87,7 @@ conformance-tables:
 # against `annealc eval --interp` on every channel, phase, cycle and event.
 TESTS += tests/aot/run.sh tests/aot/names.sh
 EXTRA_DIST += tests/aot/run.sh tests/aot/names.sh tests/aot/host.c tests/aot/aot_host.h tests/aot/aot.anneal
-AM_TESTS_ENVIRONMENT += CC='$(CC)'; export CC;
+AM_TESTS_ENVIRONMENT += CC='$(CC)'; LLVM_CONFIG='$(LLVM_CONFIG)'; export CC LLVM_CONFIG;
 
 # The command line: every command, flag and exit status.
 TESTS += tests/cli.sh

@@ -61,6 +61,23 @@ for opt in -O2 -O1; do
 		i=$((i + 1))
 	done
 done
+# The textual IR of each file reads back in the LLVM it was made with (its
+# own llvm-as): the JIT never prints IR, so only this catches IR that the
+# verifier passes but the reader refuses (a GEP's type against LLVM 14's
+# typed pointers, say).
+as=${LLVM_CONFIG:+$("$LLVM_CONFIG" --bindir)/llvm-as}
+if [ -n "$as" ] && [ -x "$as" ]; then
+	for f in "$tmp"/random*.anneal; do
+		if "$ANNEALC" compile "$f" --emit llvm -o "$tmp/ir.ll" && "$as" "$tmp/ir.ll" -o /dev/null; then
+			pass=$((pass + 1))
+		else
+			fail=$((fail + 1))
+			echo "FAIL: $f: its --emit llvm does not assemble with $as"
+		fi
+	done
+else
+	echo "random.sh: no llvm-as beside LLVM_CONFIG ('${LLVM_CONFIG:-}'): the IR read-back is skipped"
+fi
 # Generated code calls libm's functions for the language's builtins (and
 # LLVM's libm rewrites of them, exp2 and sincos, and glibc's libmvec
 # variants) and nothing else, for the random programs and every example.
