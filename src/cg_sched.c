@@ -229,10 +229,11 @@ void cg_sched_reset(Cg *g)
 static void eval_node(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf, LLVMValueRef L, LLVMValueRef Lf,
                       LLVMValueRef cycle, LLVMValueRef step, int top);
 
-/* One template's body for a phase of a long sequence (rank: its place among
-   the template's phases, an i64), at local step local with its length len. */
-static void eval_template(Cg *g, const CgTemplate *t, LLVMValueRef rank, LLVMValueRef local, LLVMValueRef sf,
-                          LLVMValueRef len, LLVMValueRef L, LLVMValueRef Lf, LLVMValueRef cycle, LLVMValueRef step)
+/* One template's body for phase i (an i64) of a long sequence p, at local
+   step local with its length len. */
+static void eval_template(Cg *g, const CgPhases *p, const CgTemplate *t, LLVMValueRef i, LLVMValueRef local,
+                          LLVMValueRef sf, LLVMValueRef len, LLVMValueRef L, LLVMValueRef Lf, LLVMValueRef cycle,
+                          LLVMValueRef step)
 {
 	LLVMValueRef lenf = NULL;
 	if (t->open) {
@@ -245,6 +246,8 @@ static void eval_template(Cg *g, const CgTemplate *t, LLVMValueRef rank, LLVMVal
 	}
 	CgFrame f = { .t = local, .T = len, .step = step, .cycle = cycle, .tf = sf, .Tf = lenf };
 	if (t->ncol > 0) {
+		/* its row: by the phase's rank among the template's, loaded only here */
+		LLVMValueRef rank = p->rank ? cg_i32_at(g, p->rank, p->nphase, i) : i;
 		LLVMValueRef at[2] = { cg_i64(g, 0), LLVMBuildMul(g->b, rank, cg_i64(g, t->ncol), "") };
 		LLVMTypeRef ty = LLVMArrayType(g->f64, (unsigned)t->nmember * (unsigned)t->ncol);
 		f.nums = LLVMBuildInBoundsGEP2(g->b, ty, t->nums, at, 2, "row");
@@ -279,11 +282,10 @@ static void eval_long_seq(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf
 		LLVMBuildStore(b, LLVMBuildTrunc(b, index, g->i32, ""), g->phase);
 	}
 	if (p->ntemplate == 1) {
-		eval_template(g, &p->template[0], i, local, sf, len, L, Lf, cycle, step);
+		eval_template(g, p, &p->template[0], i, local, sf, len, L, Lf, cycle, step);
 		return;
 	}
 	LLVMValueRef which = LLVMBuildTrunc(b, cg_i32_at(g, p->template_of, p->nphase, i), g->i32, "");
-	LLVMValueRef rank = cg_i32_at(g, p->rank, p->nphase, i);
 	LLVMBasicBlockRef done = block(g, "seq.done");
 	LLVMBasicBlockRef *to = cg_alloc(g, (size_t)p->ntemplate, sizeof *to);
 	for (int t = 0; t < p->ntemplate; t++)
@@ -293,7 +295,7 @@ static void eval_long_seq(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf
 		LLVMAddCase(sw, LLVMConstInt(g->i32, (unsigned)t, 0), to[t]);
 	for (int t = 0; t < p->ntemplate; t++) {
 		LLVMPositionBuilderAtEnd(b, to[t]);
-		eval_template(g, &p->template[t], rank, local, sf, len, L, Lf, cycle, step);
+		eval_template(g, p, &p->template[t], i, local, sf, len, L, Lf, cycle, step);
 		LLVMBuildBr(b, done);
 	}
 	LLVMPositionBuilderAtEnd(b, done);
