@@ -65,10 +65,22 @@ static Node *paren_seq(Lexer *lx, Node *seq, YYLTYPE l)
 {
 	(void)lx;
 	Node *ph = seq->args;
-	if (!ph->next && !ph->name && !ph->rhs && ph->lhs->kind != ND_RESTARTS)
+	if (!ph->next && !ph->name && !ph->rhs && ph->lhs->kind != ND_RESTARTS && ph->lhs->kind != ND_CYCLES)
 		return ph->lhs;
 	seq->loc = at(l);
 	return seq;
+}
+
+/* NAME '{' seq '}' as a phase body: a list of cycles when NAME is `cycles`. */
+static Node *cycles(Lexer *lx, const char *name, YYLTYPE l, Node *seq, YYLTYPE close)
+{
+	if (strcmp(name, "cycles") != 0)
+		diag_error(lx->diag, at(l), "'%s { ... }' is not a phase: a list of cycles is written 'cycles { ... }'",
+		           name);
+	Node *n = ast_new(AR, ND_CYCLES, at(l));
+	n->body = seq;
+	n->end = at(close);
+	return n;
 }
 
 static Node *item(Lexer *lx, NodeKind kind, YYLTYPE l, const char *name, Node *value)
@@ -171,7 +183,8 @@ phase: body                         { $$ = ast_binary(AR, ND_PHASE, $1->loc, $1,
     | IDENT ':' body KW_FOR duration { $$ = ast_binary(AR, ND_PHASE, at(@1), $3, $5); $$->name = $1; }
     ;
 
-/* body = expr | 'restarts' '(' args ')' '{' seq '}' */
+/* body = expr | 'restarts' '(' args ')' '{' seq '}' | 'cycles' '{' seq '}'
+   ('cycles' a name everywhere else, so a param or a schedule may be called so) */
 body: expr
     | KW_RESTARTS '(' args ')' '{' seq '}' {
 		$$ = ast_new(AR, ND_RESTARTS, at(@1));
@@ -179,6 +192,7 @@ body: expr
 		$$->body = $6;
 		$$->end = at(@7);
 	}
+    | IDENT '{' seq '}'     { $$ = cycles(lx, $1, @1, $3, @4); }
     ;
 
 /* duration = expr   -- a step count, its units inside it */
@@ -274,6 +288,23 @@ static void unclosed_note(const yypcontext_t *ctx, Lexer *lx, yysymbol_kind_t go
 		diag_note(lx->diag, lx->open[i].loc, "to close '%c' opened here", ch);
 }
 
+/* Whether the token before the current one is `word`, on its line with
+   only blanks between: `cycles` is a name but where a '{' follows it. */
+static int after_word(const Lexer *lx, const char *word)
+{
+	const char *p = lx->tok;
+	size_t n = strlen(word);
+	while (p > lx->line_start && (p[-1] == ' ' || p[-1] == '\t'))
+		p--;
+	if ((size_t)(p - lx->line_start) < n || memcmp(p - n, word, n) != 0)
+		return 0;
+	p -= n;
+	if (p == lx->line_start)
+		return 1;
+	char c = p[-1];
+	return !(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'));
+}
+
 /* "unexpected X, expected A or B", at the offending token -- or, when the
    token that is missing belongs at the end of the previous line, there. */
 static int yyreport_syntax_error(const yypcontext_t *ctx, Lexer *lx)
@@ -308,6 +339,15 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, Lexer *lx)
 	}
 	diag_error(lx->diag, loc, "%s", msg);
 	unclosed_note(ctx, lx, got);
+	/* restarts or cycles where an operand goes: `2 * restarts(...) { ... }` */
+	const char *form = NULL;
+	if (got == YYSYMBOL_KW_RESTARTS && expects(ctx, "number"))
+		form = "restarts(...)";
+	else if (strcmp(yysymbol_name(got), "'{'") == 0 && after_word(lx, "cycles"))
+		form = "cycles";
+	if (form)
+		diag_note(lx->diag, loc, "'%s { ... }' is a sequence of phases: as an operand of an expression it goes in "
+		          "brackets, '(%s { ... })'", form, form);
 	return 0;
 }
 

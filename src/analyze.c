@@ -39,7 +39,12 @@ static void walk(Walker *w, const Sched *s, int64_t off, int64_t len, int depth)
 			if (ph->start >= w->end - off || (len >= 0 && ph->start >= len))
 				break;
 			int64_t start = off + ph->start;
-			if (i > 0 && start >= w->first) {
+			int64_t plen = ph->len >= 0 ? ph->len : len >= 0 ? len - ph->start : -1;
+			if (s->cycle_list && start >= w->first) {
+				/* As restarts' last counted cycle, the last one holds when nothing bounds it. */
+				add_mark(w, (Mark){ .step = start, .kind = MARK_RESTART, .depth = depth, .cycle = i,
+				                    .cycle_len = i + 1 == s->nphase && len < 0 ? -1 : plen });
+			} else if (i > 0 && start >= w->first) {
 				/* Labels of the top-level phases only: a join is named by the
 				   phases a reader sees in the channel's sequence. */
 				const char *label = depth == 0 ? ph->label : NULL;
@@ -47,7 +52,6 @@ static void walk(Walker *w, const Sched *s, int64_t off, int64_t len, int depth)
 				add_mark(w, (Mark){ .step = start, .kind = MARK_PHASE, .depth = depth, .label = label,
 				                    .prev_label = prev, .index = ph->index });
 			}
-			int64_t plen = ph->len >= 0 ? ph->len : len >= 0 ? len - ph->start : -1;
 			if (plen >= 0 && i + 1 < s->nphase && plen <= w->first - start)
 				continue;
 			walk(w, ph->body, start, i + 1 == s->nphase ? (len >= 0 ? len - ph->start : -1) : plen, depth + 1);

@@ -92,7 +92,7 @@ struct Node {
 	const char *name; /* ND_IDENT, ND_CALL, ND_NAMED, ND_PHASE label, items */
 	Node *lhs, *rhs;  /* operands; ND_PHASE: lhs body, rhs duration */
 	Node *args;       /* ND_CALL, ND_LIST, ND_RESTARTS args; ND_SEQ phases; ND_SCHEDULE items */
-	Node *body;       /* ND_RESTARTS, ND_HOOK actions */
+	Node *body;       /* ND_RESTARTS, ND_CYCLES sequence; ND_HOOK actions */
 	Node *next;       /* sibling in a list */
 	Node *tail;       /* on the head of a list: its last node, so appending is O(1) */
 	int unit;         /* ND_UNIT: DUR_STEPS, DUR_EPOCHS, DUR_PERCENT */
@@ -175,6 +175,10 @@ int expr_is_constant(const Expr *e);
      an empty last phase leaves the phase before it going on. A sequence
      with no phase that runs (nphase 0, length 0) is only ever the body of
      an empty phase: lower_seq's callers refuse it anywhere else.
+     With cycle_list set (`cycles { a for 50 then b }`), phase i that runs is
+     restart cycle i: its body sees cycle index i, `restart` fires at its
+     first step when i >= 1, and the phase column is left to the sequence
+     around it, as for SC_RESTARTS.
    - SC_RESTARTS: cycle k = cycles_index(s) (Cycles below); the body sees
      s - cycles_start(k) plus cycles_offset(k), length cycles_steps(k) and
      real length cycles_T(k), and cycle index k.
@@ -247,7 +251,8 @@ struct Sched {
 	int nempty; /* SC_SEQ: phases whose duration came to 0 through a param, kept only
 	               for messages: they never run and their enter hooks never fire */
 	Phase *empty;
-	Cycles cycles; /* SC_RESTARTS */
+	int cycle_list; /* SC_SEQ: from `cycles { ... }`, each phase that runs a restart cycle */
+	Cycles cycles;  /* SC_RESTARTS */
 	Sched *body;
 };
 

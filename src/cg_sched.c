@@ -229,6 +229,22 @@ void cg_sched_reset(Cg *g)
 static void eval_node(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf, LLVMValueRef L, LLVMValueRef Lf,
                       LLVMValueRef cycle, LLVMValueRef step, int top);
 
+/* Cycle k (an i64) of a restarts or a cycles list at its local step: the restart
+   event at its first step from k = 1 on, and the primary channel's cycle.
+   Returns k, the cycle its body sees. */
+static LLVMValueRef enter_cycle(Cg *g, LLVMValueRef k, LLVMValueRef local)
+{
+	if (!g->primary)
+		return k;
+	if (g->s->restart_mask) {
+		LLVMValueRef later = LLVMBuildICmp(g->b, LLVMIntSGE, k, cg_i64(g, 1), "");
+		LLVMValueRef first = LLVMBuildICmp(g->b, LLVMIntEQ, local, cg_i64(g, 0), "");
+		or_event(g, LLVMBuildAnd(g->b, later, first, ""), g->s->restart_mask);
+	}
+	LLVMBuildStore(g->b, k, g->cyc);
+	return k;
+}
+
 /* One template's body for phase i (an i64) of a long sequence p, at local
    step local with its length len. */
 static void eval_template(Cg *g, const CgPhases *p, const CgTemplate *t, LLVMValueRef i, LLVMValueRef local,
@@ -277,7 +293,9 @@ static void eval_long_seq(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf
 		LLVMValueRef bits = LLVMBuildSelect(b, first, cg_i64_at(g, p->enter, p->nphase, i), cg_i64(g, 0), "");
 		LLVMBuildStore(b, LLVMBuildOr(b, load64(g, g->ev), bits, ""), g->ev);
 	}
-	if (top && g->primary) {
+	if (n->cycle_list)
+		cycle = enter_cycle(g, i, local);
+	else if (top && g->primary) {
 		LLVMValueRef index = p->index ? cg_i32_at(g, p->index, p->nphase, i) : i;
 		LLVMBuildStore(b, LLVMBuildTrunc(b, index, g->i32, ""), g->phase);
 	}
@@ -326,9 +344,12 @@ static void eval_node(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf, LL
 			LLVMValueRef local = LLVMBuildSub(g->b, s, cg_i64(g, ph->start), "local");
 			if (ph->enter_mask)
 				or_event(g, LLVMBuildICmp(g->b, LLVMIntEQ, local, cg_i64(g, 0), ""), ph->enter_mask);
-			if (top && g->primary)
+			LLVMValueRef ph_cycle = cycle;
+			if (n->cycle_list)
+				ph_cycle = enter_cycle(g, cg_i64(g, i), local);
+			else if (top && g->primary)
 				LLVMBuildStore(g->b, LLVMConstInt(g->i32, (unsigned)ph->index, 0), g->phase);
-			eval_node(g, ph->body, local, sf, phase_len(g, ph, L), phase_lenf(g, ph, Lf), cycle, step, 0);
+			eval_node(g, ph->body, local, sf, phase_len(g, ph, L), phase_lenf(g, ph, Lf), ph_cycle, step, 0);
 			LLVMBuildBr(g->b, done);
 		}
 		LLVMPositionBuilderAtEnd(g->b, done);
@@ -349,15 +370,7 @@ static void eval_node(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf, LL
 		CgCycle c;
 		cg_cycle(g, &n->cycles, s, &c);
 		LLVMValueRef local = LLVMBuildSub(g->b, s, c.start, "local");
-		if (g->primary) {
-			if (g->s->restart_mask) {
-				LLVMValueRef later = LLVMBuildICmp(g->b, LLVMIntSGE, c.k, cg_i64(g, 1), "");
-				LLVMValueRef first = LLVMBuildICmp(g->b, LLVMIntEQ, local, cg_i64(g, 0), "");
-				or_event(g, LLVMBuildAnd(g->b, later, first, ""), g->s->restart_mask);
-			}
-			LLVMBuildStore(g->b, c.k, g->cyc);
-		}
-		eval_node(g, n->body, local, c.off, c.len, c.T, c.k, step, 0);
+		eval_node(g, n->body, local, c.off, c.len, c.T, enter_cycle(g, c.k, local), step, 0);
 		return;
 	}
 	}
@@ -548,7 +561,8 @@ static void fill_node(Cg *g, const Sched *n, LLVMValueRef s0, LLVMValueRef sf, L
 			if (i + 1 < n->nphase)
 				len = cg_smin(g, left, LLVMBuildSub(g->b, cg_i64(g, n->phase[i + 1].start), s, ""));
 			LLVMValueRef local = LLVMBuildSub(g->b, s, cg_i64(g, ph->start), "local");
-			seg_run(g, &q, ph->body, local, sf, len, phase_len(g, ph, L), phase_lenf(g, ph, Lf), step0, out, cycle);
+			seg_run(g, &q, ph->body, local, sf, len, phase_len(g, ph, L), phase_lenf(g, ph, Lf), step0, out,
+			        n->cycle_list ? cg_i64(g, i) : cycle);
 		}
 		break;
 	}

@@ -41,7 +41,7 @@ static void dump_sched(FILE *out, const Sched *n, int depth)
 			dump_sched(out, n->operand[i], depth + 1);
 		return;
 	case SC_SEQ:
-		fprintf(out, "seq %d\n", n->nphase);
+		fprintf(out, "%s %d\n", n->cycle_list ? "cycles" : "seq", n->nphase);
 		for (int i = 0; i < n->nphase; i++) {
 			const Phase *ph = &n->phase[i];
 			/* Empty phases leave no code behind, only the others' indices. */

@@ -312,15 +312,26 @@ static int any_break(const Fmt *f, int i, int end)
 
 static void seq(Fmt *f, int col, int end, int broken, Place first);
 
-/* restarts(options) { phases }: on the line, or, when the source broke a
-   line inside the braces, a block: its phases two columns in from col,
-   the column of the sequence the restarts is a phase of, and the '}' at col. */
-static void restarts(Fmt *f, Place place, int col)
+/* Whether the next tokens are `cycles {`: a name anywhere else. */
+static int opens_cycles(const Fmt *f)
 {
+	int i = code_at(f, f->pos);
+	const Tok *t = &f->tok[i];
+	return t->kind == IDENT && t->len == 6 && memcmp(t->text, "cycles", 6) == 0 &&
+	       f->tok[code_at(f, i + 1)].kind == '{';
+}
+
+/* restarts(options) { phases } or cycles { phases }: on the line, or, when
+   the source broke a line inside the braces, a block: its phases two
+   columns in from col, the column of the sequence it is a phase of, and the
+   '}' at col. */
+static void block_body(Fmt *f, Place place, int col)
+{
+	int options = next_kind(f) == KW_RESTARTS;
 	take(f, place, col);
 	int rcol = col;
 	int paren = code_at(f, f->pos);
-	while (f->pos <= f->match[paren])
+	while (options && f->pos <= f->match[paren])
 		take(f, SAME_LINE, 0);
 	int brace = code_at(f, f->pos), close = f->match[brace];
 	int block = any_break(f, brace + 1, close);
@@ -347,8 +358,8 @@ static void phase(Fmt *f, int col, int end, Place first)
 	int depth = 0;
 	while (code_at(f, f->pos) < end && (depth > 0 || next_kind(f) != KW_THEN)) {
 		int k = next_kind(f);
-		if (k == KW_RESTARTS) {
-			restarts(f, place, col);
+		if (k == KW_RESTARTS || opens_cycles(f)) {
+			block_body(f, place, col);
 		} else {
 			depth += k == '(' || k == '[';
 			depth -= (k == ')' || k == ']') && depth > 0;

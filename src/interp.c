@@ -78,9 +78,18 @@ static double eval_sched(const Sched *n, int64_t s, double sf, int64_t len, doub
 		double plenf = ph->len >= 0 || isnan(lenf) ? NAN : lenf - (double)ph->start;
 		if (local == 0)
 			w->events |= ph->enter_mask;
-		if (top)
-			w->phase = ph->index;
-		return eval_sched(ph->body, local, sf, plen, plenf, w, 0);
+		if (!n->cycle_list) {
+			if (top)
+				w->phase = ph->index;
+			return eval_sched(ph->body, local, sf, plen, plenf, w, 0);
+		}
+		if (i >= 1 && local == 0)
+			w->restart = 1;
+		int64_t outer = w->cycle;
+		w->cycle = w->reported = i;
+		double v = eval_sched(ph->body, local, sf, plen, plenf, w, 0);
+		w->cycle = outer;
+		return v;
 	}
 	case SC_RESTARTS: {
 		const Cycles *cy = &n->cycles;

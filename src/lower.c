@@ -146,7 +146,7 @@ int lower_units_of(Checker *c, const Node *n)
 static Node *let_value(Node *let)
 {
 	Node *ph = let->lhs->args;
-	if (ph->next || ph->rhs || ph->name || ph->lhs->kind == ND_RESTARTS)
+	if (ph->next || ph->rhs || ph->name || ph->lhs->kind == ND_RESTARTS || ph->lhs->kind == ND_CYCLES)
 		return NULL;
 	return ph->lhs;
 }
@@ -239,7 +239,7 @@ static Expr *lower_ident(Checker *c, Node *n, const Ctx *ctx)
 	}
 	if (strcmp(s, "cycle") == 0) {
 		if (!ctx->in_restarts) {
-			diag_error(c->diag, n->loc, "'cycle' is only defined inside restarts(...) { ... }");
+			diag_error(c->diag, n->loc, "'cycle' is only defined inside restarts(...) { ... } or cycles { ... }");
 			return NULL;
 		}
 		return lower_op(c, EX_CYCLE, NULL, NULL, NULL);
@@ -334,7 +334,7 @@ Expr *lower_expr(Checker *c, Node *n, const Ctx *ctx)
 	return e;
 }
 
-/* Phases (expression phases and restarts) and operations (of expressions,
+/* Phases (expression phases, restarts and cycles lists) and operations (of expressions,
    and the entries of restart tables, which are code's constants too) taken
    from the file's limits; 0 after the diagnostic of a limit passed, at n. */
 int lower_spend(Checker *c, Node *n, int phases, int64_t ops)
@@ -344,8 +344,8 @@ int lower_spend(Checker *c, Node *n, int phases, int64_t ops)
 	b->ops += ops;
 	if (b->phases > MAX_FILE_PHASES)
 		diag_error(c->diag, n->loc,
-		           "the schedules of this file have more than %d phases in all (each expression phase and each "
-		           "restarts counts, at each use of a let)",
+		           "the schedules of this file have more than %d phases in all (each expression phase, restarts "
+		           "and cycles counts, at each use of a let)",
 		           MAX_FILE_PHASES);
 	else if (b->ops > MAX_FILE_OPS)
 		diag_error(c->diag, n->loc,
@@ -627,17 +627,34 @@ static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 	return r;
 }
 
-/* body = restarts | LET naming a sub-schedule | expr */
+static Sched *seq_phases(Checker *c, Node *seq, const Ctx *ctx, int64_t *len, int cycle_list);
+
+/* cycles = 'cycles' '{' seq '}'  -- each phase of seq a restart cycle */
+static Sched *lower_cycles(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
+{
+	Ctx body_ctx = *ctx;
+	body_ctx.in_restarts = 1;
+	Sched *s = seq_phases(c, n->body, &body_ctx, len, 1);
+	if (s && s->nphase == 0) {
+		diag_error(c->diag, n->body->loc,
+		           "every cycle of this cycles body is empty (its duration comes to zero), so it has no value "
+		           "to give");
+		return NULL;
+	}
+	return s;
+}
+
+/* body = restarts | cycles | LET naming a sub-schedule | expr */
 static Sched *lower_body(Checker *c, Node *body, const Ctx *ctx, int64_t *len)
 {
 	*len = -1;
-	if (body->kind == ND_RESTARTS) {
+	if (body->kind == ND_RESTARTS || body->kind == ND_CYCLES) {
 		if (c->budget->spent || !lower_spend(c, body, 1, 0))
 			return NULL;
 		c->depth++;
-		Sched *r = lower_restarts(c, body, ctx, len);
+		Sched *r = body->kind == ND_RESTARTS ? lower_restarts(c, body, ctx, len) : lower_cycles(c, body, ctx, len);
 		c->depth--;
-		return r; /* its tables are charged where they are built */
+		return r; /* restart tables are charged where they are built */
 	}
 	if (body->kind == ND_IDENT) {
 		int i = lower_let_index(c, body->name);
@@ -707,6 +724,13 @@ static void add_label(Checker *c, Node *ph, Phase *phase)
    zero through a param) goes to s->empty, out of every consumer's way. */
 Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t *len)
 {
+	return seq_phases(c, seq, ctx, len, 0);
+}
+
+/* lower_seq, or with cycle_list a cycles body: an SC_SEQ even of one
+   phase, so that phase keeps its cycle. */
+static Sched *seq_phases(Checker *c, Node *seq, const Ctx *ctx, int64_t *len, int cycle_list)
+{
 	int n = ast_length(seq->args);
 	Node *first = seq->args;
 	*len = -1;
@@ -722,11 +746,12 @@ Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t *len)
 		diag_error(c->diag, seq->loc, "sub-schedules are nested more than %d levels deep", MAX_DEPTH);
 		return NULL;
 	}
-	if (n == 1 && !first->rhs && !first->name)
+	if (n == 1 && !first->rhs && !first->name && !cycle_list)
 		return lower_body(c, first->lhs, ctx, len);
 
 	Sched *s = arena_alloc(c->arena, sizeof *s);
 	s->kind = SC_SEQ;
+	s->cycle_list = cycle_list;
 	s->phase = arena_alloc(c->arena, sizeof(Phase) * (size_t)n);
 	s->empty = arena_alloc(c->arena, sizeof(Phase) * (size_t)n);
 	int64_t start = 0, plen = -1;

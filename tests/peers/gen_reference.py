@@ -118,6 +118,8 @@ def torch_tables():
 # ---- Optax (optax/schedules/_schedule.py, _join.py) ----
 
 def optax_polynomial(init, end, power, steps, begin=0):
+    if steps <= 0:  # Optax returns constant_schedule(init_value) then
+        return lambda count: init
     def f(count):
         c = min(max(count - begin, 0), steps)
         frac = 1 - c / steps
@@ -190,6 +192,16 @@ def optax_warmup_cosine(init, peak, warmup, decay, end=0.0, exponent=1.0):
                       [warmup])
 
 
+def optax_sgdr(cosine_kwargs):
+    """sgdr_schedule: each warmup_cosine_decay_schedule joined at the running sum of decay_steps."""
+    schedules, boundaries, step = [], [], 0
+    for kw in cosine_kwargs:
+        schedules.append(optax_warmup_cosine(kw["init"], kw["peak"], kw["warmup"], kw["decay"], kw["end"]))
+        step += kw["decay"]
+        boundaries.append(step)
+    return optax_join(schedules, boundaries[:-1])
+
+
 def optax_piecewise_constant(init, boundaries_and_scales):
     def f(count):
         v = init
@@ -202,7 +214,9 @@ def optax_piecewise_constant(init, boundaries_and_scales):
 
 def optax_tables():
     lr = lambda f: (lambda s: {"lr": f(s)})  # noqa: E731
-    sgdr = optax_join([optax_warmup_cosine(0.0, 0.1, 5, 50, 0.001)] * 3, [50, 100])
+    sgdr = optax_sgdr([dict(init=0.0, peak=0.1, warmup=5, decay=50, end=0.001),
+                       dict(init=0.001, peak=0.05, warmup=5, decay=100, end=0.0005),
+                       dict(init=0.0005, peak=0.025, warmup=0, decay=200, end=0.0)])
     return {
         "constant": table(lr(lambda s: 0.01), [0, 10]),
         "linear": table(lr(optax_polynomial(0.0, 0.1, 1, 100, 20)), around(0, 20, 70, 120)),
@@ -217,7 +231,7 @@ def optax_tables():
             lr(optax_join([optax_polynomial(0.0, 0.1, 1, 10), optax_exponential(0.1, 20, 0.5, end=0.005)], [10])),
             around(0, 10, 30, 50, 100, 200)),
         "join": table(lr(optax_join([lambda c: 0.05, optax_polynomial(0.05, 0.0, 1, 40)], [30])), around(0, 30, 70)),
-        "sgdr": table(lr(sgdr), around(0, 5, 50, 55, 100, 105, 150, 160)),
+        "sgdr": table(lr(sgdr), around(0, 5, 50, 55, 100, 150, 250, 350) + [400]),
         "cosine_onecycle": table(lr(optax_interpolate("cosine", 0.1 / 25, {30: 25, 100: 1 / (25 * 1e4)})),
                                  around(0, 30, 65, 100)),
         "linear_onecycle": table(lr(optax_interpolate("linear", 0.1 / 25, {30: 25, 85: 1 / 25, 100: 1 / 1e4})),

@@ -1,4 +1,4 @@
-/* gen_program.c: random valid programs -- phases, restarts, every shape, expressions, hooks. */
+/* gen_program.c: random valid programs -- phases, restarts, cycles, every shape, expressions, hooks. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -182,6 +182,7 @@ static void shape(Gen *g, const Scope *s, int len)
 
 static void seq(Gen *g, const Scope *s, int depth, int must_fill);
 static void long_seq(Gen *g, const Scope *s, int depth, int must_fill, int n, int maxlen);
+static void cycles(Gen *g, int depth, int must_fill);
 
 static void restarts(Gen *g, const Scope *outer, int depth)
 {
@@ -226,10 +227,25 @@ static void restarts(Gen *g, const Scope *outer, int depth)
 	}
 	if (depth > 0 && pick(g, 4) == 0)
 		restarts(g, &s, depth - 1);
+	else if (depth > 0 && pick(g, 8) == 0)
+		cycles(g, depth - 1, 1);
 	else
 		shape(g, &s, 0);
 	out(g, " }");
 	(void)outer;
+}
+
+/* cycles { seq }: each phase a restart cycle, now and then enough of them
+   for a long sequence's tables; the last fills when must_fill says so. */
+static void cycles(Gen *g, int depth, int must_fill)
+{
+	Scope s = { 0, 1 };
+	out(g, "cycles { ");
+	if (pick(g, 6) == 0)
+		long_seq(g, &s, depth - 1, must_fill, pick(g, 8) + 9, 20);
+	else
+		seq(g, &s, depth - 1, must_fill);
+	out(g, " }");
 }
 
 /* A long sequence of n phases (at least 9, code generation's phase tables): a few
@@ -253,6 +269,10 @@ static void long_seq(Gen *g, const Scope *s, int depth, int must_fill, int n, in
 		case 6: case 7: out(g, "%d * k2 + t / %d", pick(g, 4), pick(g, 50) + 1); break;
 		case 8: out(g, "exponential(k0, 0.9%d)", pick(g, 10)); break;
 		case 9:
+			if (depth > 0 && pick(g, 3) == 0) {
+				cycles(g, depth - 1, !bounded);
+				break;
+			}
 			if (depth > 0) {
 				restarts(g, &inner, depth - 1);
 				break;
@@ -306,6 +326,8 @@ static void seq(Gen *g, const Scope *s, int depth, int must_fill)
 		Scope inner = { bounded, s->in_restarts };
 		if (depth > 0 && pick(g, 3) == 0)
 			restarts(g, &inner, depth - 1);
+		else if (depth > 0 && pick(g, 10) == 0)
+			cycles(g, depth - 1, 0);
 		else if (depth > 1 && pick(g, 16) == 0)
 			combination(g, &inner, depth - 1);
 		else
