@@ -28,13 +28,13 @@ static void add_mark(Walker *w, Mark m)
 }
 
 /* A node evaluated from global step off with allotted length len (-1 unbounded). */
-static void walk(Walker *w, const Sched *s, int64_t off, int64_t len, int depth)
+static void walk(Walker *w, const LSched *s, int64_t off, int64_t len, int depth)
 {
 	if (w->n > w->max || off >= w->end)
 		return;
 	if (s->kind == SC_SEQ) {
 		for (int i = 0; i < s->nphase; i++) {
-			const Phase *ph = &s->phase[i];
+			const LPhase *ph = &s->phase[i];
 			/* Compared before added: off + ph->start may pass INT64_MAX. */
 			if (ph->start >= w->end - off || (len >= 0 && ph->start >= len))
 				break;
@@ -61,7 +61,7 @@ static void walk(Walker *w, const Sched *s, int64_t off, int64_t len, int depth)
 		for (int i = 0; i < s->noperand; i++)
 			walk(w, s->operand[i], off, len, depth);
 	} else if (s->kind == SC_RESTARTS) {
-		const Cycles *cy = &s->cycles;
+		const LCycles *cy = &s->cycles;
 		int64_t k = w->first > off ? cycles_index(cy, w->first - off) : 0;
 		for (; cycles_fits(cy, k); k++) {
 			int64_t local = cycles_start(cy, k);
@@ -79,7 +79,7 @@ static void walk(Walker *w, const Sched *s, int64_t off, int64_t len, int depth)
 	}
 }
 
-static void add_empty(const Sched *s, const Phase **out, int max, int *n)
+static void add_empty(const LSched *s, const LPhase **out, int max, int *n)
 {
 	if (s->kind == SC_RESTARTS) {
 		add_empty(s->body, out, max, n);
@@ -103,7 +103,7 @@ static void add_empty(const Sched *s, const Phase **out, int max, int *n)
 		add_empty(s->phase[i].body, out, max, n);
 }
 
-int analyze_empty_phases(const LSchedule *s, int ch, const Phase **out, int max)
+int analyze_empty_phases(const LSchedule *s, int ch, const LPhase **out, int max)
 {
 	int n = 0;
 	add_empty(s->channel[ch].sched, out, max, &n);
@@ -118,15 +118,15 @@ int analyze_marks(const annealc_program *p, int sched, int ch, int64_t first, in
 	return w.n > max ? max + 1 : w.n;
 }
 
-const Sched *analyze_tail(const LSchedule *s, int ch, int64_t *start, int64_t *len)
+const LSched *analyze_tail(const LSchedule *s, int ch, int64_t *start, int64_t *len)
 {
-	const Sched *n = s->channel[ch].sched;
+	const LSched *n = s->channel[ch].sched;
 	*start = 0;
 	*len = -1;
 	for (;;) {
 		if (n->kind == SC_SEQ) {
 			/* Past the end of a bounded sequence its last phase goes on. */
-			const Phase *last = &n->phase[n->nphase - 1];
+			const LPhase *last = &n->phase[n->nphase - 1];
 			*start += last->start;
 			*len = last->len >= 0 ? last->len : *len >= 0 ? *len - last->start : -1;
 			n = last->body;
@@ -141,10 +141,10 @@ const Sched *analyze_tail(const LSchedule *s, int ch, int64_t *start, int64_t *l
 	}
 }
 
-static int64_t sched_len(const Sched *n)
+static int64_t sched_len(const LSched *n)
 {
 	if (n->kind == SC_SEQ) {
-		const Phase *last = &n->phase[n->nphase - 1];
+		const LPhase *last = &n->phase[n->nphase - 1];
 		return last->len >= 0 ? last->start + last->len : -1;
 	}
 	if (n->kind == SC_RESTARTS && n->cycles.count > 0)
@@ -169,9 +169,9 @@ int64_t analyze_default_steps(const annealc_program *p, int sched)
 		if (strcmp(s->param[i].name, "total") == 0 && s->param[i].value >= 1 && s->param[i].value < 1e15)
 			return (int64_t)s->param[i].value;
 	int64_t start, len, longest = -1;
-	const Sched *tail = analyze_tail(s, s->primary, &start, &len);
+	const LSched *tail = analyze_tail(s, s->primary, &start, &len);
 	if (tail->kind == SC_RESTARTS) {
-		const Cycles *cy = &tail->cycles;
+		const LCycles *cy = &tail->cycles;
 		int64_t k = cy->kind == CYCLES_TABLE && cy->n < 4 ? cy->n - 1 : 3;
 		return start + cycles_start(cy, k);
 	}
@@ -219,7 +219,7 @@ static Asym as_merge(Asym x, Asym y)
 	return as_unknown(NULL);
 }
 
-static Asym asym(const Expr *e, const double *params, double T);
+static Asym asym(const LExpr *e, const double *params, double T);
 
 /* x < y for all large t, as 1 or 0; -1 when the forms cannot tell. */
 static int as_less(Asym x, Asym y)
@@ -235,7 +235,7 @@ static int as_less(Asym x, Asym y)
 	return o > 0 ? x.c < 0 : y.c > 0;
 }
 
-static Asym as_compare(ExprKind k, Asym x, Asym y)
+static Asym as_compare(LExprKind k, Asym x, Asym y)
 {
 	int lt = as_less(x, y), gt = as_less(y, x);
 	if (lt < 0 || gt < 0)
@@ -250,7 +250,7 @@ static Asym as_compare(ExprKind k, Asym x, Asym y)
 	}
 }
 
-static Asym asym(const Expr *e, const double *params, double T)
+static Asym asym(const LExpr *e, const double *params, double T)
 {
 	Asym x = { 0 }, y = { 0 };
 	if (expr_arity[e->kind] >= 1)
@@ -366,14 +366,14 @@ static Asym asym(const Expr *e, const double *params, double T)
 	return as_unknown("an operation these rules do not cover");
 }
 
-static int uses_cycle(const Expr *e)
+static int uses_cycle(const LExpr *e)
 {
 	if (!e)
 		return 0;
 	return e->kind == EX_CYCLE || e->kind == EX_STEP || uses_cycle(e->a) || uses_cycle(e->b) || uses_cycle(e->c);
 }
 
-static int sched_uses_cycle(const Sched *n)
+static int sched_uses_cycle(const LSched *n)
 {
 	if (n->kind == SC_LEAF)
 		return uses_cycle(n->leaf);
@@ -419,7 +419,7 @@ static int converges(double ratio) { return ratio < 1 - TOL; }
 /* The tail's sums estimated from samples, for forms the rules above cannot
    classify: blocks that double in length from the tail's start, or the
    restarts' own cycles. */
-static void rm_sampled(const LSchedule *s, int ch, const Sched *r, int64_t start, const double *params, int *verdict,
+static void rm_sampled(const LSchedule *s, int ch, const LSched *r, int64_t start, const double *params, int *verdict,
                        char *why, size_t n)
 {
 	enum { NB = 40 };
@@ -427,7 +427,7 @@ static void rm_sampled(const LSchedule *s, int ch, const Sched *r, int64_t start
 	int nb = 0;
 	const char *what;
 	if (r->kind == SC_RESTARTS) {
-		const Cycles *cy = &r->cycles;
+		const LCycles *cy = &r->cycles;
 		nb = cy->kind == CYCLES_TABLE ? (cy->n < NB ? cy->n : NB) : NB;
 		for (int k = 0; k < nb; k++)
 			block_sums(s, ch, params, start + cycles_start(cy, k), cycles_steps(cy, k), &s1[k], &s2[k], &lo[k]);
@@ -472,7 +472,7 @@ static void rm_sampled(const LSchedule *s, int ch, const Sched *r, int64_t start
 void analyze_robbins_monro(const LSchedule *s, int ch, const double *params, int *verdict, char *why, size_t n)
 {
 	int64_t start, len;
-	const Sched *tail = analyze_tail(s, ch, &start, &len);
+	const LSched *tail = analyze_tail(s, ch, &start, &len);
 	*verdict = 0;
 	if (tail->kind == SC_RESTARTS) {
 		if (sched_uses_cycle(tail->body))

@@ -29,7 +29,7 @@ int analyze_marks(const annealc_program *p, int sched, int ch, int64_t first, in
 /* The empty phases of channel ch (a duration that came to zero through a
    param), each once however often a let repeats it: stores at most max of
    them and returns how many there are. */
-int analyze_empty_phases(const LSchedule *s, int ch, const Phase **out, int max);
+int analyze_empty_phases(const LSchedule *s, int ch, const LPhase **out, int max);
 
 /* Steps to show when the user gives none: the horizon, else the `total`
    param, else enough to show the structure (three cycles of an open-ended
@@ -40,7 +40,7 @@ int64_t analyze_default_steps(const annealc_program *p, int sched);
    its values for ever, the global step where it starts and its length T
    (-1 open-ended). A bounded sequence's last phase goes on past its end,
    and past `count` cycles the last one holds. */
-const Sched *analyze_tail(const LSchedule *s, int ch, int64_t *start, int64_t *len);
+const LSched *analyze_tail(const LSchedule *s, int ch, int64_t *start, int64_t *len);
 
 /* The Robbins-Monro conditions for channel ch's tail, decided from its form.
    *verdict: 1 met, 0 not met, -1 undecided; why gets one line of reason. */

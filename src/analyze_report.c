@@ -313,10 +313,10 @@ static void joins(const anneal_desc *d, int slot, const Options *o, Report *r)
    warmup of `param warm = 0`), but the reader should know they are gone. */
 static void empty_phases(const LSchedule *ls, int ch, Report *r)
 {
-	const Phase *empty[MAX_SHOWN];
+	const LPhase *empty[MAX_SHOWN];
 	int n = analyze_empty_phases(ls, ch, empty, MAX_SHOWN);
 	for (int i = 0; i < n && i < MAX_SHOWN; i++) {
-		const Phase *ph = empty[i];
+		const LPhase *ph = empty[i];
 		if (ph->label)
 			find(r, LV_NOTE, "phase '%s' (line %d) is empty: its duration comes to zero, so it never runs and "
 			     "its enter hooks never fire", ph->label, ph->loc.line);

@@ -131,22 +131,25 @@ typedef struct Lexer {
 
 Loc lex_loc(const Lexer *lx, const char *p);
 
-/* ---- lowered form: what the interpreter and code generation consume ---- */
+/* ---- lowered form: what the interpreter and code generation consume ----
+   Every type of it is L-prefixed: an LSchedule holds its LParams, LChannels
+   and LHooks, each channel an LSched tree of LPhases and LCycles over LExpr
+   expressions. */
 
 typedef enum {
 #define X(kind, arity, name, builtin) kind,
 #include "ops.def"
 #undef X
 	EX_COUNT
-} ExprKind;
+} LExprKind;
 
-typedef struct Expr Expr;
-struct Expr {
-	ExprKind kind;
+typedef struct LExpr LExpr;
+struct LExpr {
+	LExprKind kind;
 	double num; /* EX_NUM */
 	int param;  /* EX_PARAM: index into the params array */
 	int operand; /* EX_OPERAND: index into its SC_COMBINE's operands */
-	Expr *a, *b, *c;
+	LExpr *a, *b, *c;
 	/* The tree this node roots as every later pass walks it, a subtree
 	   shared by a let or a shape counted at each use: its operations and
 	   its levels, the measures of the limits (MAX_FILE_OPS, MAX_EXPR_DEPTH). */
@@ -159,9 +162,9 @@ extern const int expr_arity[EX_COUNT];
 extern const char *const expr_name[EX_COUNT];
 extern const int expr_builtin[EX_COUNT];
 /* What a unary or binary operation computes (b unused for unary ones). */
-double op_apply(ExprKind k, double a, double b);
+double op_apply(LExprKind k, double a, double b);
 /* No param, step, t, T or cycle anywhere in e: the same value at every step. */
-int expr_is_constant(const Expr *e);
+int expr_is_constant(const LExpr *e);
 
 /* A schedule tree. Every node is evaluated at a local step s >= 0 with an
    allotted length L (-1: unbounded):
@@ -179,7 +182,7 @@ int expr_is_constant(const Expr *e);
      restart cycle i: its body sees cycle index i, `restart` fires at its
      first step when i >= 1, and the phase column is left to the sequence
      around it, as for SC_RESTARTS.
-   - SC_RESTARTS: cycle k = cycles_index(s) (Cycles below); the body sees
+   - SC_RESTARTS: cycle k = cycles_index(s) (LCycles below); the body sees
      s - cycles_start(k) plus cycles_offset(k), length cycles_steps(k) and
      real length cycles_T(k), and cycle index k.
    - SC_COMBINE: an expression over sequences, `(a for 5 then b) * (c for 5
@@ -188,40 +191,40 @@ int expr_is_constant(const Expr *e);
      operand i's value. The operands are evaluated from the last to the
      first, so the phase and cycle reported are the first operand's that has
      them; their enter and restart events all fire. */
-typedef enum { SC_LEAF, SC_SEQ, SC_RESTARTS, SC_COMBINE } SchedKind;
+typedef enum { SC_LEAF, SC_SEQ, SC_RESTARTS, SC_COMBINE } LSchedKind;
 
 /* Durations, step counts and cycle starts stay below 2^62, so a sum of
    two never overflows int64. */
 #define MAX_STEPS (INT64_C(1) << 62)
 
-typedef struct Sched Sched;
-typedef struct Phase {
-	Sched *body;
+typedef struct LSched LSched;
+typedef struct LPhase {
+	LSched *body;
 	int64_t start; /* ascending; phase[0].start == 0 */
-	int64_t len;   /* -1: open-ended (only the last phase); 0: empty (Sched.empty) */
+	int64_t len;   /* -1: open-ended (only the last phase); 0: empty (LSched.empty) */
 	int index;     /* its place in the sequence as written, empty phases counted: anneal_point.phase */
 	uint64_t enter_mask; /* `on enter LABEL` hooks fired at the phase's local step 0 */
 	const char *label;   /* LABEL in `LABEL: body`, or NULL */
 	Loc loc;             /* the phase in the source, for later stages' messages */
-} Phase;
+} LPhase;
 
 /* ---- restart cycles: built and queried only by cycles.c ---- */
 
 /* How a restarts node's cycles are laid out. */
-typedef enum CyclesKind {
+typedef enum LCyclesKind {
 	CYCLES_UNIFORM, /* whole period, mult 1: cycle k starts at k * period */
 	CYCLES_LAP,     /* a period p/q that is not whole, mult 1: the tables hold one lap of q
 	                   cycles, after which the starts repeat p steps later */
 	CYCLES_TABLE    /* mult > 1: the tables hold every cycle whose start fits in int64, at most
 	                   count of them; the last holds for ever */
-} CyclesKind;
+} LCyclesKind;
 
 /* restarts' `lengths`: how each cycle's length follows from period and mult. */
-typedef enum CyclesLengths {
+typedef enum LCyclesLengths {
 	LENGTHS_EXACT,      /* cycle k is the real [S_k, S_k+1), S_k = P (M^k - 1) / (M - 1) */
 	LENGTHS_FLOOR,      /* L_0 = P, L_k+1 = floor(M L_k): Composer's rule */
 	LENGTHS_FLOOR_POWER /* L_k = floor(P M^k): AllenNLP's rule */
-} CyclesLengths;
+} LCyclesLengths;
 
 /* The cycles of a restarts node. Cycle k holds the integer steps from
    cycles_start(k) for cycles_steps(k) of them; its body's t is the local
@@ -229,9 +232,9 @@ typedef enum CyclesLengths {
    period or mult that is not whole, lengths exact) starts at the first
    integer step F_k = ceil(S_k) of the real cycle [S_k, S_k+1): its offset is
    F_k - S_k and its T the real P M^k. */
-typedef struct Cycles {
-	CyclesKind kind;
-	CyclesLengths lengths;
+typedef struct LCycles {
+	LCyclesKind kind;
+	LCyclesLengths lengths;
 	double period, mult; /* as given (whole when the tables are) */
 	int64_t count;       /* 0: unbounded */
 	int n;               /* entries in the tables below: 1 for CYCLES_UNIFORM */
@@ -239,21 +242,21 @@ typedef struct Cycles {
 	int64_t *start;      /* the first step of each; start[0] = 0 */
 	int64_t *steps;      /* the integer steps of each; a length beyond int64 is INT64_MAX */
 	double *off, *T;     /* real-valued cycles: F_k - S_k in [0, 1), and P M^k; else NULL */
-} Cycles;
+} LCycles;
 
-struct Sched {
-	SchedKind kind;
-	Expr *leaf; /* SC_LEAF, SC_COMBINE */
+struct LSched {
+	LSchedKind kind;
+	LExpr *leaf; /* SC_LEAF, SC_COMBINE */
 	int noperand; /* SC_COMBINE */
-	Sched **operand;
+	LSched **operand;
 	int nphase; /* SC_SEQ: the phases that run; 0 only in the body of an empty phase */
-	Phase *phase;
+	LPhase *phase;
 	int nempty; /* SC_SEQ: phases whose duration came to 0 through a param, kept only
 	               for messages: they never run and their enter hooks never fire */
-	Phase *empty;
+	LPhase *empty;
 	int cycle_list; /* SC_SEQ: from `cycles { ... }`, each phase that runs a restart cycle */
-	Cycles cycles;  /* SC_RESTARTS */
-	Sched *body;
+	LCycles cycles;  /* SC_RESTARTS */
+	LSched *body;
 };
 
 typedef struct LParam {
@@ -265,7 +268,7 @@ typedef struct LParam {
 typedef struct LChannel {
 	const char *name;
 	int slot; /* enum anneal_channel, or ANNEAL_FIRST_CUSTOM + n */
-	Sched *sched;
+	LSched *sched;
 } LChannel;
 
 /* What follows a hook's event or action in anneal/events.def and anneal/actions.def: nothing, a period or a
@@ -286,7 +289,7 @@ typedef struct LHook {
 } LHook;
 
 /* One checked, lowered schedule. Restart hooks fire from restarts met while
-   evaluating the primary channel; enter hooks from Phase.enter_mask in any
+   evaluating the primary channel; enter hooks from LPhase.enter_mask in any
    channel; every/at hooks from the global step. */
 typedef struct LSchedule {
 	const char *name;
@@ -371,7 +374,7 @@ typedef struct Checker {
 	struct {
 		const char *name;
 		Loc loc;
-		Phase *phase;
+		LPhase *phase;
 	} label[MAX_LABELS];
 } Checker;
 
@@ -390,17 +393,17 @@ typedef struct Ctx {
 /* The sequences inside one phase body's expression: SC_COMBINE's operands. */
 typedef struct Operands {
 	int n, cap;
-	Sched **sched;
+	LSched **sched;
 	int64_t len; /* the longest operand's length; -1 once one is open-ended */
 } Operands;
 
 /* Adds phases and operations (or restart table entries) at n to the
    file's budget; 0 after the diagnostic of the limit passed. */
 int lower_spend(Checker *c, Node *n, int phases, int64_t ops);
-Expr *lower_num(Checker *c, double v);
-Expr *lower_op(Checker *c, ExprKind k, Expr *a, Expr *b, Expr *cc);
+LExpr *lower_num(Checker *c, double v);
+LExpr *lower_op(Checker *c, LExprKind k, LExpr *a, LExpr *b, LExpr *cc);
 /* Lowers an expression; NULL after a diagnostic. */
-Expr *lower_expr(Checker *c, Node *n, const Ctx *ctx);
+LExpr *lower_expr(Checker *c, Node *n, const Ctx *ctx);
 /* A value fixed at compile time (numbers, params -- which become
    structural -- and arithmetic); 0 after a diagnostic naming `what`. */
 int lower_const(Checker *c, Node *n, const char *what, double *out);
@@ -417,16 +420,16 @@ int lower_let_index(Checker *c, const char *name);
 int lower_param_index(Checker *c, const char *name);
 /* shapes.c: the shape or builtin function called by n, lowered; NULL after
    a diagnostic. */
-Expr *shapes_lower_call(Checker *c, Node *n, const Ctx *ctx);
+LExpr *shapes_lower_call(Checker *c, Node *n, const Ctx *ctx);
 /* Binds a call's positional and named arguments to `names` (NULL-ended);
    the first nreq are required. 0 after a diagnostic. */
 int shapes_bind_args(Checker *c, Node *call, const char *fname, const char *const *names, int nreq, Node **out);
 /* cycles.c: the tables of cy from its period, mult, count and lengths
    (set by the caller); *total the length of count cycles, -1 when
    unbounded. 0 after a diagnostic at n or at period_arg. */
-int cycles_build(Checker *c, Node *n, Node *period_arg, Cycles *cy, int64_t *total);
+int cycles_build(Checker *c, Node *n, Node *period_arg, LCycles *cy, int64_t *total);
 /* lower.c: a channel's sequence; *len is its length or -1 when open. */
-Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t *len);
+LSched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t *len);
 
 /* ---- passes ---- */
 
@@ -473,28 +476,28 @@ void interp_eval(const LSchedule *s, int64_t step, const double *params, anneal_
 double interp_channel(const LSchedule *s, int ch_index, int64_t step, const double *params);
 /* The value of an expression with no param, step, t, T or cycle in it
    (expr_is_constant): the checker's constant folding, by the same walk. */
-double interp_const(const Expr *e);
+double interp_const(const LExpr *e);
 /* cycles.c: the tables of whole period and mult, checked by the caller
    (a unit test builds them without a checker); the entries built. */
-int cycles_whole(Arena *a, Cycles *cy);
+int cycles_whole(Arena *a, LCycles *cy);
 /* The cycle of local step s: the last k with cycles_start(k) <= s, limited
    to count - 1; by integers only. */
-int64_t cycles_index(const Cycles *cy, int64_t s);
-int64_t cycles_start(const Cycles *cy, int64_t k);
+int64_t cycles_index(const LCycles *cy, int64_t s);
+int64_t cycles_start(const LCycles *cy, int64_t k);
 /* Whether cycle k exists and starts within int64 (cycles_start is defined
    only then): not past count, the table, or the top of the steps. */
-int cycles_fits(const Cycles *cy, int64_t k);
+int cycles_fits(const LCycles *cy, int64_t k);
 /* Cycle k's integer steps (INT64_MAX past int64), its t offset (0 when
    whole) and its T (its steps when whole). */
-int64_t cycles_steps(const Cycles *cy, int64_t k);
-double cycles_offset(const Cycles *cy, int64_t k);
-double cycles_T(const Cycles *cy, int64_t k);
+int64_t cycles_steps(const LCycles *cy, int64_t k);
+double cycles_offset(const LCycles *cy, int64_t k);
+double cycles_T(const LCycles *cy, int64_t k);
 /* Whether the cycles are real-valued (their offsets and Ts are not the whole steps'). */
-int cycles_real(const Cycles *cy);
+int cycles_real(const LCycles *cy);
 /* Whether the starts at least double from cycle 1 on (whole tables of a
    whole mult: start(k+1) = mult start(k) + period), so a step of bit
    length b is in cycle est(b) or the next. */
-int cycles_doubling(const Cycles *cy);
+int cycles_doubling(const LCycles *cy);
 /* dump.c: a canonical text of the lowered form (tests, digest, --emit lowered). */
 void dump_schedule(FILE *out, const LSchedule *s);
 /* Out of memory, it jumps as the arena's allocations do. */

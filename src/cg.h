@@ -12,7 +12,7 @@
 /* A restarts node's tables as module constants (cg_cycles.c), emitted once
    and shared by eval and fill. */
 typedef struct CgTable {
-	const Cycles *cycles;
+	const LCycles *cycles;
 	LLVMValueRef start;  /* [nsearch + 1 x i64], or [n + 1] for the doubling estimate: the starts,
 	                        then entries above every step searched */
 	LLVMValueRef steps;  /* [n x i64] */
@@ -24,8 +24,8 @@ typedef struct CgTable {
 /* A phase body and the phases of a long sequence that share it: the same
    leaf expression but for its numbers (or a body of its own: one phase). */
 typedef struct CgTemplate {
-	const Sched *body; /* its first phase's */
-	const Phase *open; /* the open-ended last phase, always a template of its own; else NULL */
+	const LSched *body; /* its first phase's */
+	const LPhase *open; /* the open-ended last phase, always a template of its own; else NULL */
 	int nmember;       /* its phases */
 	int ncol;          /* numbers that differ between its phases: the columns of nums */
 	int *col;          /* per number of body's leaf, in cg_expr's order: its column, or -1 */
@@ -36,14 +36,14 @@ typedef struct CgTemplate {
    and shared by eval and fill: where each starts, how long it lasts, what
    it reports, and its template. */
 typedef struct CgPhases {
-	const Sched *seq;
+	const LSched *seq;
 	unsigned nphase;
 	unsigned shift, nbucket, nsearch; /* the search: see cg_phases_find */
 	LLVMValueRef bucket;       /* [nbucket x i32]: the phase at step b << shift */
 	LLVMValueRef start;        /* [nphase + nsearch x i64]: the starts, then 2^64 - 1 (compared unsigned) */
 	LLVMValueRef len;          /* [nphase x i64] */
 	LLVMValueRef enter;        /* [nphase x i64] of enter masks, NULL when every one is 0 */
-	LLVMValueRef index;        /* [nphase x i32] of Phase.index, NULL when each is its place */
+	LLVMValueRef index;        /* [nphase x i32] of LPhase.index, NULL when each is its place */
 	LLVMValueRef template_of;  /* [nphase x i32], NULL with one template */
 	LLVMValueRef rank;         /* [nphase x i32]: each phase's place among its template's, NULL with one */
 	int ntemplate;
@@ -99,7 +99,7 @@ typedef struct Cg {
 	int outline; /* the channel being built calls its leaves' expressions, each a function of
 	                its own built once (cg_sched.c's call_expr_fn), instead of inlining them */
 
-	struct CgExprFn *exprfn; /* the schedule's outlined expressions: open addressing, by Expr */
+	struct CgExprFn *exprfn; /* the schedule's outlined expressions: open addressing, by LExpr */
 	unsigned nexprfn, exprfn_cap; /* cap a power of two, or 0 */
 
 	int ntable;
@@ -112,7 +112,7 @@ typedef struct Cg {
 	jmp_buf oom;   /* scratch.oom: out of memory abandons the module */
 } Cg;
 
-/* What an Expr can read in the innermost phase: i64 values, converted to
+/* What an LExpr can read in the innermost phase: i64 values, converted to
    double where used (ops.def). cycle is NULL outside restarts. */
 typedef struct CgFrame {
 	LLVMValueRef t, T, step, cycle;
@@ -129,7 +129,7 @@ typedef struct CgFrame {
 
 /* cg_expr.c */
 void cg_types(Cg *g);
-LLVMValueRef cg_expr(Cg *g, const Expr *e, CgFrame *f);
+LLVMValueRef cg_expr(Cg *g, const LExpr *e, CgFrame *f);
 LLVMValueRef cg_i64(Cg *g, int64_t v);
 LLVMValueRef cg_f64(Cg *g, double v);
 LLVMValueRef cg_cstr(Cg *g, const char *s); /* i8 pointer to a private string, NULL pointer for NULL */
@@ -151,7 +151,7 @@ void cg_end(Cg *g);
 /* cg_phases.c: sequences of at least CG_PHASES_MIN phases find their phase
    by table instead of a compare tree, which mispredicts at scattered steps. */
 enum { CG_PHASES_MIN = 9 };
-CgPhases *cg_phases(Cg *g, const Sched *seq);
+CgPhases *cg_phases(Cg *g, const LSched *seq);
 /* The index (i64) of the last phase with start <= max(s, 0), branch-free. */
 LLVMValueRef cg_phases_find(Cg *g, const CgPhases *p, LLVMValueRef s);
 
@@ -165,7 +165,7 @@ typedef struct CgCycle {
 	LLVMValueRef off, T; /* real-valued cycles: t's offset and the real length (doubles); else NULL */
 } CgCycle;
 /* cg_cycles.c: the cycle of local step s, exactly as cycles_index finds it. */
-void cg_cycle(Cg *g, const Cycles *cy, LLVMValueRef s, CgCycle *c);
+void cg_cycle(Cg *g, const LCycles *cy, LLVMValueRef s, CgCycle *c);
 /* Forgets the restart tables and outlined expressions, which belong to one schedule in one module. */
 void cg_sched_reset(Cg *g);
 

@@ -6,7 +6,7 @@
 /* For the search: the starts padded to a power of two, nsearch, with
    entries that compare above every step searched (a lap's end, then
    INT64_MAX), plus one more for the next start of the last entry. */
-static void search_tables(Cg *g, const Cycles *cy, CgTable *t)
+static void search_tables(Cg *g, const LCycles *cy, CgTable *t)
 {
 	unsigned n = (unsigned)cy->n, ns = 1;
 	while (ns < n)
@@ -20,7 +20,7 @@ static void search_tables(Cg *g, const Cycles *cy, CgTable *t)
 
 /* For the doubling estimate: the starts then INT64_MAX, and est[b], the
    cycle of 2^(b-1), the smallest step of bit length b. */
-static void doubling_tables(Cg *g, const Cycles *cy, CgTable *t)
+static void doubling_tables(Cg *g, const LCycles *cy, CgTable *t)
 {
 	int n = cy->n;
 	int64_t *start = cg_alloc(g, (size_t)n + 1, sizeof *start);
@@ -35,7 +35,7 @@ static void doubling_tables(Cg *g, const Cycles *cy, CgTable *t)
 }
 
 /* A restarts node's tables, emitted once per module: shared by eval and fill. */
-static CgTable *tables(Cg *g, const Cycles *cy)
+static CgTable *tables(Cg *g, const LCycles *cy)
 {
 	for (int i = 0; i < g->ntable; i++)
 		if (g->table[i].cycles == cy)
@@ -73,7 +73,7 @@ static LLVMValueRef search(Cg *g, CgTable *t, LLVMValueRef s)
 }
 
 /* Cycle k's entries of the tables: its steps, and its offset and T when real. */
-static void entries(Cg *g, const Cycles *cy, CgTable *t, LLVMValueRef j, CgCycle *c)
+static void entries(Cg *g, const LCycles *cy, CgTable *t, LLVMValueRef j, CgCycle *c)
 {
 	unsigned n = (unsigned)cy->n;
 	c->len = cg_i64_at(g, t->steps, n, j);
@@ -84,7 +84,7 @@ static void entries(Cg *g, const Cycles *cy, CgTable *t, LLVMValueRef j, CgCycle
 }
 
 /* CYCLES_UNIFORM: a division. */
-static void uniform_cycle(Cg *g, const Cycles *cy, LLVMValueRef s, CgCycle *c)
+static void uniform_cycle(Cg *g, const LCycles *cy, LLVMValueRef s, CgCycle *c)
 {
 	LLVMBuilderRef b = g->b;
 	LLVMValueRef period = cg_i64(g, cy->lap);
@@ -103,7 +103,7 @@ static void uniform_cycle(Cg *g, const Cycles *cy, LLVMValueRef s, CgCycle *c)
 }
 
 /* CYCLES_LAP: the lap of s, a division, and a search within it. */
-static void lap_cycle(Cg *g, const Cycles *cy, LLVMValueRef s, CgCycle *c)
+static void lap_cycle(Cg *g, const LCycles *cy, LLVMValueRef s, CgCycle *c)
 {
 	LLVMBuilderRef b = g->b;
 	CgTable *t = tables(g, cy);
@@ -137,7 +137,7 @@ static void lap_cycle(Cg *g, const Cycles *cy, LLVMValueRef s, CgCycle *c)
 }
 
 /* CYCLES_TABLE, starts that double: a bit-length estimate corrected once. */
-static void doubling_cycle(Cg *g, const Cycles *cy, LLVMValueRef s, CgCycle *c)
+static void doubling_cycle(Cg *g, const LCycles *cy, LLVMValueRef s, CgCycle *c)
 {
 	LLVMBuilderRef b = g->b;
 	CgTable *t = tables(g, cy);
@@ -159,7 +159,7 @@ static void doubling_cycle(Cg *g, const Cycles *cy, LLVMValueRef s, CgCycle *c)
 }
 
 /* CYCLES_TABLE otherwise: the interpreter's search, branch-free. */
-static void table_cycle(Cg *g, const Cycles *cy, LLVMValueRef s, CgCycle *c)
+static void table_cycle(Cg *g, const LCycles *cy, LLVMValueRef s, CgCycle *c)
 {
 	LLVMBuilderRef b = g->b;
 	CgTable *t = tables(g, cy);
@@ -173,7 +173,7 @@ static void table_cycle(Cg *g, const Cycles *cy, LLVMValueRef s, CgCycle *c)
 	entries(g, cy, t, k, c);
 }
 
-void cg_cycle(Cg *g, const Cycles *cy, LLVMValueRef s, CgCycle *c)
+void cg_cycle(Cg *g, const LCycles *cy, LLVMValueRef s, CgCycle *c)
 {
 	c->off = c->T = NULL;
 	switch (cy->kind) {

@@ -229,7 +229,7 @@ static LLVMValueRef compare(Cg *g, LLVMRealPredicate p, LLVMValueRef a, LLVMValu
 /* expr: one ops.def operation over its operands. No fast-math flags: the
    result must be the interpreter's within 4 ulp. IF is a select because
    neither arm has side effects. */
-LLVMValueRef cg_expr(Cg *g, const Expr *e, CgFrame *f)
+LLVMValueRef cg_expr(Cg *g, const LExpr *e, CgFrame *f)
 {
 	LLVMBuilderRef b = g->b;
 	LLVMValueRef a = NULL, c = NULL;

@@ -18,18 +18,18 @@
  */
 
 /* Operands first, in cg_expr's order: a, then b, then c. */
-static void collect_nums(const Expr *e, double *out, int *n)
+static void collect_nums(const LExpr *e, double *out, int *n)
 {
-	const Expr *op[3] = { e->a, e->b, e->c };
+	const LExpr *op[3] = { e->a, e->b, e->c };
 	for (int i = 0; i < expr_arity[e->kind]; i++)
 		collect_nums(op[i], out, n);
 	if (e->kind == EX_NUM)
 		out[(*n)++] = e->num;
 }
 
-static int count_nums(const Expr *e)
+static int count_nums(const LExpr *e)
 {
-	const Expr *op[3] = { e->a, e->b, e->c };
+	const LExpr *op[3] = { e->a, e->b, e->c };
 	int n = e->kind == EX_NUM;
 	for (int i = 0; i < expr_arity[e->kind]; i++)
 		n += count_nums(op[i]);
@@ -37,13 +37,13 @@ static int count_nums(const Expr *e)
 }
 
 /* The same operations on the same params, numbers aside. */
-static int same_shape(const Expr *x, const Expr *y)
+static int same_shape(const LExpr *x, const LExpr *y)
 {
 	if (x == y)
 		return 1;
 	if (x->kind != y->kind || x->size != y->size || (x->kind == EX_PARAM && x->param != y->param))
 		return 0;
-	const Expr *a[3] = { x->a, x->b, x->c }, *b[3] = { y->a, y->b, y->c };
+	const LExpr *a[3] = { x->a, x->b, x->c }, *b[3] = { y->a, y->b, y->c };
 	for (int i = 0; i < expr_arity[x->kind]; i++)
 		if (!same_shape(a[i], b[i]))
 			return 0;
@@ -55,10 +55,10 @@ static int same_shape(const Expr *x, const Expr *y)
    its own: its length is what is left of the sequence's (phase_len). */
 static void group(Cg *g, CgPhases *p, int64_t *template_of, int64_t *rank)
 {
-	const Sched *seq = p->seq;
+	const LSched *seq = p->seq;
 	p->template = cg_alloc(g, p->nphase, sizeof *p->template);
 	for (unsigned i = 0; i < p->nphase; i++) {
-		const Phase *ph = &seq->phase[i];
+		const LPhase *ph = &seq->phase[i];
 		int t = 0;
 		if (ph->body->kind == SC_LEAF && ph->len >= 0)
 			while (t < p->ntemplate &&
@@ -116,7 +116,7 @@ static void number_table(Cg *g, CgPhases *p, CgTemplate *t, int tindex, const in
    search covers with nsearch, a power of two above it. */
 static void search_tables(Cg *g, CgPhases *p)
 {
-	const Phase *ph = p->seq->phase;
+	const LPhase *ph = p->seq->phase;
 	unsigned n = p->nphase;
 	int64_t last = ph[n - 1].start;
 	unsigned shift = 0;
@@ -157,7 +157,7 @@ static void entry_tables(Cg *g, CgPhases *p)
 	int64_t *index = cg_alloc(g, n, sizeof *index);
 	int any_enter = 0, renumbered = 0;
 	for (unsigned i = 0; i < n; i++) {
-		const Phase *ph = &p->seq->phase[i];
+		const LPhase *ph = &p->seq->phase[i];
 		len[i] = ph->len;
 		enter[i] = (int64_t)ph->enter_mask;
 		index[i] = ph->index;
@@ -169,7 +169,7 @@ static void entry_tables(Cg *g, CgPhases *p)
 	p->index = renumbered ? cg_i32_array(g, index, n, "phase_index") : NULL;
 }
 
-CgPhases *cg_phases(Cg *g, const Sched *seq)
+CgPhases *cg_phases(Cg *g, const LSched *seq)
 {
 	for (int i = 0; i < g->nphases; i++)
 		if (g->phases[i].seq == seq)

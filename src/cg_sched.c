@@ -17,7 +17,7 @@ static LLVMValueRef load64(Cg *g, LLVMValueRef at)
 
 /* A balanced tree of compares on the phase starts: O(log nphase) branches to
    the block of the last phase with start <= s. */
-static void phase_tree(Cg *g, const Sched *n, LLVMValueRef s, int lo, int hi, LLVMBasicBlockRef *to)
+static void phase_tree(Cg *g, const LSched *n, LLVMValueRef s, int lo, int hi, LLVMBasicBlockRef *to)
 {
 	if (hi - lo == 1) {
 		LLVMBuildBr(g->b, to[lo]);
@@ -33,7 +33,7 @@ static void phase_tree(Cg *g, const Sched *n, LLVMValueRef s, int lo, int hi, LL
 	phase_tree(g, n, s, mid, hi, to);
 }
 
-static LLVMBasicBlockRef *phase_blocks(Cg *g, const Sched *n, LLVMValueRef s)
+static LLVMBasicBlockRef *phase_blocks(Cg *g, const LSched *n, LLVMValueRef s)
 {
 	LLVMBasicBlockRef *to = cg_alloc(g, (size_t)n->nphase, sizeof *to);
 	for (int i = 0; i < n->nphase; i++)
@@ -44,7 +44,7 @@ static LLVMBasicBlockRef *phase_blocks(Cg *g, const Sched *n, LLVMValueRef s)
 
 /* The length a phase's body sees: its own, or what is left of L for an open
    last phase (-1 again when L is -1). */
-static LLVMValueRef phase_len(Cg *g, const Phase *ph, LLVMValueRef L)
+static LLVMValueRef phase_len(Cg *g, const LPhase *ph, LLVMValueRef L)
 {
 	if (ph->len >= 0)
 		return cg_i64(g, ph->len);
@@ -55,7 +55,7 @@ static LLVMValueRef phase_len(Cg *g, const Phase *ph, LLVMValueRef L)
 
 /* The real length of an open last phase under a real-valued cycle length
    Lf; NULL when the length is whole. */
-static LLVMValueRef phase_lenf(Cg *g, const Phase *ph, LLVMValueRef Lf)
+static LLVMValueRef phase_lenf(Cg *g, const LPhase *ph, LLVMValueRef Lf)
 {
 	if (ph->len >= 0 || !Lf)
 		return NULL;
@@ -87,7 +87,7 @@ enum { FILL_MAX_LEAVES = 32, MODULE_MAX_LEAF_LOOPS = 256 };
    (cg_phases.c) are inline whatever their size: each is built once. */
 enum { OUTLINE_MAX_INLINE_OPS = 8 };
 
-static int leaves(const Sched *n)
+static int leaves(const LSched *n)
 {
 	switch (n->kind) {
 	case SC_LEAF: return 1;
@@ -150,9 +150,9 @@ static void nested_end(Cg *g, const Outer *o)
 }
 
 /* A leaf's outlined expression: which of the frame's optional values it
-   reads is part of its identity, since one Expr could sit at two depths. */
+   reads is part of its identity, since one LExpr could sit at two depths. */
 typedef struct CgExprFn {
-	const Expr *e;
+	const LExpr *e;
 	unsigned has; /* bit 0 cycle, bit 1 tf, bit 2 Tf */
 	LLVMValueRef fn;
 } CgExprFn;
@@ -162,7 +162,7 @@ static unsigned frame_has(const CgFrame *f)
 	return (f->cycle != NULL) | (f->tf != NULL) << 1 | (f->Tf != NULL) << 2;
 }
 
-static CgExprFn *exprfn_probe(CgExprFn *t, unsigned cap, const Expr *e, unsigned has)
+static CgExprFn *exprfn_probe(CgExprFn *t, unsigned cap, const LExpr *e, unsigned has)
 {
 	unsigned i = (unsigned)((uint64_t)(uintptr_t)e * UINT64_C(0x9e3779b97f4a7c15) >> 32 ^ has);
 	for (;; i++)
@@ -171,7 +171,7 @@ static CgExprFn *exprfn_probe(CgExprFn *t, unsigned cap, const Expr *e, unsigned
 }
 
 /* The slot of (e, has): its function, or empty to fill. */
-static CgExprFn *exprfn_slot(Cg *g, const Expr *e, unsigned has)
+static CgExprFn *exprfn_slot(Cg *g, const LExpr *e, unsigned has)
 {
 	if (2 * (g->nexprfn + 1) > g->exprfn_cap) { /* grow: the load stays at most a half */
 		unsigned cap = g->exprfn_cap ? 2 * g->exprfn_cap : 64;
@@ -191,7 +191,7 @@ static CgExprFn *exprfn_slot(Cg *g, const Expr *e, unsigned has)
    the back end's whole-function passes (register allocation, tail merging)
    cost more than linear time in its phases: 16 channels of 125 phases of
    some 50 operations took 13 s to compile (bench/limits.py). */
-static LLVMValueRef call_expr_fn(Cg *g, const Expr *e, const CgFrame *at)
+static LLVMValueRef call_expr_fn(Cg *g, const LExpr *e, const CgFrame *at)
 {
 	unsigned has = frame_has(at);
 	CgExprFn *slot = exprfn_slot(g, e, has);
@@ -226,7 +226,7 @@ void cg_sched_reset(Cg *g)
 	g->exprfn = NULL;
 }
 
-static void eval_node(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf, LLVMValueRef L, LLVMValueRef Lf,
+static void eval_node(Cg *g, const LSched *n, LLVMValueRef s, LLVMValueRef sf, LLVMValueRef L, LLVMValueRef Lf,
                       LLVMValueRef cycle, LLVMValueRef step, int top);
 
 /* Cycle k (an i64) of a restarts or a cycles list at its local step: the restart
@@ -279,7 +279,7 @@ static void eval_template(Cg *g, const CgPhases *p, const CgTemplate *t, LLVMVal
 /* A sequence of CG_PHASES_MIN phases or more: its phase and that phase's
    entries from cg_phases' tables, then its template's body -- a switch only
    when the phases have more than one. */
-static void eval_long_seq(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf, LLVMValueRef L, LLVMValueRef Lf,
+static void eval_long_seq(Cg *g, const LSched *n, LLVMValueRef s, LLVMValueRef sf, LLVMValueRef L, LLVMValueRef Lf,
                           LLVMValueRef cycle, LLVMValueRef step, int top)
 {
 	LLVMBuilderRef b = g->b;
@@ -321,7 +321,7 @@ static void eval_long_seq(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf
 
 /* node at local step s with length L: the value into g->res, the enter and
    restart events into g->ev, the primary channel's phase and cycle. */
-static void eval_node(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf, LLVMValueRef L, LLVMValueRef Lf,
+static void eval_node(Cg *g, const LSched *n, LLVMValueRef s, LLVMValueRef sf, LLVMValueRef L, LLVMValueRef Lf,
                       LLVMValueRef cycle, LLVMValueRef step, int top)
 {
 	switch (n->kind) {
@@ -339,7 +339,7 @@ static void eval_node(Cg *g, const Sched *n, LLVMValueRef s, LLVMValueRef sf, LL
 		LLVMBasicBlockRef *to = phase_blocks(g, n, s);
 		LLVMBasicBlockRef done = block(g, "seq.done");
 		for (int i = 0; i < n->nphase; i++) {
-			const Phase *ph = &n->phase[i];
+			const LPhase *ph = &n->phase[i];
 			LLVMPositionBuilderAtEnd(g->b, to[i]);
 			LLVMValueRef local = LLVMBuildSub(g->b, s, cg_i64(g, ph->start), "local");
 			if (ph->enter_mask)
@@ -454,7 +454,7 @@ typedef struct Seg {
 	LLVMBasicBlockRef head, done;
 } Seg;
 
-static void fill_node(Cg *g, const Sched *n, LLVMValueRef s0, LLVMValueRef sf, LLVMValueRef cnt, LLVMValueRef L,
+static void fill_node(Cg *g, const LSched *n, LLVMValueRef s0, LLVMValueRef sf, LLVMValueRef cnt, LLVMValueRef L,
                       LLVMValueRef Lf, LLVMValueRef step0, LLVMValueRef out, LLVMValueRef cycle);
 
 /* while (left > 0) { s = the local step reached; ... } */
@@ -478,7 +478,7 @@ static LLVMValueRef seg_open(Cg *g, Seg *q, LLVMValueRef s0, LLVMValueRef cnt)
 }
 
 /* One segment of n steps through body at local step local with length L. */
-static void seg_run(Cg *g, Seg *q, const Sched *body, LLVMValueRef local, LLVMValueRef sf, LLVMValueRef n,
+static void seg_run(Cg *g, Seg *q, const LSched *body, LLVMValueRef local, LLVMValueRef sf, LLVMValueRef n,
                     LLVMValueRef L, LLVMValueRef Lf, LLVMValueRef step0, LLVMValueRef out, LLVMValueRef cycle)
 {
 	LLVMValueRef pos = load64(g, q->pos);
@@ -496,7 +496,7 @@ static void seg_run(Cg *g, Seg *q, const Sched *body, LLVMValueRef local, LLVMVa
    LLVM's loop vectoriser widens it (vector math through libmvec). Each leaf
    loop is a function of its own: loop passes cost more than linear time in
    the loops of one function, and a 1,000-phase sequence has 1,000 leaves. */
-static LLVMValueRef leaf_fn(Cg *g, const Expr *e, int has_cycle, int has_tf, int has_Tf)
+static LLVMValueRef leaf_fn(Cg *g, const LExpr *e, int has_cycle, int has_tf, int has_Tf)
 {
 	LLVMTypeRef args[] = { g->i64, g->i64, g->i64, g->i64, g->f64ptr, g->i64, g->f64ptr, g->f64, g->f64 };
 	LLVMTypeRef ty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), args, 9, 0);
@@ -531,7 +531,7 @@ static LLVMValueRef leaf_fn(Cg *g, const Expr *e, int has_cycle, int has_tf, int
 	return fn;
 }
 
-static void fill_leaf(Cg *g, const Expr *e, LLVMValueRef s0, LLVMValueRef sf, LLVMValueRef cnt, LLVMValueRef L,
+static void fill_leaf(Cg *g, const LExpr *e, LLVMValueRef s0, LLVMValueRef sf, LLVMValueRef cnt, LLVMValueRef L,
                       LLVMValueRef Lf, LLVMValueRef step0, LLVMValueRef out, LLVMValueRef cycle)
 {
 	LLVMValueRef fn = leaf_fn(g, e, cycle != NULL, sf != NULL, Lf != NULL);
@@ -542,7 +542,7 @@ static void fill_leaf(Cg *g, const Expr *e, LLVMValueRef s0, LLVMValueRef sf, LL
 
 /* node over local steps s0 .. s0+cnt-1 into out[0 .. cnt-1]: split at phase
    and cycle boundaries, each segment filled by its leaf's loop. */
-static void fill_node(Cg *g, const Sched *n, LLVMValueRef s0, LLVMValueRef sf, LLVMValueRef cnt, LLVMValueRef L,
+static void fill_node(Cg *g, const LSched *n, LLVMValueRef s0, LLVMValueRef sf, LLVMValueRef cnt, LLVMValueRef L,
                       LLVMValueRef Lf, LLVMValueRef step0, LLVMValueRef out, LLVMValueRef cycle)
 {
 	Seg q;
@@ -554,7 +554,7 @@ static void fill_node(Cg *g, const Sched *n, LLVMValueRef s0, LLVMValueRef sf, L
 		LLVMValueRef s = seg_open(g, &q, s0, cnt);
 		LLVMBasicBlockRef *to = phase_blocks(g, n, s);
 		for (int i = 0; i < n->nphase; i++) {
-			const Phase *ph = &n->phase[i];
+			const LPhase *ph = &n->phase[i];
 			LLVMPositionBuilderAtEnd(g->b, to[i]);
 			LLVMValueRef left = load64(g, q.left);
 			LLVMValueRef len = left;
@@ -587,7 +587,7 @@ static void fill_node(Cg *g, const Sched *n, LLVMValueRef s0, LLVMValueRef sf, L
 
 /* Whether n combines sequences somewhere: its operands' segments do not
    line up, so its channel fills one step at a time (fill_scalar). */
-static int combines(const Sched *n)
+static int combines(const LSched *n)
 {
 	switch (n->kind) {
 	case SC_LEAF: return 0;
@@ -605,7 +605,7 @@ static int combines(const Sched *n)
 /* double NAME_chan(step, params): one channel at one step through
    eval_node, its events into a scratch mask nobody reads. A function of its
    own, so the loop calling it stays small for the loop passes. */
-static LLVMValueRef channel_fn(Cg *g, const Sched *n)
+static LLVMValueRef channel_fn(Cg *g, const LSched *n)
 {
 	LLVMTypeRef args[] = { g->i64, g->f64ptr };
 	LLVMTypeRef ty = LLVMFunctionType(g->f64, args, 2, 0);
@@ -628,7 +628,7 @@ static LLVMValueRef channel_fn(Cg *g, const Sched *n)
 }
 
 /* for (i = 0; i < count; i++) out[i] = NAME_chan(first + i, params) */
-static void fill_scalar(Cg *g, const Sched *n, LLVMValueRef first, LLVMValueRef count, LLVMValueRef out)
+static void fill_scalar(Cg *g, const LSched *n, LLVMValueRef first, LLVMValueRef count, LLVMValueRef out)
 {
 	LLVMValueRef fn = channel_fn(g, n);
 	LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
@@ -712,7 +712,7 @@ LLVMValueRef cg_fill_fn(Cg *g, LLVMValueRef eval)
 		LLVMBuildRetVoid(g->b);
 	}
 	LLVMPositionBuilderAtEnd(g->b, undefined);
-	Expr nan = { .kind = EX_NUM, .num = NAN };
+	LExpr nan = { .kind = EX_NUM, .num = NAN };
 	fill_leaf(g, &nan, first, NULL, count, cg_i64(g, -1), NULL, first, out, NULL);
 	LLVMBuildRetVoid(g->b);
 	cg_end(g);

@@ -183,7 +183,7 @@ static double ratio(int64_t p, int64_t q)
 	return p < (INT64_C(1) << 53) ? (double)p / (double)q : (double)((long double)p / q);
 }
 
-static void alloc_tables(Arena *a, Cycles *cy, int n, int real)
+static void alloc_tables(Arena *a, LCycles *cy, int n, int real)
 {
 	cy->n = n;
 	cy->start = arena_alloc(a, sizeof(int64_t) * (size_t)n);
@@ -195,7 +195,7 @@ static void alloc_tables(Arena *a, Cycles *cy, int n, int real)
 /* ---- building ---- */
 
 /* Every cycle period steps long. */
-static void uniform(Arena *a, Cycles *cy, int64_t period)
+static void uniform(Arena *a, LCycles *cy, int64_t period)
 {
 	cy->kind = CYCLES_UNIFORM;
 	cy->lap = period;
@@ -204,7 +204,7 @@ static void uniform(Arena *a, Cycles *cy, int64_t period)
 	cy->steps[0] = period;
 }
 
-int cycles_whole(Arena *a, Cycles *cy)
+int cycles_whole(Arena *a, LCycles *cy)
 {
 	int64_t period = (int64_t)cy->period, mult = (int64_t)cy->mult, count = cy->count;
 	if (mult == 1) {
@@ -231,7 +231,7 @@ int cycles_whole(Arena *a, Cycles *cy)
 
 /* mult 1, period p/q: S_j = j p / q, and S_(j+q) = S_j + p, so one lap of q
    cycles describes them all. */
-static int lap_tables(Checker *c, Node *n, Cycles *cy, int64_t p, int64_t q, int64_t *total)
+static int lap_tables(Checker *c, Node *n, LCycles *cy, int64_t p, int64_t q, int64_t *total)
 {
 	if (!lower_spend(c, n, 0, q))
 		return 0;
@@ -259,7 +259,7 @@ static int lap_tables(Checker *c, Node *n, Cycles *cy, int64_t p, int64_t q, int
 	return 1;
 }
 
-static void too_many_cycles(Checker *c, Node *n, const Cycles *cy)
+static void too_many_cycles(Checker *c, Node *n, const LCycles *cy)
 {
 	diag_error(c->diag, n->loc,
 	           "restarts with mult %.15g take more than %d cycles to reach 2^62 steps; give a count of at most %d",
@@ -268,7 +268,7 @@ static void too_many_cycles(Checker *c, Node *n, const Cycles *cy)
 
 /* Whether cycles whose starts are start[0 .. fits-1] (start[fits], when
    fits <= cap, past 2^62) serve count; the diagnostic when they do not. */
-static int table_serves(Checker *c, Node *n, const Cycles *cy, int fits)
+static int table_serves(Checker *c, Node *n, const LCycles *cy, int fits)
 {
 	if (cy->count > 0 && fits <= cy->count && fits <= MAX_CYCLES) {
 		diag_error(c->diag, n->loc, "%lld restarts growing by %.15g do not fit in 62 bits", (long long)cy->count,
@@ -290,7 +290,7 @@ static int table_serves(Checker *c, Node *n, const Cycles *cy, int fits)
 /* The table from starts start[0 .. fits-1], each cycle running to the next
    start (the last, when no other follows within 2^62, last_steps long);
    off and T when given. *total is the length of count cycles. */
-static void keep_table(Checker *c, Cycles *cy, int cap, int fits, const int64_t *start, int64_t last_steps,
+static void keep_table(Checker *c, LCycles *cy, int cap, int fits, const int64_t *start, int64_t last_steps,
                        const double *off, const double *T, int64_t *total)
 {
 	int n = fits < cap ? fits : cap;
@@ -313,7 +313,7 @@ static void keep_table(Checker *c, Cycles *cy, int cap, int fits, const int64_t 
    (k with P (M^k - 1) / (M - 1) = 2^62); 0 after the diagnostic of a
    table too long, said without computing it. The table costs its entries,
    charged here, before the arithmetic that builds it. */
-static int table_cap(Checker *c, Node *n, const Cycles *cy)
+static int table_cap(Checker *c, Node *n, const LCycles *cy)
 {
 	int cap = cy->count > 0 && cy->count < MAX_CYCLES ? (int)cy->count : MAX_CYCLES;
 	double reach = log1p(0x1p62 * (cy->mult - 1) / cy->period) / log1p(cy->mult - 1);
@@ -327,7 +327,7 @@ static int table_cap(Checker *c, Node *n, const Cycles *cy)
 }
 
 /* mult a/b > 1, period p/q, not both whole: the exact tables. */
-static int real_tables(Checker *c, Node *n, Cycles *cy, int64_t p, int64_t q, int64_t a, int64_t b, int64_t *total)
+static int real_tables(Checker *c, Node *n, LCycles *cy, int64_t p, int64_t q, int64_t a, int64_t b, int64_t *total)
 {
 	/* S_k = N_k / D_k with N_k = p (a^k - b^k), D_k = q b^(k-1) (a - b). */
 	int cap = table_cap(c, n, cy);
@@ -369,7 +369,7 @@ static int real_tables(Checker *c, Node *n, Cycles *cy, int64_t p, int64_t q, in
 }
 
 /* count cycles of the whole tables: their length, or 0 after the diagnostic. */
-static int whole_total(Checker *c, Node *n, const Cycles *cy, int64_t *total)
+static int whole_total(Checker *c, Node *n, const LCycles *cy, int64_t *total)
 {
 	int64_t count = cy->count;
 	if (cy->kind == CYCLES_UNIFORM) {
@@ -402,7 +402,7 @@ static int64_t truncated(double v)
 	return v < (double)MAX_STEPS ? (int64_t)v : MAX_STEPS;
 }
 
-static int floor_tables(Checker *c, Node *n, Cycles *cy, int64_t *total)
+static int floor_tables(Checker *c, Node *n, LCycles *cy, int64_t *total)
 {
 	int64_t P = (int64_t)cy->period;
 	double M = cy->mult;
@@ -430,7 +430,7 @@ static int floor_tables(Checker *c, Node *n, Cycles *cy, int64_t *total)
 	return ok;
 }
 
-int cycles_build(Checker *c, Node *n, Node *period_arg, Cycles *cy, int64_t *total)
+int cycles_build(Checker *c, Node *n, Node *period_arg, LCycles *cy, int64_t *total)
 {
 	int64_t p, q, a, b;
 	*total = -1;
@@ -471,7 +471,7 @@ int cycles_build(Checker *c, Node *n, Node *period_arg, Cycles *cy, int64_t *tot
 /* ---- queries ---- */
 
 /* The last table entry j < n with start[j] <= s (start[0] = 0 <= s). */
-static int64_t table_search(const Cycles *cy, int64_t s)
+static int64_t table_search(const LCycles *cy, int64_t s)
 {
 	int lo = 0, hi = cy->n - 1;
 	while (lo < hi) {
@@ -485,7 +485,7 @@ static int64_t table_search(const Cycles *cy, int64_t s)
 }
 
 /* The tables' entry of cycle k. */
-static int64_t entry(const Cycles *cy, int64_t k)
+static int64_t entry(const LCycles *cy, int64_t k)
 {
 	return cy->kind == CYCLES_TABLE ? k : k % cy->n;
 }
@@ -493,7 +493,7 @@ static int64_t entry(const Cycles *cy, int64_t k)
 /* A cycle with no integer step shares its start with the next and is never
    the last with start <= s, so it is skipped. The compiled code finds the
    same cycle by its own means (cg_cycles.c); they must agree. */
-int64_t cycles_index(const Cycles *cy, int64_t s)
+int64_t cycles_index(const LCycles *cy, int64_t s)
 {
 	int64_t k;
 	if (cy->kind == CYCLES_TABLE) {
@@ -507,14 +507,14 @@ int64_t cycles_index(const Cycles *cy, int64_t s)
 	return k;
 }
 
-int64_t cycles_start(const Cycles *cy, int64_t k)
+int64_t cycles_start(const LCycles *cy, int64_t k)
 {
 	if (cy->kind == CYCLES_TABLE)
 		return cy->start[k];
 	return k / cy->n * cy->lap + cy->start[k % cy->n];
 }
 
-int cycles_fits(const Cycles *cy, int64_t k)
+int cycles_fits(const LCycles *cy, int64_t k)
 {
 	if (k < 0 || (cy->count > 0 && k >= cy->count))
 		return 0;
@@ -523,27 +523,27 @@ int cycles_fits(const Cycles *cy, int64_t k)
 	return k / cy->n <= (INT64_MAX - cy->start[k % cy->n]) / cy->lap;
 }
 
-int64_t cycles_steps(const Cycles *cy, int64_t k)
+int64_t cycles_steps(const LCycles *cy, int64_t k)
 {
 	return cy->steps[entry(cy, k)];
 }
 
-double cycles_offset(const Cycles *cy, int64_t k)
+double cycles_offset(const LCycles *cy, int64_t k)
 {
 	return cy->off ? cy->off[entry(cy, k)] : 0;
 }
 
-double cycles_T(const Cycles *cy, int64_t k)
+double cycles_T(const LCycles *cy, int64_t k)
 {
 	return cy->T ? cy->T[entry(cy, k)] : (double)cycles_steps(cy, k);
 }
 
-int cycles_real(const Cycles *cy)
+int cycles_real(const LCycles *cy)
 {
 	return cy->T != NULL;
 }
 
-int cycles_doubling(const Cycles *cy)
+int cycles_doubling(const LCycles *cy)
 {
 	return cy->kind == CYCLES_TABLE && !cycles_real(cy) && cy->mult == floor(cy->mult);
 }

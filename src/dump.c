@@ -4,7 +4,7 @@
 
 #include "annealc_int.h"
 
-static void dump_expr(FILE *out, const Expr *e)
+static void dump_expr(FILE *out, const LExpr *e)
 {
 	switch (e->kind) {
 	case EX_NUM: fprintf(out, "%a", e->num); return;
@@ -17,7 +17,7 @@ static void dump_expr(FILE *out, const Expr *e)
 		return;
 	}
 	fprintf(out, "(%s", expr_name[e->kind]);
-	const Expr *op[3] = { e->a, e->b, e->c };
+	const LExpr *op[3] = { e->a, e->b, e->c };
 	for (int i = 0; i < expr_arity[e->kind]; i++) {
 		fputc(' ', out);
 		dump_expr(out, op[i]);
@@ -25,7 +25,7 @@ static void dump_expr(FILE *out, const Expr *e)
 	fputc(')', out);
 }
 
-static void dump_sched(FILE *out, const Sched *n, int depth)
+static void dump_sched(FILE *out, const LSched *n, int depth)
 {
 	fprintf(out, "%*s", 2 * depth, "");
 	switch (n->kind) {
@@ -43,7 +43,7 @@ static void dump_sched(FILE *out, const Sched *n, int depth)
 	case SC_SEQ:
 		fprintf(out, "%s %d\n", n->cycle_list ? "cycles" : "seq", n->nphase);
 		for (int i = 0; i < n->nphase; i++) {
-			const Phase *ph = &n->phase[i];
+			const LPhase *ph = &n->phase[i];
 			/* Empty phases leave no code behind, only the others' indices. */
 			fprintf(out, "%*sphase %d: %" PRId64 " %" PRId64 " enter=%#" PRIx64 "\n", 2 * depth + 2, "",
 			        ph->index, ph->start, ph->len, ph->enter_mask);
@@ -51,7 +51,7 @@ static void dump_sched(FILE *out, const Sched *n, int depth)
 		}
 		return;
 	case SC_RESTARTS: {
-		const Cycles *cy = &n->cycles;
+		const LCycles *cy = &n->cycles;
 		int table = cy->kind == CYCLES_UNIFORM ? 0 : cy->n;
 		if (cycles_real(cy))
 			fprintf(out, "restarts period=%a mult=%a count=%" PRId64 " table=%d lap=%" PRId64 "/%" PRId64 "\n",

@@ -19,7 +19,7 @@ typedef struct Frame {
 	const double *operand; /* SC_COMBINE's operands' values */
 } Frame;
 
-static double eval_expr(const Expr *e, const Frame *f, const Walk *w)
+static double eval_expr(const LExpr *e, const Frame *f, const Walk *w)
 {
 	if (e->kind == EX_IF)
 		return eval_expr(e->a, f, w) != 0 ? eval_expr(e->b, f, w) : eval_expr(e->c, f, w);
@@ -41,7 +41,7 @@ static double eval_expr(const Expr *e, const Frame *f, const Walk *w)
 	}
 }
 
-double interp_const(const Expr *e)
+double interp_const(const LExpr *e)
 {
 	static const Frame none;
 	static const Walk outside = { .cycle = -1 };
@@ -53,7 +53,7 @@ double interp_const(const Expr *e)
    when that is not NaN. Phases start at whole steps, so the integer part
    alone picks them; a nested restarts counts whole steps from its start
    and leaves sf behind. */
-static double eval_sched(const Sched *n, int64_t s, double sf, int64_t len, double lenf, Walk *w, int top)
+static double eval_sched(const LSched *n, int64_t s, double sf, int64_t len, double lenf, Walk *w, int top)
 {
 	switch (n->kind) {
 	case SC_LEAF: {
@@ -72,7 +72,7 @@ static double eval_sched(const Sched *n, int64_t s, double sf, int64_t len, doub
 		int i = n->nphase - 1;
 		while (i > 0 && n->phase[i].start > s)
 			i--;
-		const Phase *ph = &n->phase[i];
+		const LPhase *ph = &n->phase[i];
 		int64_t local = s - ph->start;
 		int64_t plen = ph->len >= 0 ? ph->len : len >= 0 ? len - ph->start : -1;
 		double plenf = ph->len >= 0 || isnan(lenf) ? NAN : lenf - (double)ph->start;
@@ -92,7 +92,7 @@ static double eval_sched(const Sched *n, int64_t s, double sf, int64_t len, doub
 		return v;
 	}
 	case SC_RESTARTS: {
-		const Cycles *cy = &n->cycles;
+		const LCycles *cy = &n->cycles;
 		int64_t k = cycles_index(cy, s);
 		int64_t local = s - cycles_start(cy, k);
 		if (k >= 1 && local == 0)

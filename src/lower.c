@@ -5,20 +5,20 @@
 
 #include "annealc_int.h"
 
-Expr *lower_num(Checker *c, double v)
+LExpr *lower_num(Checker *c, double v)
 {
-	Expr *e = arena_alloc(c->arena, sizeof *e);
+	LExpr *e = arena_alloc(c->arena, sizeof *e);
 	e->kind = EX_NUM;
 	e->num = v;
 	e->size = e->depth = 1;
 	return e;
 }
 
-Expr *lower_op(Checker *c, ExprKind k, Expr *a, Expr *b, Expr *cc)
+LExpr *lower_op(Checker *c, LExprKind k, LExpr *a, LExpr *b, LExpr *cc)
 {
 	if ((expr_arity[k] >= 1 && !a) || (expr_arity[k] >= 2 && !b) || (expr_arity[k] >= 3 && !cc))
 		return NULL;
-	Expr *e = arena_alloc(c->arena, sizeof *e);
+	LExpr *e = arena_alloc(c->arena, sizeof *e);
 	e->kind = k;
 	e->a = a;
 	e->b = b;
@@ -28,7 +28,7 @@ Expr *lower_op(Checker *c, ExprKind k, Expr *a, Expr *b, Expr *cc)
 	   bounded number of times before its own result is checked. */
 	e->size = 1;
 	e->depth = 1;
-	for (const Expr *sub[] = { a, b, cc }, **x = sub; x < sub + 3; x++)
+	for (const LExpr *sub[] = { a, b, cc }, **x = sub; x < sub + 3; x++)
 		if (*x) {
 			e->size += (*x)->size;
 			if ((*x)->depth >= e->depth)
@@ -55,20 +55,20 @@ int lower_let_index(Checker *c, const char *name)
 
 /* Param i's value: fixed at a compile-time position (the param then
    shapes the schedule), else read from the params array at run time. */
-static Expr *param_ref(Checker *c, int i, const Ctx *ctx)
+static LExpr *param_ref(Checker *c, int i, const Ctx *ctx)
 {
 	if (ctx->constant) {
 		c->param[i].structural = 1;
 		return lower_num(c, c->param[i].value);
 	}
-	Expr *e = lower_op(c, EX_PARAM, NULL, NULL, NULL);
+	LExpr *e = lower_op(c, EX_PARAM, NULL, NULL, NULL);
 	e->param = i;
 	return e;
 }
 
 /* x steps, x epochs (x times param steps_per_epoch), x% (x percent of
    param total): a step count, allowed only where one goes. */
-static Expr *lower_unit(Checker *c, Node *n, const Ctx *ctx)
+static LExpr *lower_unit(Checker *c, Node *n, const Ctx *ctx)
 {
 	static const char *const unit_text[] = { [DUR_STEPS] = "steps", [DUR_EPOCHS] = "epochs",
 		                                 [DUR_PERCENT] = "percent of total" };
@@ -82,7 +82,7 @@ static Expr *lower_unit(Checker *c, Node *n, const Ctx *ctx)
 		           unit_word[n->unit]);
 		return NULL;
 	}
-	Expr *x = lower_expr(c, n->lhs, ctx);
+	LExpr *x = lower_expr(c, n->lhs, ctx);
 	if (n->unit == DUR_STEPS)
 		return x;
 	int i = lower_param_index(c, unit_param[n->unit]);
@@ -92,7 +92,7 @@ static Expr *lower_unit(Checker *c, Node *n, const Ctx *ctx)
 		return NULL;
 	}
 	/* (x * total) / 100, not x * (total / 100): 7% of 100 is 7 exactly. */
-	Expr *v = lower_op(c, EX_MUL, x, param_ref(c, i, ctx), NULL);
+	LExpr *v = lower_op(c, EX_MUL, x, param_ref(c, i, ctx), NULL);
 	return n->unit == DUR_EPOCHS ? v : lower_op(c, EX_DIV, v, lower_num(c, 100), NULL);
 }
 
@@ -178,7 +178,7 @@ static int defined_past_limit(const Checker *c, const char *name)
 /* seq, a sequence written inside an expression (`(a for 5 then b) * 2`) or
    a let naming one, at n: lowered on its own phase clock into the phase
    body's operands (lower_body), its value read back as EX_OPERAND. */
-static Expr *lower_operand(Checker *c, Node *n, Node *seq, const Ctx *ctx)
+static LExpr *lower_operand(Checker *c, Node *n, Node *seq, const Ctx *ctx)
 {
 	if (ctx->constant) {
 		diag_error(c->diag, n->loc, "%s must be a constant, but this is a sequence of phases", ctx->constant);
@@ -191,7 +191,7 @@ static Expr *lower_operand(Checker *c, Node *n, Node *seq, const Ctx *ctx)
 	sub.operands = NULL; /* its phases' bodies collect their own */
 	int64_t len;
 	c->depth++;
-	Sched *s = lower_seq(c, seq, &sub, &len);
+	LSched *s = lower_seq(c, seq, &sub, &len);
 	c->depth--;
 	if (!s)
 		return NULL;
@@ -202,7 +202,7 @@ static Expr *lower_operand(Checker *c, Node *n, Node *seq, const Ctx *ctx)
 	}
 	if (o->n == o->cap) {
 		int cap = o->cap ? 2 * o->cap : 4;
-		Sched **grown = arena_alloc(c->arena, sizeof *grown * (size_t)cap);
+		LSched **grown = arena_alloc(c->arena, sizeof *grown * (size_t)cap);
 		if (o->n)
 			memcpy(grown, o->sched, sizeof *grown * (size_t)o->n);
 		o->sched = grown;
@@ -210,12 +210,12 @@ static Expr *lower_operand(Checker *c, Node *n, Node *seq, const Ctx *ctx)
 	}
 	o->sched[o->n] = s;
 	o->len = o->len < 0 || len < 0 ? -1 : len > o->len ? len : o->len;
-	Expr *e = lower_op(c, EX_OPERAND, NULL, NULL, NULL);
+	LExpr *e = lower_op(c, EX_OPERAND, NULL, NULL, NULL);
 	e->operand = o->n++;
 	return e;
 }
 
-static Expr *lower_ident(Checker *c, Node *n, const Ctx *ctx)
+static LExpr *lower_ident(Checker *c, Node *n, const Ctx *ctx)
 {
 	const char *s = n->name;
 	static const char *const phase_vars[] = { "t", "T", "p", "step", "cycle" };
@@ -234,7 +234,7 @@ static Expr *lower_ident(Checker *c, Node *n, const Ctx *ctx)
 			           ctx->open_why ? ctx->open_why : "this phase is open-ended");
 			return NULL;
 		}
-		Expr *T = lower_op(c, EX_TLEN, NULL, NULL, NULL);
+		LExpr *T = lower_op(c, EX_TLEN, NULL, NULL, NULL);
 		return s[0] == 'T' ? T : lower_op(c, EX_DIV, lower_op(c, EX_T, NULL, NULL, NULL), T, NULL);
 	}
 	if (strcmp(s, "cycle") == 0) {
@@ -261,7 +261,7 @@ static Expr *lower_ident(Checker *c, Node *n, const Ctx *ctx)
 		if (!value && ctx->operands && !ctx->constant) {
 			if (!enter_let(c, i, n->loc))
 				return NULL;
-			Expr *e = lower_operand(c, n, c->let_node[i]->lhs, ctx);
+			LExpr *e = lower_operand(c, n, c->let_node[i]->lhs, ctx);
 			c->let_state[i] = e ? LET_IDLE : LET_FAILED;
 			return e;
 		}
@@ -273,7 +273,7 @@ static Expr *lower_ident(Checker *c, Node *n, const Ctx *ctx)
 		}
 		if (!enter_let(c, i, n->loc))
 			return NULL;
-		Expr *e = lower_expr(c, value, ctx);
+		LExpr *e = lower_expr(c, value, ctx);
 		c->let_state[i] = e ? LET_IDLE : LET_FAILED;
 		return e;
 	}
@@ -291,7 +291,7 @@ static Expr *lower_ident(Checker *c, Node *n, const Ctx *ctx)
 	return NULL;
 }
 
-static Expr *lower_expr_node(Checker *c, Node *n, const Ctx *ctx);
+static LExpr *lower_expr_node(Checker *c, Node *n, const Ctx *ctx);
 
 /* The depth guard keeps a pathological file (a 100,000-term sum) from
    exhausting the C stack here; the expanded tree's size and depth are
@@ -300,7 +300,7 @@ static Expr *lower_expr_node(Checker *c, Node *n, const Ctx *ctx);
    and a shape nested in its own argument multiplies the copies of that
    argument at each level (triangular's, about tenfold). Lowering
    stops at the first tree past a limit, so it never builds much more. */
-Expr *lower_expr(Checker *c, Node *n, const Ctx *ctx)
+LExpr *lower_expr(Checker *c, Node *n, const Ctx *ctx)
 {
 	if (c->budget->spent)
 		return NULL;
@@ -314,7 +314,7 @@ Expr *lower_expr(Checker *c, Node *n, const Ctx *ctx)
 		return NULL;
 	}
 	c->depth++;
-	Expr *e = lower_expr_node(c, n, ctx);
+	LExpr *e = lower_expr_node(c, n, ctx);
 	if (c->depth <= MAX_DEPTH)
 		c->depth--;
 	if (e && e->size > MAX_FILE_OPS) {
@@ -358,9 +358,9 @@ int lower_spend(Checker *c, Node *n, int phases, int64_t ops)
 	return 0;
 }
 
-static Expr *lower_expr_node(Checker *c, Node *n, const Ctx *ctx)
+static LExpr *lower_expr_node(Checker *c, Node *n, const Ctx *ctx)
 {
-	static const ExprKind ops[ND_COUNT] = {
+	static const LExprKind ops[ND_COUNT] = {
 		[ND_NEG] = EX_NEG, [ND_NOT] = EX_NOT, [ND_ADD] = EX_ADD, [ND_SUB] = EX_SUB, [ND_MUL] = EX_MUL,
 		[ND_DIV] = EX_DIV, [ND_POW] = EX_POW, [ND_LT] = EX_LT,   [ND_LE] = EX_LE,   [ND_GT] = EX_GT,
 		[ND_GE] = EX_GE,   [ND_EQ] = EX_EQ,   [ND_NE] = EX_NE,   [ND_AND] = EX_AND, [ND_OR] = EX_OR,
@@ -379,8 +379,8 @@ static Expr *lower_expr_node(Checker *c, Node *n, const Ctx *ctx)
 	case ND_ADD: case ND_SUB: case ND_MUL: case ND_DIV: case ND_POW: case ND_LT: case ND_LE:
 	case ND_GT: case ND_GE: case ND_EQ: case ND_NE: case ND_AND: case ND_OR: {
 		/* Both sides, so every error in the expression is reported. */
-		Expr *a = lower_expr(c, n->lhs, ctx);
-		Expr *b = lower_expr(c, n->rhs, ctx);
+		LExpr *a = lower_expr(c, n->lhs, ctx);
+		LExpr *b = lower_expr(c, n->rhs, ctx);
 		return lower_op(c, ops[n->kind], a, b, NULL);
 	}
 	default: break;
@@ -392,7 +392,7 @@ static Expr *lower_expr_node(Checker *c, Node *n, const Ctx *ctx)
 static int const_value(Checker *c, Node *n, const Ctx *ctx, double *out)
 {
 	const char *what = ctx->constant;
-	Expr *e = lower_expr(c, n, ctx);
+	LExpr *e = lower_expr(c, n, ctx);
 	if (!e)
 		return 0;
 	*out = interp_const(e);
@@ -489,11 +489,11 @@ static int lower_duration(Checker *c, Node *d, int64_t *out)
 	return 1;
 }
 
-static Sched *leaf_sched(Checker *c, Expr *e)
+static LSched *leaf_sched(Checker *c, LExpr *e)
 {
 	if (!e)
 		return NULL;
-	Sched *s = arena_alloc(c->arena, sizeof *s);
+	LSched *s = arena_alloc(c->arena, sizeof *s);
 	s->kind = SC_LEAF;
 	s->leaf = e;
 	return s;
@@ -519,10 +519,10 @@ static int real_arg(Checker *c, Node *n, const char *what, int steps, double *ou
 }
 
 /* restarts' lengths = exact | floor | floor_power */
-static int lengths_arg(Checker *c, Node *n, CyclesLengths *out)
+static int lengths_arg(Checker *c, Node *n, LCyclesLengths *out)
 {
 	static const char *const names[] = { "exact", "floor", "floor_power" };
-	static const CyclesLengths kinds[] = { LENGTHS_EXACT, LENGTHS_FLOOR, LENGTHS_FLOOR_POWER };
+	static const LCyclesLengths kinds[] = { LENGTHS_EXACT, LENGTHS_FLOOR, LENGTHS_FLOOR_POWER };
 	Nearest near;
 	nearest_init(&near, n->kind == ND_IDENT ? n->name : "");
 	for (int i = 0; i < 3; i++) {
@@ -583,14 +583,14 @@ static int room_in_period(Checker *c, Node *n, int known, double pf, int64_t per
 }
 
 /* restarts = 'restarts' '(' period [, mult [, count [, lengths]]] ')' '{' seq '}' */
-static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
+static LSched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 {
 	static const char *const names[] = { "period", "mult", "count", "lengths", NULL };
 	Node *arg[4] = { 0 };
 	*len = -1;
 	if (!shapes_bind_args(c, n, "restarts", names, 1, arg))
 		return NULL;
-	Cycles cy = { .period = 1, .mult = 1, .lengths = LENGTHS_EXACT };
+	LCycles cy = { .period = 1, .mult = 1, .lengths = LENGTHS_EXACT };
 	int64_t period = 1, mult = 1;
 	int ok = real_arg(c, arg[0], "restarts period", 1, &cy.period, &period);
 	if (arg[1])
@@ -608,7 +608,7 @@ static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 	body_ctx.min_T = period >= 0 && (mult >= 0 || cy.lengths != LENGTHS_EXACT) ? period : -1;
 	body_ctx.open_why = NULL;
 	int64_t body_len;
-	Sched *body = lower_seq(c, n->body, &body_ctx, &body_len);
+	LSched *body = lower_seq(c, n->body, &body_ctx, &body_len);
 	if (body && body_len == 0) {
 		diag_error(c->diag, n->body->loc,
 		           "every phase of this restarts body is empty (its duration comes to zero), so a cycle has no "
@@ -618,7 +618,7 @@ static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 	if (!ok || !body)
 		return NULL;
 
-	Sched *r = arena_alloc(c->arena, sizeof *r);
+	LSched *r = arena_alloc(c->arena, sizeof *r);
 	r->kind = SC_RESTARTS;
 	r->cycles = cy;
 	r->body = body;
@@ -627,14 +627,14 @@ static Sched *lower_restarts(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 	return r;
 }
 
-static Sched *seq_phases(Checker *c, Node *seq, const Ctx *ctx, int64_t *len, int cycle_list);
+static LSched *seq_phases(Checker *c, Node *seq, const Ctx *ctx, int64_t *len, int cycle_list);
 
 /* cycles = 'cycles' '{' seq '}'  -- each phase of seq a restart cycle */
-static Sched *lower_cycles(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
+static LSched *lower_cycles(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 {
 	Ctx body_ctx = *ctx;
 	body_ctx.in_restarts = 1;
-	Sched *s = seq_phases(c, n->body, &body_ctx, len, 1);
+	LSched *s = seq_phases(c, n->body, &body_ctx, len, 1);
 	if (s && s->nphase == 0) {
 		diag_error(c->diag, n->body->loc,
 		           "every cycle of this cycles body is empty (its duration comes to zero), so it has no value "
@@ -645,14 +645,14 @@ static Sched *lower_cycles(Checker *c, Node *n, const Ctx *ctx, int64_t *len)
 }
 
 /* body = restarts | cycles | LET naming a sub-schedule | expr */
-static Sched *lower_body(Checker *c, Node *body, const Ctx *ctx, int64_t *len)
+static LSched *lower_body(Checker *c, Node *body, const Ctx *ctx, int64_t *len)
 {
 	*len = -1;
 	if (body->kind == ND_RESTARTS || body->kind == ND_CYCLES) {
 		if (c->budget->spent || !lower_spend(c, body, 1, 0))
 			return NULL;
 		c->depth++;
-		Sched *r = body->kind == ND_RESTARTS ? lower_restarts(c, body, ctx, len) : lower_cycles(c, body, ctx, len);
+		LSched *r = body->kind == ND_RESTARTS ? lower_restarts(c, body, ctx, len) : lower_cycles(c, body, ctx, len);
 		c->depth--;
 		return r; /* restart tables are charged where they are built */
 	}
@@ -661,21 +661,21 @@ static Sched *lower_body(Checker *c, Node *body, const Ctx *ctx, int64_t *len)
 		if (i >= 0 && !let_value(c->let_node[i])) {
 			if (!enter_let(c, i, body->loc))
 				return NULL;
-			Sched *s = lower_seq(c, c->let_node[i]->lhs, ctx, len);
+			LSched *s = lower_seq(c, c->let_node[i]->lhs, ctx, len);
 			c->let_state[i] = s ? LET_IDLE : LET_FAILED;
 			return s;
 		}
 	}
 	if (body->kind == ND_SEQ) { /* `(a for 5 then b)`: the parentheses mean nothing here */
 		c->depth++;
-		Sched *s = lower_seq(c, body, ctx, len);
+		LSched *s = lower_seq(c, body, ctx, len);
 		c->depth--;
 		return s;
 	}
 	Operands ops = { 0 };
 	Ctx body_ctx = *ctx;
 	body_ctx.operands = &ops;
-	Expr *e = lower_expr(c, body, &body_ctx);
+	LExpr *e = lower_expr(c, body, &body_ctx);
 	if (e && !lower_spend(c, body, 1, e->size))
 		return NULL;
 	double v;
@@ -687,7 +687,7 @@ static Sched *lower_body(Checker *c, Node *body, const Ctx *ctx, int64_t *len)
 		return NULL;
 	}
 	if (e && ops.n > 0) {
-		Sched *s = arena_alloc(c->arena, sizeof *s);
+		LSched *s = arena_alloc(c->arena, sizeof *s);
 		s->kind = SC_COMBINE;
 		s->leaf = e;
 		s->noperand = ops.n;
@@ -698,7 +698,7 @@ static Sched *lower_body(Checker *c, Node *body, const Ctx *ctx, int64_t *len)
 	return leaf_sched(c, e);
 }
 
-static void add_label(Checker *c, Node *ph, Phase *phase)
+static void add_label(Checker *c, Node *ph, LPhase *phase)
 {
 	for (int i = 0; i < c->nlabel; i++)
 		if (strcmp(c->label[i].name, ph->name) == 0) {
@@ -722,14 +722,14 @@ static void add_label(Checker *c, Node *ph, Phase *phase)
 /* seq = phase ('then' phase)*  -- phase = [LABEL ':'] body ['for' duration]
    A phase that lasts zero steps (its duration or its body's length came to
    zero through a param) goes to s->empty, out of every consumer's way. */
-Sched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t *len)
+LSched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t *len)
 {
 	return seq_phases(c, seq, ctx, len, 0);
 }
 
 /* lower_seq, or with cycle_list a cycles body: an SC_SEQ even of one
    phase, so that phase keeps its cycle. */
-static Sched *seq_phases(Checker *c, Node *seq, const Ctx *ctx, int64_t *len, int cycle_list)
+static LSched *seq_phases(Checker *c, Node *seq, const Ctx *ctx, int64_t *len, int cycle_list)
 {
 	int n = ast_length(seq->args);
 	Node *first = seq->args;
@@ -749,11 +749,11 @@ static Sched *seq_phases(Checker *c, Node *seq, const Ctx *ctx, int64_t *len, in
 	if (n == 1 && !first->rhs && !first->name && !cycle_list)
 		return lower_body(c, first->lhs, ctx, len);
 
-	Sched *s = arena_alloc(c->arena, sizeof *s);
+	LSched *s = arena_alloc(c->arena, sizeof *s);
 	s->kind = SC_SEQ;
 	s->cycle_list = cycle_list;
-	s->phase = arena_alloc(c->arena, sizeof(Phase) * (size_t)n);
-	s->empty = arena_alloc(c->arena, sizeof(Phase) * (size_t)n);
+	s->phase = arena_alloc(c->arena, sizeof(LPhase) * (size_t)n);
+	s->empty = arena_alloc(c->arena, sizeof(LPhase) * (size_t)n);
 	int64_t start = 0, plen = -1;
 	int ok = 1, i = 0;
 	for (Node *ph = first; ph; ph = ph->next, i++) {
@@ -777,7 +777,7 @@ static Sched *seq_phases(Checker *c, Node *seq, const Ctx *ctx, int64_t *len, in
 			body_ctx.open_why = "this phase is open-ended (give it a length with 'for N')";
 		}
 		int64_t blen;
-		Sched *body = lower_body(c, ph->lhs, &body_ctx, &blen);
+		LSched *body = lower_body(c, ph->lhs, &body_ctx, &blen);
 		if (!body)
 			ok = 0;
 		if (plen < 0)
@@ -795,8 +795,8 @@ static Sched *seq_phases(Checker *c, Node *seq, const Ctx *ctx, int64_t *len, in
 			ok = 0;
 			plen = 1;
 		}
-		Phase *p = plen == 0 ? &s->empty[s->nempty++] : &s->phase[s->nphase++];
-		*p = (Phase){ .body = body, .start = start, .len = plen, .index = i, .label = ph->name, .loc = ph->loc };
+		LPhase *p = plen == 0 ? &s->empty[s->nempty++] : &s->phase[s->nphase++];
+		*p = (LPhase){ .body = body, .start = start, .len = plen, .index = i, .label = ph->name, .loc = ph->loc };
 		if (ph->name)
 			add_label(c, ph, p);
 		if (plen >= 0) {

@@ -24,7 +24,7 @@ const int expr_builtin[EX_COUNT] = {
 /* The one definition of each unary and binary operation: the interpreter
    and constant folding both call it, and code generation emits the same
    operation (cg_expr.c), within 4 ulp. */
-double op_apply(ExprKind k, double a, double b)
+double op_apply(LExprKind k, double a, double b)
 {
 	switch (k) {
 	case EX_NEG: return -a;
@@ -69,7 +69,7 @@ double op_apply(ExprKind k, double a, double b)
 	UNREACHABLE();
 }
 
-int expr_is_constant(const Expr *e)
+int expr_is_constant(const LExpr *e)
 {
 	switch (e->kind) {
 	case EX_PARAM: case EX_T: case EX_TLEN: case EX_STEP: case EX_CYCLE: case EX_OPERAND: return 0;

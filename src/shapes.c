@@ -4,7 +4,7 @@
 
 #include "annealc_int.h"
 
-typedef Expr *ShapeFn(Checker *c, Node *call, Node **arg, const Ctx *ctx);
+typedef LExpr *ShapeFn(Checker *c, Node *call, Node **arg, const Ctx *ctx);
 
 typedef struct Shape {
 	const char *name;
@@ -72,7 +72,7 @@ int shapes_bind_args(Checker *c, Node *call, const char *fname, const char *cons
 #define VAR(k) lower_op(c, (k), NULL, NULL, NULL)
 
 /* A shape's step count (every, a milestone, a step size): units allowed. */
-static Expr *steps_arg(Checker *c, Node *n, const Ctx *ctx, const char *what)
+static LExpr *steps_arg(Checker *c, Node *n, const Ctx *ctx, const char *what)
 {
 	if (lower_units_of(c, n) < 0)
 		return NULL;
@@ -94,12 +94,12 @@ static int flag(Checker *c, Node *n, const char *what, int *out)
 /* Progress through the phase, clamped so a shape holds its end value past
    the end: t/T by default (the end value is reached at the first step after
    the phase), t/(T-1) with endpoint = true (reached on the last step). */
-static Expr *progress(Checker *c, Node *call, Node *endpoint_arg, const Ctx *ctx)
+static LExpr *progress(Checker *c, Node *call, Node *endpoint_arg, const Ctx *ctx)
 {
 	int endpoint;
 	if (!flag(c, endpoint_arg, "endpoint", &endpoint))
 		return NULL;
-	Expr *T = VAR(EX_TLEN);
+	LExpr *T = VAR(EX_TLEN);
 	if (endpoint) {
 		if (ctx->min_T == 1) {
 			diag_error(c->diag, call->loc,
@@ -112,47 +112,47 @@ static Expr *progress(Checker *c, Node *call, Node *endpoint_arg, const Ctx *ctx
 }
 
 /* constant(v) */
-static Expr *shape_constant(Checker *c, Node *call, Node **arg, const Ctx *ctx)
+static LExpr *shape_constant(Checker *c, Node *call, Node **arg, const Ctx *ctx)
 {
 	return lower_expr(c, arg[0], ctx);
 }
 
 /* linear(a, b, endpoint) = a + (b - a) q */
-static Expr *shape_linear(Checker *c, Node *call, Node **arg, const Ctx *ctx)
+static LExpr *shape_linear(Checker *c, Node *call, Node **arg, const Ctx *ctx)
 {
-	Expr *a = lower_expr(c, arg[0], ctx), *b = lower_expr(c, arg[1], ctx);
-	Expr *q = progress(c, call, arg[2], ctx);
+	LExpr *a = lower_expr(c, arg[0], ctx), *b = lower_expr(c, arg[1], ctx);
+	LExpr *q = progress(c, call, arg[2], ctx);
 	return OP2(EX_ADD, a, OP2(EX_MUL, OP2(EX_SUB, b, a), q));
 }
 
 /* cosine(a, b, exponent, endpoint) = b + (a - b) (0.5 (1 + cos(pi q)))^exponent, Optax's form */
-static Expr *shape_cosine(Checker *c, Node *call, Node **arg, const Ctx *ctx)
+static LExpr *shape_cosine(Checker *c, Node *call, Node **arg, const Ctx *ctx)
 {
-	Expr *a = lower_expr(c, arg[0], ctx), *b = lower_expr(c, arg[1], ctx);
-	Expr *q = progress(c, call, arg[3], ctx);
-	Expr *w = OP2(EX_MUL, NUM(0.5), OP2(EX_ADD, NUM(1), OP1(EX_COS, OP2(EX_MUL, NUM(M_PI), q))));
+	LExpr *a = lower_expr(c, arg[0], ctx), *b = lower_expr(c, arg[1], ctx);
+	LExpr *q = progress(c, call, arg[3], ctx);
+	LExpr *w = OP2(EX_MUL, NUM(0.5), OP2(EX_ADD, NUM(1), OP1(EX_COS, OP2(EX_MUL, NUM(M_PI), q))));
 	if (arg[2])
 		w = OP2(EX_POW, w, lower_expr(c, arg[2], ctx));
 	return OP2(EX_ADD, b, OP2(EX_MUL, OP2(EX_SUB, a, b), w));
 }
 
 /* poly(a, b, power, endpoint) = b + (a - b) (1 - q)^power */
-static Expr *shape_poly(Checker *c, Node *call, Node **arg, const Ctx *ctx)
+static LExpr *shape_poly(Checker *c, Node *call, Node **arg, const Ctx *ctx)
 {
-	Expr *a = lower_expr(c, arg[0], ctx), *b = lower_expr(c, arg[1], ctx);
-	Expr *w = OP2(EX_SUB, NUM(1), progress(c, call, arg[3], ctx));
+	LExpr *a = lower_expr(c, arg[0], ctx), *b = lower_expr(c, arg[1], ctx);
+	LExpr *w = OP2(EX_SUB, NUM(1), progress(c, call, arg[3], ctx));
 	if (arg[2])
 		w = OP2(EX_POW, w, lower_expr(c, arg[2], ctx));
 	return OP2(EX_ADD, b, OP2(EX_MUL, OP2(EX_SUB, a, b), w));
 }
 
 /* exponential(a, gamma, every, staircase) = a gamma^(t / every), floored if staircase */
-static Expr *shape_exponential(Checker *c, Node *call, Node **arg, const Ctx *ctx)
+static LExpr *shape_exponential(Checker *c, Node *call, Node **arg, const Ctx *ctx)
 {
 	int staircase;
 	if (!flag(c, arg[3], "staircase", &staircase))
 		return NULL;
-	Expr *x = VAR(EX_T);
+	LExpr *x = VAR(EX_T);
 	if (arg[2])
 		x = OP2(EX_DIV, x, steps_arg(c, arg[2], ctx, "exponential's every"));
 	if (staircase)
@@ -161,15 +161,15 @@ static Expr *shape_exponential(Checker *c, Node *call, Node **arg, const Ctx *ct
 }
 
 /* step(a, gamma, every) = a gamma^floor(t / every), PyTorch's StepLR */
-static Expr *shape_step(Checker *c, Node *call, Node **arg, const Ctx *ctx)
+static LExpr *shape_step(Checker *c, Node *call, Node **arg, const Ctx *ctx)
 {
-	Expr *k = OP1(EX_FLOOR, OP2(EX_DIV, VAR(EX_T), steps_arg(c, arg[2], ctx, "step's every")));
+	LExpr *k = OP1(EX_FLOOR, OP2(EX_DIV, VAR(EX_T), steps_arg(c, arg[2], ctx, "step's every")));
 	return OP2(EX_MUL, lower_expr(c, arg[0], ctx), OP2(EX_POW, lower_expr(c, arg[1], ctx), k));
 }
 
 /* The sum of terms[lo, hi) as a balanced tree, so its depth is log2 of
    their number (the terms are 0 or 1: any order gives the same sum). */
-static Expr *balanced_sum(Checker *c, Expr **terms, int lo, int hi)
+static LExpr *balanced_sum(Checker *c, LExpr **terms, int lo, int hi)
 {
 	if (hi - lo == 1)
 		return terms[lo];
@@ -187,7 +187,7 @@ static int points_fit(Checker *c, Node *n, const char *fname, const char *what, 
 }
 
 /* multistep(a, gamma, [m1, m2, ...]) = a gamma^(number of m_i <= t), PyTorch's MultiStepLR */
-static Expr *shape_multistep(Checker *c, Node *call, Node **arg, const Ctx *ctx)
+static LExpr *shape_multistep(Checker *c, Node *call, Node **arg, const Ctx *ctx)
 {
 	if (arg[2]->kind != ND_LIST) {
 		diag_error(c->diag, arg[2]->loc, "multistep's milestones must be a list such as [30, 80]");
@@ -196,9 +196,9 @@ static Expr *shape_multistep(Checker *c, Node *call, Node **arg, const Ctx *ctx)
 	int n = ast_length(arg[2]->args);
 	if (!points_fit(c, arg[2], "multistep", "milestones", n))
 		return NULL;
-	Expr *k = NUM(0);
+	LExpr *k = NUM(0);
 	if (n > 0) {
-		Expr **reached = arena_alloc(c->arena, sizeof *reached * (size_t)n);
+		LExpr **reached = arena_alloc(c->arena, sizeof *reached * (size_t)n);
 		int i = 0, ok = 1;
 		for (Node *m = arg[2]->args; m; m = m->next, i++)
 			ok &= (reached[i] = OP2(EX_GE, VAR(EX_T), steps_arg(c, m, ctx, "a multistep milestone"))) != NULL;
@@ -209,25 +209,25 @@ static Expr *shape_multistep(Checker *c, Node *call, Node **arg, const Ctx *ctx)
 
 /* The CLR cycle of PyTorch's CyclicLR as a function of t: the scale factor
    of the current half-cycle, in torch's order of operations. */
-static Expr *clr_factor(Checker *c, Node **arg, const Ctx *ctx, Expr **cycle)
+static LExpr *clr_factor(Checker *c, Node **arg, const Ctx *ctx, LExpr **cycle)
 {
-	Expr *up = steps_arg(c, arg[2], ctx, "a cyclic shape's step size");
-	Expr *down = steps_arg(c, arg[3] ? arg[3] : arg[2], ctx, "a cyclic shape's step size");
-	Expr *total = OP2(EX_ADD, up, down);
-	Expr *ratio = OP2(EX_DIV, up, total);
-	Expr *frac = OP2(EX_DIV, VAR(EX_T), total);
+	LExpr *up = steps_arg(c, arg[2], ctx, "a cyclic shape's step size");
+	LExpr *down = steps_arg(c, arg[3] ? arg[3] : arg[2], ctx, "a cyclic shape's step size");
+	LExpr *total = OP2(EX_ADD, up, down);
+	LExpr *ratio = OP2(EX_DIV, up, total);
+	LExpr *frac = OP2(EX_DIV, VAR(EX_T), total);
 	*cycle = OP1(EX_FLOOR, OP2(EX_ADD, NUM(1), frac));
-	Expr *x = OP2(EX_SUB, OP2(EX_ADD, NUM(1), frac), *cycle);
+	LExpr *x = OP2(EX_SUB, OP2(EX_ADD, NUM(1), frac), *cycle);
 	return lower_op(c, EX_IF, OP2(EX_LE, x, ratio), OP2(EX_DIV, x, ratio),
 	             OP2(EX_DIV, OP2(EX_SUB, x, NUM(1)), OP2(EX_SUB, ratio, NUM(1))));
 }
 
-static Expr *clr(Checker *c, Node **arg, const Ctx *ctx, int mode)
+static LExpr *clr(Checker *c, Node **arg, const Ctx *ctx, int mode)
 {
-	Expr *cycle;
-	Expr *sf = clr_factor(c, arg, ctx, &cycle);
-	Expr *lo = lower_expr(c, arg[0], ctx), *hi = lower_expr(c, arg[1], ctx);
-	Expr *height = OP2(EX_MUL, OP2(EX_SUB, hi, lo), sf);
+	LExpr *cycle;
+	LExpr *sf = clr_factor(c, arg, ctx, &cycle);
+	LExpr *lo = lower_expr(c, arg[0], ctx), *hi = lower_expr(c, arg[1], ctx);
+	LExpr *height = OP2(EX_MUL, OP2(EX_SUB, hi, lo), sf);
 	if (mode == 2)
 		height = OP2(EX_MUL, height, OP2(EX_DIV, NUM(1), OP2(EX_POW, NUM(2), OP2(EX_SUB, cycle, NUM(1)))));
 	else if (mode == 3)
@@ -236,17 +236,17 @@ static Expr *clr(Checker *c, Node **arg, const Ctx *ctx, int mode)
 }
 
 /* triangular(lo, hi, up, down), triangular2(...), exp_range(lo, hi, up, down, gamma) */
-static Expr *shape_triangular(Checker *c, Node *call, Node **arg, const Ctx *ctx)
+static LExpr *shape_triangular(Checker *c, Node *call, Node **arg, const Ctx *ctx)
 {
 	return clr(c, arg, ctx, 1);
 }
 
-static Expr *shape_triangular2(Checker *c, Node *call, Node **arg, const Ctx *ctx)
+static LExpr *shape_triangular2(Checker *c, Node *call, Node **arg, const Ctx *ctx)
 {
 	return clr(c, arg, ctx, 2);
 }
 
-static Expr *shape_exp_range(Checker *c, Node *call, Node **arg, const Ctx *ctx)
+static LExpr *shape_exp_range(Checker *c, Node *call, Node **arg, const Ctx *ctx)
 {
 	if (!arg[4]) {
 		diag_error(c->diag, call->loc, "exp_range is missing its argument 'gamma'");
@@ -257,19 +257,19 @@ static Expr *shape_exp_range(Checker *c, Node *call, Node **arg, const Ctx *ctx)
 
 /* The piece of piecewise for t in interval i of the points: -1 before x0,
    i the segment from x_i to x_(i+1), n - 1 after the last point. */
-static Expr *piece(Checker *c, const double *x, Expr **v, int n, int i)
+static LExpr *piece(Checker *c, const double *x, LExpr **v, int n, int i)
 {
 	if (i < 0)
 		return v[0];
 	if (i == n - 1)
 		return v[n - 1];
-	Expr *slope = OP2(EX_DIV, OP2(EX_SUB, v[i + 1], v[i]), NUM(x[i + 1] - x[i]));
+	LExpr *slope = OP2(EX_DIV, OP2(EX_SUB, v[i + 1], v[i]), NUM(x[i + 1] - x[i]));
 	return OP2(EX_ADD, v[i], OP2(EX_MUL, slope, OP2(EX_SUB, VAR(EX_T), NUM(x[i]))));
 }
 
 /* The pieces of intervals lo..hi chosen by a binary search on t: the
    depth is log2 of the points', and each step meets log2 n compares. */
-static Expr *pieces(Checker *c, const double *x, Expr **v, int n, int lo, int hi)
+static LExpr *pieces(Checker *c, const double *x, LExpr **v, int n, int lo, int hi)
 {
 	if (lo == hi)
 		return piece(c, x, v, n, lo);
@@ -279,7 +279,7 @@ static Expr *pieces(Checker *c, const double *x, Expr **v, int n, int lo, int hi
 }
 
 /* piecewise(x0: v0, x1: v1, ...): linear through the points in t, constant outside */
-static Expr *lower_piecewise(Checker *c, Node *call, const Ctx *ctx)
+static LExpr *lower_piecewise(Checker *c, Node *call, const Ctx *ctx)
 {
 	int n = ast_length(call->args);
 	if (n == 0) {
@@ -289,7 +289,7 @@ static Expr *lower_piecewise(Checker *c, Node *call, const Ctx *ctx)
 	if (!points_fit(c, call, "piecewise", "points", n))
 		return NULL;
 	double *x = arena_alloc(c->arena, sizeof *x * (size_t)n);
-	Expr **v = arena_alloc(c->arena, sizeof *v * (size_t)n);
+	LExpr **v = arena_alloc(c->arena, sizeof *v * (size_t)n);
 	int i = 0, ok = 1;
 	for (Node *a = call->args; a; a = a->next, i++) {
 		if (a->kind != ND_POINT) {
@@ -347,14 +347,14 @@ static const struct {
 
 /* A builtin call: kind is its operation, or EX_COUNT for a derived one of
    nargs arguments. */
-static Expr *lower_builtin(Checker *c, Node *call, ExprKind kind, int nargs, const Ctx *ctx)
+static LExpr *lower_builtin(Checker *c, Node *call, LExprKind kind, int nargs, const Ctx *ctx)
 {
 	int n = ast_length(call->args);
 	if (n != nargs) {
 		diag_error(c->diag, call->loc, "%s takes %d argument%s, got %d", call->name, nargs, nargs == 1 ? "" : "s", n);
 		return NULL;
 	}
-	Expr *x[3] = { 0 };
+	LExpr *x[3] = { 0 };
 	int i = 0, ok = 1;
 	for (Node *a = call->args; a; a = a->next, i++) {
 		if (a->kind == ND_NAMED || a->kind == ND_POINT) {
@@ -378,11 +378,11 @@ static Expr *lower_builtin(Checker *c, Node *call, ExprKind kind, int nargs, con
 	return lower_op(c, kind, x[0], x[1], x[2]);
 }
 
-Expr *shapes_lower_call(Checker *c, Node *call, const Ctx *ctx)
+LExpr *shapes_lower_call(Checker *c, Node *call, const Ctx *ctx)
 {
 	for (int k = 0; k < EX_COUNT; k++)
 		if (expr_builtin[k] && strcmp(expr_name[k], call->name) == 0)
-			return lower_builtin(c, call, (ExprKind)k, expr_arity[k], ctx);
+			return lower_builtin(c, call, (LExprKind)k, expr_arity[k], ctx);
 	for (size_t d = 0; d < sizeof derived / sizeof derived[0]; d++)
 		if (strcmp(derived[d].name, call->name) == 0)
 			return lower_builtin(c, call, EX_COUNT, derived[d].nargs, ctx);

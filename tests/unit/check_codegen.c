@@ -18,9 +18,9 @@
 
 static Arena A;
 
-static Expr *ex(ExprKind k, Expr *a, Expr *b, Expr *c)
+static LExpr *ex(LExprKind k, LExpr *a, LExpr *b, LExpr *c)
 {
-	Expr *e = arena_alloc(&A, sizeof *e);
+	LExpr *e = arena_alloc(&A, sizeof *e);
 	e->kind = k;
 	e->a = a;
 	e->b = b;
@@ -28,16 +28,16 @@ static Expr *ex(ExprKind k, Expr *a, Expr *b, Expr *c)
 	return e;
 }
 
-static Expr *num(double v)
+static LExpr *num(double v)
 {
-	Expr *e = ex(EX_NUM, NULL, NULL, NULL);
+	LExpr *e = ex(EX_NUM, NULL, NULL, NULL);
 	e->num = v;
 	return e;
 }
 
-static Expr *par(int i)
+static LExpr *par(int i)
 {
-	Expr *e = ex(EX_PARAM, NULL, NULL, NULL);
+	LExpr *e = ex(EX_PARAM, NULL, NULL, NULL);
 	e->param = i;
 	return e;
 }
@@ -47,34 +47,34 @@ static Expr *par(int i)
 #define E2(k, a, b) ex(k, a, b, NULL)
 
 /* q = clamp(t / T, 0, 1), the shapes' progress */
-static Expr *progress(void)
+static LExpr *progress(void)
 {
 	return E2(EX_MIN, E2(EX_MAX, E2(EX_DIV, E0(EX_T), E0(EX_TLEN)), num(0)), num(1));
 }
 
-static Expr *linear(Expr *a, Expr *b)
+static LExpr *linear(LExpr *a, LExpr *b)
 {
 	return E2(EX_ADD, a, E2(EX_MUL, E2(EX_SUB, b, a), progress()));
 }
 
-static Expr *cosine(Expr *a, Expr *b)
+static LExpr *cosine(LExpr *a, LExpr *b)
 {
-	Expr *half = E2(EX_MUL, num(0.5), E2(EX_ADD, num(1), E1(EX_COS, E2(EX_MUL, num(M_PI), progress()))));
+	LExpr *half = E2(EX_MUL, num(0.5), E2(EX_ADD, num(1), E1(EX_COS, E2(EX_MUL, num(M_PI), progress()))));
 	return E2(EX_ADD, b, E2(EX_MUL, E2(EX_SUB, a, b), half));
 }
 
-static Sched *leaf(Expr *e)
+static LSched *leaf(LExpr *e)
 {
-	Sched *s = arena_alloc(&A, sizeof *s);
+	LSched *s = arena_alloc(&A, sizeof *s);
 	s->kind = SC_LEAF;
 	s->leaf = e;
 	return s;
 }
 
 /* seq of n phases: body, len (-1 for an open last one), enter mask */
-static Sched *seq(int n, Sched **body, const int64_t *len, const uint64_t *enter)
+static LSched *seq(int n, LSched **body, const int64_t *len, const uint64_t *enter)
 {
-	Sched *s = arena_alloc(&A, sizeof *s);
+	LSched *s = arena_alloc(&A, sizeof *s);
 	s->kind = SC_SEQ;
 	s->nphase = n;
 	s->phase = arena_alloc(&A, (size_t)n * sizeof *s->phase);
@@ -92,13 +92,13 @@ static Sched *seq(int n, Sched **body, const int64_t *len, const uint64_t *enter
 /* Whole restart tables as cycles_whole lays them out, but holding every
    cycle whose start fits in int64, not only below 2^62 as lowering does:
    generated code must find the cycle of every step there is. */
-static Sched *restarts(int64_t period, int64_t mult, int64_t count, Sched *body)
+static LSched *restarts(int64_t period, int64_t mult, int64_t count, LSched *body)
 {
-	Sched *s = arena_alloc(&A, sizeof *s);
+	LSched *s = arena_alloc(&A, sizeof *s);
 	s->kind = SC_RESTARTS;
 	s->body = body;
-	Cycles *cy = &s->cycles;
-	*cy = (Cycles){ .period = (double)period, .mult = (double)mult, .count = count };
+	LCycles *cy = &s->cycles;
+	*cy = (LCycles){ .period = (double)period, .mult = (double)mult, .count = count };
 	if (mult == 1) {
 		cycles_whole(&A, cy);
 		return s;
@@ -206,12 +206,12 @@ static annealc_program *sgdr(void)
 	s->param = arena_alloc(&A, 2 * sizeof *s->param);
 	s->param[0] = (LParam){ "peak", 0.1, 0 };
 	s->param[1] = (LParam){ "floor", 1e-5, 0 };
-	Expr *top = E2(EX_MUL, par(0), E2(EX_POW, num(0.8), E0(EX_CYCLE)));
-	Sched *cyc = restarts(1000, 2, 0, leaf(cosine(top, par(1))));
-	Sched *lr_body[2] = { leaf(linear(num(0), par(0))), cyc };
+	LExpr *top = E2(EX_MUL, par(0), E2(EX_POW, num(0.8), E0(EX_CYCLE)));
+	LSched *cyc = restarts(1000, 2, 0, leaf(cosine(top, par(1))));
+	LSched *lr_body[2] = { leaf(linear(num(0), par(0))), cyc };
 	int64_t lr_len[2] = { 500, -1 };
 	uint64_t lr_enter[2] = { 1u << 3, 0 };
-	Sched *mo_body[2] = { leaf(num(0.9)), leaf(num(0.85)) };
+	LSched *mo_body[2] = { leaf(num(0.9)), leaf(num(0.85)) };
 	int64_t mo_len[2] = { 700, -1 };
 	LChannel *ch = channels(s, 2);
 	ch[0] = (LChannel){ "lr", ANNEAL_LR, seq(2, lr_body, lr_len, lr_enter) };
@@ -481,22 +481,22 @@ static annealc_program *nested(void)
 	annealc_program *p = program(1);
 	LSchedule *s = &p->schedule[0];
 	s->name = "nested";
-	Expr *inner_v = E2(EX_ADD, E2(EX_MUL, E0(EX_CYCLE), num(100)), E2(EX_DIV, E0(EX_T), E0(EX_TLEN)));
-	Sched *inner_body[2] = { leaf(E2(EX_MUL, E0(EX_T), num(-1))), leaf(inner_v) };
+	LExpr *inner_v = E2(EX_ADD, E2(EX_MUL, E0(EX_CYCLE), num(100)), E2(EX_DIV, E0(EX_T), E0(EX_TLEN)));
+	LSched *inner_body[2] = { leaf(E2(EX_MUL, E0(EX_T), num(-1))), leaf(inner_v) };
 	int64_t inner_len[2] = { 2, -1 };
 	uint64_t inner_enter[2] = { 0, 1u << 1 };
-	Sched *inner = restarts(5, 3, 0, seq(2, inner_body, inner_len, inner_enter));
-	Sched *outer_body[2] = { leaf(E1(EX_SQRT, E0(EX_T))), inner };
+	LSched *inner = restarts(5, 3, 0, seq(2, inner_body, inner_len, inner_enter));
+	LSched *outer_body[2] = { leaf(E1(EX_SQRT, E0(EX_T))), inner };
 	int64_t outer_len[2] = { 3, -1 };
-	Sched *outer = restarts(100, 1, 0, seq(2, outer_body, outer_len, NULL));
+	LSched *outer = restarts(100, 1, 0, seq(2, outer_body, outer_len, NULL));
 	enum { NPH = 1000 };
-	Sched *many[NPH];
+	LSched *many[NPH];
 	int64_t many_len[NPH];
 	for (int i = 0; i < NPH; i++) {
 		many[i] = leaf(E2(EX_ADD, num(i), E2(EX_DIV, E0(EX_T), E0(EX_TLEN))));
 		many_len[i] = i == NPH - 1 ? -1 : 1 + i % 7;
 	}
-	Sched *top_body[3] = { leaf(E0(EX_STEP)), outer, seq(NPH, many, many_len, NULL) };
+	LSched *top_body[3] = { leaf(E0(EX_STEP)), outer, seq(NPH, many, many_len, NULL) };
 	int64_t top_len[3] = { 10, 1000, -1 };
 	uint64_t top_enter[3] = { 0, 1u << 0, 0 };
 	LChannel *ch = channels(s, 2);
@@ -539,19 +539,19 @@ START_TEST(eval_ops)
 	s->param = arena_alloc(&A, sizeof *s->param);
 	s->param[0] = (LParam){ "k", 3.5, 0 };
 	/* x runs over -2 .. 2 in steps of 0.25 with a NaN and infinities */
-	Expr *tt = E0(EX_T);
-	Expr *x = ex(EX_IF, E2(EX_EQ, tt, num(3)), E1(EX_LOG, num(-1)),
+	LExpr *tt = E0(EX_T);
+	LExpr *x = ex(EX_IF, E2(EX_EQ, tt, num(3)), E1(EX_LOG, num(-1)),
 	             ex(EX_IF, E2(EX_EQ, tt, num(4)), E2(EX_DIV, num(1), num(0)),
 	                ex(EX_IF, E2(EX_EQ, tt, num(5)), E2(EX_DIV, num(-1), num(0)),
 	                   E2(EX_SUB, E2(EX_MUL, tt, num(0.25)), num(2)))));
-	Expr *y = E2(EX_SUB, num(1), E2(EX_MUL, tt, num(0.125)));
-	ExprKind un[] = { EX_NEG, EX_NOT, EX_ABS, EX_SQRT, EX_EXP, EX_LOG, EX_COS, EX_SIN, EX_FLOOR, EX_CEIL };
-	ExprKind bin[] = { EX_ADD, EX_SUB, EX_MUL, EX_DIV, EX_POW, EX_MIN, EX_MAX, EX_LT, EX_LE, EX_GT, EX_GE,
+	LExpr *y = E2(EX_SUB, num(1), E2(EX_MUL, tt, num(0.125)));
+	LExprKind un[] = { EX_NEG, EX_NOT, EX_ABS, EX_SQRT, EX_EXP, EX_LOG, EX_COS, EX_SIN, EX_FLOOR, EX_CEIL };
+	LExprKind bin[] = { EX_ADD, EX_SUB, EX_MUL, EX_DIV, EX_POW, EX_MIN, EX_MAX, EX_LT, EX_LE, EX_GT, EX_GE,
 		           EX_EQ, EX_NE, EX_AND, EX_OR };
 	int n = (int)(sizeof un / sizeof *un + sizeof bin / sizeof *bin) + 3;
 	ck_assert_int_le(n, ANNEAL_MAX_CHANNELS + 16);
 	/* 16 slots per schedule: spread the operations over several channels */
-	Expr *all[32];
+	LExpr *all[32];
 	int k = 0;
 	for (size_t i = 0; i < sizeof un / sizeof *un; i++)
 		all[k++] = E1(un[i], x);
@@ -563,10 +563,10 @@ START_TEST(eval_ops)
 	/* fold pairs into 16 channels, so each channel is a sum of two ops */
 	LChannel *ch = channels(s, ANNEAL_MAX_CHANNELS);
 	for (int c = 0; c < ANNEAL_MAX_CHANNELS; c++) {
-		Expr *e = all[c];
+		LExpr *e = all[c];
 		if (c + ANNEAL_MAX_CHANNELS < k)
 			e = ex(EX_IF, E2(EX_GT, tt, num(100)), all[c + ANNEAL_MAX_CHANNELS], e);
-		Sched *body[1] = { leaf(e) };
+		LSched *body[1] = { leaf(e) };
 		int64_t len[1] = { 40 };
 		char *name = arena_alloc(&A, 8);
 		snprintf(name, 8, "c%d", c);
