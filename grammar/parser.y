@@ -64,9 +64,9 @@ static Node *unit(Lexer *lx, YYLTYPE l, Node *x, int unit)
 static Node *paren_seq(Lexer *lx, Node *seq, YYLTYPE l)
 {
 	(void)lx;
-	Node *ph = seq->args;
-	if (!ph->next && !ph->name && !ph->rhs && ph->lhs->kind != ND_RESTARTS && ph->lhs->kind != ND_CYCLES)
-		return ph->lhs;
+	Node *ph = seq->phases;
+	if (!ph->next && !ph->name && !ph->duration && ph->body->kind != ND_RESTARTS && ph->body->kind != ND_CYCLES)
+		return ph->body;
 	seq->loc = at(l);
 	return seq;
 }
@@ -86,7 +86,25 @@ static Node *cycles(Lexer *lx, const char *name, YYLTYPE l, Node *seq, YYLTYPE c
 static Node *item(Lexer *lx, NodeKind kind, YYLTYPE l, const char *name, Node *value)
 {
 	Node *n = leaf(lx, kind, l, name);
-	n->lhs = value;
+	n->value = value;
+	return n;
+}
+
+/* An event or an action, NAME and what follows it. */
+static Node *with_arg(Lexer *lx, NodeKind kind, YYLTYPE l, const char *name, Node *arg)
+{
+	Node *n = leaf(lx, kind, l, name);
+	n->arg = arg;
+	return n;
+}
+
+/* [LABEL ':'] body ['for' duration], found at loc. */
+static Node *phase(Lexer *lx, Loc loc, const char *label, Node *body, Node *duration)
+{
+	Node *n = ast_new(AR, ND_PHASE, loc);
+	n->name = label;
+	n->body = body;
+	n->duration = duration;
 	return n;
 }
 }
@@ -134,7 +152,7 @@ schedules: %empty { $$ = NULL; }
 /* schedule = 'schedule' NAME '{' item* '}' */
 schedule: KW_SCHEDULE IDENT '{' items '}' {
 		$$ = leaf(lx, ND_SCHEDULE, @2, $2);
-		$$->args = $4;
+		$$->items = $4;
 		$$->end = at(@5);
 	}
     ;
@@ -148,14 +166,14 @@ item: KW_PARAM IDENT '=' expr ';' { $$ = item(lx, ND_PARAM, @2, $2, $4); }
     | KW_LET IDENT '=' seq ';'    { $$ = item(lx, ND_LET, @2, $2, $4); }
     | IDENT '=' seq ';'           { $$ = item(lx, ND_CHANNEL, @1, $1, $3); }
     | KW_CHANNEL IDENT '=' seq ';' { $$ = item(lx, ND_CUSTOM, @2, $2, $4); }
-    | KW_ON event '{' actions '}' { $$ = $2; $$->body = $4; $$->end = at(@5); }
+    | KW_ON event '{' actions '}' { $$ = $2; $$->actions = $4; $$->end = at(@5); }
     | error ';' { $$ = NULL; }
     | error '}' { $$ = NULL; }
     ;
 
 /* event = NAME [expr]   -- restart | every N | at N | enter LABEL */
 event: IDENT      { $$ = leaf(lx, ND_HOOK, @1, $1); }
-    | IDENT expr  { $$ = item(lx, ND_HOOK, @1, $1, $2); }
+    | IDENT expr  { $$ = with_arg(lx, ND_HOOK, @1, $1, $2); }
     ;
 
 actions: %empty { $$ = NULL; }
@@ -164,23 +182,23 @@ actions: %empty { $$ = NULL; }
 
 /* action = NAME [NAME] ';'   -- reset momentum | reset moments | snapshot | swa | call NAME */
 action: IDENT ';'         { $$ = leaf(lx, ND_ACTION, @1, $1); }
-    | IDENT IDENT ';'     { $$ = item(lx, ND_ACTION, @1, $1, leaf(lx, ND_IDENT, @2, $2)); }
+    | IDENT IDENT ';'     { $$ = with_arg(lx, ND_ACTION, @1, $1, leaf(lx, ND_IDENT, @2, $2)); }
     | error ';'           { $$ = NULL; }
     ;
 
 /* seq = phase ('then' phase)* */
 seq: phase {
 		$$ = ast_new(AR, ND_SEQ, $1->loc);
-		$$->args = ast_append(NULL, $1);
+		$$->phases = ast_append(NULL, $1);
 	}
-    | seq KW_THEN phase { $$ = $1; ast_append($$->args, $3); }
+    | seq KW_THEN phase { $$ = $1; ast_append($$->phases, $3); }
     ;
 
 /* phase = [LABEL ':'] body ['for' duration] */
-phase: body                         { $$ = ast_binary(AR, ND_PHASE, $1->loc, $1, NULL); }
-    | body KW_FOR duration          { $$ = ast_binary(AR, ND_PHASE, $1->loc, $1, $3); }
-    | IDENT ':' body                { $$ = ast_binary(AR, ND_PHASE, at(@1), $3, NULL); $$->name = $1; }
-    | IDENT ':' body KW_FOR duration { $$ = ast_binary(AR, ND_PHASE, at(@1), $3, $5); $$->name = $1; }
+phase: body                         { $$ = phase(lx, $1->loc, NULL, $1, NULL); }
+    | body KW_FOR duration          { $$ = phase(lx, $1->loc, NULL, $1, $3); }
+    | IDENT ':' body                { $$ = phase(lx, at(@1), $1, $3, NULL); }
+    | IDENT ':' body KW_FOR duration { $$ = phase(lx, at(@1), $1, $3, $5); }
     ;
 
 /* body = expr | 'restarts' '(' args ')' '{' seq '}' | 'cycles' '{' seq '}'

@@ -250,46 +250,10 @@ static Asym as_compare(LExprKind k, Asym x, Asym y)
 	}
 }
 
-static Asym asym(const LExpr *e, const double *params, double T)
+/* A unary operation of a known form x. */
+static Asym as_unary(LExprKind k, Asym x)
 {
-	Asym x = { 0 }, y = { 0 };
-	if (expr_arity[e->kind] >= 1)
-		x = asym(e->a, params, T);
-	if (expr_arity[e->kind] >= 2 && e->kind != EX_IF)
-		y = asym(e->b, params, T);
-	switch (e->kind) {
-	case EX_NUM: return as_const(e->num);
-	case EX_PARAM: return as_const(params[e->param]);
-	case EX_T:
-	case EX_STEP: return (Asym){ AS_FORM, 1, 1, 1, NULL };
-	case EX_TLEN: return T > 0 ? as_const(T) : as_unknown("it uses T");
-	case EX_CYCLE: return as_unknown("it uses cycle");
-	case EX_OPERAND: return as_unknown("it combines sequences");
-	default: break;
-	}
-	if (e->kind == EX_IF) {
-		if (x.kind == AS_FORM && as_is_const(x))
-			return asym(x.c != 0 ? e->b : e->c, params, T);
-		return x.kind == AS_UNKNOWN ? x : as_unknown("if(...) on a condition that changes with t");
-	}
-	if (e->kind == EX_COS || e->kind == EX_SIN) {
-		if (x.kind == AS_FORM && as_is_const(x))
-			return as_const(e->kind == EX_COS ? cos(x.c) : sin(x.c));
-		return x.kind == AS_UNKNOWN ? x : (Asym){ AS_PERIODIC, 1, 0, 1, NULL };
-	}
-	if (x.kind == AS_PERIODIC || y.kind == AS_PERIODIC) {
-		/* A periodic factor times a decaying form is beyond these rules. */
-		Asym other = x.kind == AS_PERIODIC ? y : x;
-		if ((e->kind == EX_ADD || e->kind == EX_SUB || e->kind == EX_MUL) && other.kind != AS_UNKNOWN &&
-		    (expr_arity[e->kind] < 2 || as_is_const(other)))
-			return (Asym){ AS_PERIODIC, 1, 0, 1, NULL };
-		if (expr_arity[e->kind] == 1 && e->kind != EX_LOG && e->kind != EX_LOG2 && e->kind != EX_LOG10)
-			return x;
-		return as_unknown("a periodic term combined with a varying one");
-	}
-	if (x.kind == AS_UNKNOWN || (expr_arity[e->kind] >= 2 && y.kind == AS_UNKNOWN))
-		return as_merge(x, y);
-	switch (e->kind) {
+	switch (k) {
 	case EX_NEG: x.c = -x.c; return x;
 	case EX_NOT: return as_is_const(x) ? as_const(x.c == 0) : as_const(0);
 	case EX_ABS: x.c = fabs(x.c); return x;
@@ -310,18 +274,26 @@ static Asym asym(const LExpr *e, const double *params, double T)
 	case EX_FLOOR:
 	case EX_CEIL:
 		if (as_is_const(x))
-			return as_const(e->kind == EX_FLOOR ? floor(x.c) : ceil(x.c));
+			return as_const(k == EX_FLOOR ? floor(x.c) : ceil(x.c));
 		if (x.r > 1 || (x.r == 1 && x.a > 0))
 			return x; /* within one of x, which grows */
 		return as_unknown("floor or ceil of a decaying value");
 	case EX_TRUNC: case EX_ROUND: case EX_SIGN: case EX_TANH: case EX_SINH: case EX_COSH: case EX_ATAN:
 	case EX_LOG2: case EX_LOG10:
 		if (as_is_const(x))
-			return as_const(op_apply(e->kind, x.c, 0));
+			return as_const(op_apply(k, x.c, 0));
 		return as_unknown("an operation these rules do not cover");
+	default: return as_unknown("an operation these rules do not cover");
+	}
+}
+
+/* A binary operation of known forms x and y. */
+static Asym as_binary(LExprKind k, Asym x, Asym y)
+{
+	switch (k) {
 	case EX_ADD:
 	case EX_SUB: {
-		if (e->kind == EX_SUB)
+		if (k == EX_SUB)
 			y.c = -y.c;
 		if (as_is_const(x) && as_is_const(y))
 			return as_const(x.c + y.c);
@@ -355,15 +327,63 @@ static Asym asym(const LExpr *e, const double *params, double T)
 		int lt = as_less(x, y);
 		if (lt < 0)
 			return as_unknown("min or max of two forms that cross for ever");
-		return (e->kind == EX_MIN) == (lt == 1) ? x : y;
+		return (k == EX_MIN) == (lt == 1) ? x : y;
 	}
 	case EX_LT: case EX_LE: case EX_GT: case EX_GE: case EX_EQ: case EX_NE:
-		return as_compare(e->kind, x, y);
+		return as_compare(k, x, y);
 	case EX_AND: return as_const(x.c != 0 && y.c != 0);
 	case EX_OR: return as_const(x.c != 0 || y.c != 0);
+	default: return as_unknown("an operation these rules do not cover");
+	}
+}
+
+/* An operation with a periodic operand: periodic still when the other
+   operand is constant (or it is the only one), else beyond these rules. */
+static Asym as_periodic(LExprKind k, Asym x, Asym y)
+{
+	Asym other = x.kind == AS_PERIODIC ? y : x;
+	if ((k == EX_ADD || k == EX_SUB || k == EX_MUL) && other.kind != AS_UNKNOWN &&
+	    (expr_arity[k] < 2 || as_is_const(other)))
+		return (Asym){ AS_PERIODIC, 1, 0, 1, NULL };
+	if (expr_arity[k] == 1 && k != EX_LOG && k != EX_LOG2 && k != EX_LOG10)
+		return x;
+	/* A periodic factor times a decaying form is beyond these rules. */
+	return as_unknown("a periodic term combined with a varying one");
+}
+
+/* e's form as t -> infinity, with params and the phase length T (0: unknown). */
+static Asym asym(const LExpr *e, const double *params, double T)
+{
+	Asym x = { 0 }, y = { 0 };
+	if (expr_arity[e->kind] >= 1)
+		x = asym(e->a, params, T);
+	if (expr_arity[e->kind] >= 2 && e->kind != EX_IF)
+		y = asym(e->b, params, T);
+	switch (e->kind) {
+	case EX_NUM: return as_const(e->num);
+	case EX_PARAM: return as_const(params[e->param]);
+	case EX_T:
+	case EX_STEP: return (Asym){ AS_FORM, 1, 1, 1, NULL };
+	case EX_TLEN: return T > 0 ? as_const(T) : as_unknown("it uses T");
+	case EX_CYCLE: return as_unknown("it uses cycle");
+	case EX_OPERAND: return as_unknown("it combines sequences");
 	default: break;
 	}
-	return as_unknown("an operation these rules do not cover");
+	if (e->kind == EX_IF) {
+		if (x.kind == AS_FORM && as_is_const(x))
+			return asym(x.c != 0 ? e->b : e->c, params, T);
+		return x.kind == AS_UNKNOWN ? x : as_unknown("if(...) on a condition that changes with t");
+	}
+	if (e->kind == EX_COS || e->kind == EX_SIN) {
+		if (x.kind == AS_FORM && as_is_const(x))
+			return as_const(e->kind == EX_COS ? cos(x.c) : sin(x.c));
+		return x.kind == AS_UNKNOWN ? x : (Asym){ AS_PERIODIC, 1, 0, 1, NULL };
+	}
+	if (x.kind == AS_PERIODIC || y.kind == AS_PERIODIC)
+		return as_periodic(e->kind, x, y);
+	if (x.kind == AS_UNKNOWN || (expr_arity[e->kind] >= 2 && y.kind == AS_UNKNOWN))
+		return as_merge(x, y);
+	return expr_arity[e->kind] == 1 ? as_unary(e->kind, x) : as_binary(e->kind, x, y);
 }
 
 static int uses_cycle(const LExpr *e)

@@ -158,6 +158,106 @@ static Window *windows(Report *r, const Options *o, int *n)
 	return w;
 }
 
+/* What scan carries from one value to the next. */
+typedef struct Scan {
+	int slot;
+	int64_t start;                 /* the step the current stretch starts at */
+	int dir;                       /* its direction: 1 rising, -1 falling, 0 none yet */
+	double prev;                   /* the last finite value of the stretch, NaN after a mark */
+	int64_t prev_step, last_read;  /* of prev, and of the last value read */
+	int next_mark, cycle;          /* the next mark at or after the step; the cycle reached */
+	int64_t read, nonfinite, negative, first_bad, first_neg;
+	double neg_value;
+} Scan;
+
+/* A peak per restart cycle (and one before the first), each -inf until a value is read. */
+static void cycle_peaks(const Options *o, Report *r)
+{
+	int nrestart = 0;
+	for (int i = 0; i < r->nmark; i++)
+		nrestart += r->mark[i].kind == MARK_RESTART;
+	r->ncycle_peak = nrestart;
+	r->peak = grow(r, NULL, sizeof *r->peak * (size_t)(nrestart + 1));
+	for (int i = 0; i <= nrestart; i++)
+		r->peak[i] = (Peak){ -INFINITY, i == 0 ? o->first : -1 };
+}
+
+/* The marks at step s: a restart opens the next cycle's peak, and any mark
+   ends the stretch so a jump there is no rise or fall. */
+static void scan_marks(Scan *sc, Report *r, int64_t s)
+{
+	while (sc->next_mark < r->nmark && r->mark[sc->next_mark].step < s)
+		sc->next_mark++;
+	for (int j = sc->next_mark; j < r->nmark && r->mark[j].step == s; j++)
+		if (r->mark[j].kind == MARK_RESTART)
+			r->peak[++sc->cycle] = (Peak){ -INFINITY, s };
+	if (sc->next_mark < r->nmark && r->mark[sc->next_mark].step == s && s > sc->start) {
+		add_stretch(r, sc->start, sc->last_read, sc->dir);
+		sc->start = s;
+		sc->dir = 0;
+		sc->prev = NAN;
+	}
+}
+
+/* Value v at step s, standing for `weight` steps in the sums. */
+static void scan_value(Scan *sc, Report *r, int64_t s, double v, long double weight)
+{
+	scan_marks(sc, r, s);
+	sc->last_read = s;
+	sc->read++;
+	if (v > r->peak[sc->cycle].value)
+		r->peak[sc->cycle] = (Peak){ v, s };
+	if (!isfinite(v)) {
+		if (sc->first_bad < 0)
+			sc->first_bad = s;
+		sc->nonfinite++;
+		sc->prev = NAN;
+		return;
+	}
+	if (v < 0 && is_standard(sc->slot)) {
+		if (sc->first_neg < 0) {
+			sc->first_neg = s;
+			sc->neg_value = v;
+		}
+		sc->negative++;
+	}
+	if (v < r->min) {
+		r->min = v;
+		r->min_step = s;
+	}
+	if (v > r->max) {
+		r->max = v;
+		r->max_step = s;
+	}
+	r->sum += weight * v;
+	r->sum_sq += weight * v * v;
+	if (isfinite(sc->prev) && v != sc->prev) {
+		int dv = v > sc->prev ? 1 : -1;
+		if (sc->dir == 0) {
+			sc->dir = dv;
+		} else if (dv != sc->dir) {
+			add_stretch(r, sc->start, sc->prev_step, sc->dir);
+			sc->start = sc->prev_step;
+			sc->dir = dv;
+		}
+	}
+	sc->prev = v;
+	sc->prev_step = s;
+}
+
+/* The steps window w stands for in the sums: a grid step stands for
+   grid_weight of the middle's steps, and a mark's window in the middle for
+   none, since the grid stands for it. */
+static long double window_weight(const Window *w, const Options *o, long double grid_weight)
+{
+	int64_t end = o->first + o->count;
+	if (w->grid)
+		return grid_weight;
+	if (o->count > SCAN_STEPS && w->from >= o->first + EDGE_STEPS && w->to <= end - EDGE_STEPS)
+		return 0;
+	return 1;
+}
+
 /* One pass over the channel's values (every step, or the windows above)
    through fill: range, sums, stretches, the first bad values, each
    restart cycle's peak; stretches restart at every structural mark, so a
@@ -166,108 +266,41 @@ static void scan(const anneal_desc *d, int slot, const Options *o, Report *r)
 {
 	enum { CHUNK = 8192 };
 	double buf[CHUNK];
-	int64_t end = o->first + o->count, nonfinite = 0, negative = 0, first_bad = -1, first_neg = -1;
-	int64_t read = 0, grid_read = 0;
-	double prev = NAN, neg_value = 0;
-	int64_t prev_step = -1, last_read = -1; /* of prev, and of the last value read */
-	int dir = 0, next_mark = 0;
-	int64_t start = o->first;
+	Scan sc = { .slot = slot, .start = o->first, .prev = NAN, .prev_step = -1, .last_read = -1, .first_bad = -1,
+		    .first_neg = -1 };
 	r->min = INFINITY;
 	r->max = -INFINITY;
-	int nrestart = 0;
-	for (int i = 0; i < r->nmark; i++)
-		nrestart += r->mark[i].kind == MARK_RESTART;
-	r->ncycle_peak = nrestart;
-	r->peak = grow(r, NULL, sizeof *r->peak * (size_t)(nrestart + 1));
-	for (int i = 0; i <= nrestart; i++)
-		r->peak[i] = (Peak){ -INFINITY, i == 0 ? o->first : -1 };
-	int cycle = 0;
+	cycle_peaks(o, r);
 	int nwin;
 	Window *win = windows(r, o, &nwin);
+	int64_t grid_read = 0;
 	for (int i = 0; i < nwin; i++)
 		if (win[i].grid)
 			grid_read += win[i].to - win[i].from;
-	/* A grid step stands for this many of the middle's steps in the sums. */
 	long double grid_weight = grid_read ? (long double)(o->count - 2 * (int64_t)EDGE_STEPS) / grid_read : 0;
 	for (int w = 0; w < nwin; w++) {
-		long double weight = win[w].grid ? grid_weight : 1;
-		if (!win[w].grid && o->count > SCAN_STEPS && win[w].from >= o->first + EDGE_STEPS &&
-		    win[w].to <= end - EDGE_STEPS)
-			weight = 0; /* a mark's window in the middle: the grid stands for it */
+		long double weight = window_weight(&win[w], o, grid_weight);
 		for (int64_t k = win[w].from; k < win[w].to; k += CHUNK) {
 			int64_t n = win[w].to - k < CHUNK ? win[w].to - k : CHUNK;
 			d->fill(k, n, NULL, slot, buf);
-			for (int64_t i = 0; i < n; i++) {
-				int64_t s = k + i;
-				double v = buf[i];
-				while (r->nmark > 0 && next_mark < r->nmark && r->mark[next_mark].step < s)
-					next_mark++;
-				for (int j = next_mark; r->nmark > 0 && j < r->nmark && r->mark[j].step == s; j++)
-					if (r->mark[j].kind == MARK_RESTART)
-						r->peak[++cycle] = (Peak){ -INFINITY, s };
-				if (r->nmark > 0 && next_mark < r->nmark && r->mark[next_mark].step == s && s > start) {
-					add_stretch(r, start, last_read, dir);
-					start = s;
-					dir = 0;
-					prev = NAN;
-				}
-				last_read = s;
-				read++;
-				if (v > r->peak[cycle].value)
-					r->peak[cycle] = (Peak){ v, s };
-				if (!isfinite(v)) {
-					if (first_bad < 0)
-						first_bad = s;
-					nonfinite++;
-					prev = NAN;
-					continue;
-				}
-				if (v < 0 && is_standard(slot)) {
-					if (first_neg < 0) {
-						first_neg = s;
-						neg_value = v;
-					}
-					negative++;
-				}
-				if (v < r->min) {
-					r->min = v;
-					r->min_step = s;
-				}
-				if (v > r->max) {
-					r->max = v;
-					r->max_step = s;
-				}
-				r->sum += weight * v;
-				r->sum_sq += weight * v * v;
-				if (isfinite(prev) && v != prev) {
-					int dv = v > prev ? 1 : -1;
-					if (dir == 0) {
-						dir = dv;
-					} else if (dv != dir) {
-						add_stretch(r, start, prev_step, dir);
-						start = prev_step;
-						dir = dv;
-					}
-				}
-				prev = v;
-				prev_step = s;
-			}
+			for (int64_t i = 0; i < n; i++)
+				scan_value(&sc, r, k + i, buf[i], weight);
 		}
 	}
 	free(win);
-	add_stretch(r, start, end - 1, dir);
-	r->read = read;
-	const char *among = read < o->count ? " among the steps read" : "";
-	if (nonfinite)
-		find(r, LV_ERROR, "%" PRId64 " non-finite value%s%s, the first at step %" PRId64, nonfinite,
-		     nonfinite == 1 ? "" : "s", among, first_bad);
-	if (negative)
-		find(r, LV_ERROR, "%" PRId64 " negative value%s%s, the first %g at step %" PRId64, negative,
-		     negative == 1 ? "" : "s", among, neg_value, first_neg);
-	if (read < o->count)
+	add_stretch(r, sc.start, o->first + o->count - 1, sc.dir);
+	r->read = sc.read;
+	const char *among = sc.read < o->count ? " among the steps read" : "";
+	if (sc.nonfinite)
+		find(r, LV_ERROR, "%" PRId64 " non-finite value%s%s, the first at step %" PRId64, sc.nonfinite,
+		     sc.nonfinite == 1 ? "" : "s", among, sc.first_bad);
+	if (sc.negative)
+		find(r, LV_ERROR, "%" PRId64 " negative value%s%s, the first %g at step %" PRId64, sc.negative,
+		     sc.negative == 1 ? "" : "s", among, sc.neg_value, sc.first_neg);
+	if (sc.read < o->count)
 		find(r, LV_NOTE, "%" PRId64 " steps are more than analyze reads one by one (%d): it read %" PRId64
 		     " of them -- the first and last %d, %d windows of %d spread between, and %d either side of each "
-		     "phase start and restart; the sums are estimated", o->count, SCAN_STEPS, read, EDGE_STEPS, GRID,
+		     "phase start and restart; the sums are estimated", o->count, SCAN_STEPS, sc.read, EDGE_STEPS, GRID,
 		     GRID_STEPS, MARK_STEPS);
 }
 

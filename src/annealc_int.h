@@ -90,9 +90,26 @@ struct Node {
 	Loc loc;
 	double num;       /* ND_NUM */
 	const char *name; /* ND_IDENT, ND_CALL, ND_NAMED, ND_PHASE label, items */
-	Node *lhs, *rhs;  /* operands; ND_PHASE: lhs body, rhs duration */
-	Node *args;       /* ND_CALL, ND_LIST, ND_RESTARTS args; ND_SEQ phases; ND_SCHEDULE items */
-	Node *body;       /* ND_RESTARTS, ND_CYCLES sequence; ND_HOOK actions */
+	/* Each slot by its role in the node; the names of one slot are one
+	   pointer, so a walk over every child may read any of them. */
+	union {
+		Node *lhs;   /* an operator's (first) operand, ND_POINT's x, ND_UNIT's count */
+		Node *value; /* ND_PARAM, ND_LET, ND_CHANNEL, ND_CUSTOM, ND_NAMED, ND_DURATION */
+		Node *arg;   /* ND_HOOK: the event's (every N, at N, enter LABEL); ND_ACTION: its NAME */
+	};
+	union {
+		Node *rhs;      /* an operator's second operand, ND_POINT's y */
+		Node *duration; /* ND_PHASE: its ND_DURATION, NULL without 'for' */
+	};
+	union {
+		Node *args;   /* ND_CALL, ND_LIST, ND_RESTARTS */
+		Node *phases; /* ND_SEQ */
+		Node *items;  /* ND_SCHEDULE */
+	};
+	union {
+		Node *body;    /* ND_PHASE: an expression, ND_RESTARTS or ND_CYCLES; those two: their ND_SEQ */
+		Node *actions; /* ND_HOOK */
+	};
 	Node *next;       /* sibling in a list */
 	Node *tail;       /* on the head of a list: its last node, so appending is O(1) */
 	int unit;         /* ND_UNIT: DUR_STEPS, DUR_EPOCHS, DUR_PERCENT */

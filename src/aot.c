@@ -360,15 +360,10 @@ static int lower_to_output(void *arg, Diag *diag)
 	return emit_module(l->tm, l->mod, l->kind, l->data, l->len, diag);
 }
 
-anneal_status annealc_emit(annealc_program *p, const annealc_options *o, enum annealc_emit_kind kind,
-                           const char *out_path, const char *header_path)
+/* The arguments annealc_emit checks before it touches a file or LLVM. */
+static anneal_status check_emit_args(annealc_program *p, const annealc_options *o, enum annealc_emit_kind kind,
+                                     const char *out_path, Diag *diag)
 {
-	if (!p)
-		return ANNEAL_ERR_INVALID;
-	Diag dg = { .src = &p->src, .sink = NULL, .msg = p->errmsg, .msgsize = sizeof p->errmsg }, *diag = &dg;
-	annealc_options dflt = ANNEALC_OPTIONS_INIT;
-	if (!o)
-		o = &dflt;
 	if (!out_path) {
 		diag_plain(diag, "annealc_emit: out_path is NULL");
 		return ANNEAL_ERR_INVALID;
@@ -388,37 +383,42 @@ anneal_status annealc_emit(annealc_program *p, const annealc_options *o, enum an
 		return st;
 	if (cg_init(diag))
 		return ANNEAL_ERR_UNSUPPORTED;
-	if ((st = check_target(o->target, diag)) != ANNEAL_OK)
-		return st;
+	return check_target(o->target, diag);
+}
 
-	Output out[2] = { { .path = out_path, .what = "output" }, { .path = header_path, .what = "header" } };
-	int nout = header_path ? 2 : 1;
-	const LSchedule **scheds = NULL;
-	const char **syms = NULL;
-	char *names = NULL;
-	LLVMTargetMachineRef tm = NULL;
-	LLVMContextRef ctx = NULL;
-	LLVMModuleRef mod = NULL;
+/* Each output prepared, none the other one nor the input file. */
+static anneal_status check_outputs(Output *out, int nout, const annealc_program *p, Diag *diag)
+{
+	anneal_status st;
 	for (int i = 0; i < nout; i++)
 		if ((st = prepare(&out[i], diag)) != ANNEAL_OK)
-			goto out;
-	st = ANNEAL_ERR_IO;
+			return st;
 	if (nout == 2 && same_file(&out[0], &out[1])) {
-		diag_plain(diag, "the output and the header are the same file '%s'", header_path);
-		goto out;
+		diag_plain(diag, "the output and the header are the same file '%s'", out[1].path);
+		return ANNEAL_ERR_IO;
 	}
 	struct stat in;
 	if (p->src.path && stat(p->src.path, &in) == 0)
 		for (int i = 0; i < nout; i++)
 			if (out[i].exists && out[i].st.st_dev == in.st_dev && out[i].st.st_ino == in.st_ino) {
 				diag_plain(diag, "the %s '%s' is the input file", out[i].what, out[i].path);
-				goto out;
+				return ANNEAL_ERR_IO;
 			}
+	return ANNEAL_OK;
+}
 
-	st = ANNEAL_ERR_NOMEM;
-	scheds = calloc((size_t)p->nschedule + 1, sizeof *scheds);
-	syms = calloc((size_t)p->nschedule + 1, sizeof *syms);
-	names = calloc((size_t)p->nschedule + 1, 2 * MAX_IDENT + 1);
+/* Every schedule of p compiled into one module and lowered to kind, into
+   out's data; LLVM's objects made here are disposed of here. */
+static anneal_status build_output(const annealc_program *p, const annealc_options *o, enum annealc_emit_kind kind,
+                                  Output *out, Diag *diag)
+{
+	anneal_status st = ANNEAL_ERR_NOMEM;
+	const LSchedule **scheds = calloc((size_t)p->nschedule + 1, sizeof *scheds);
+	const char **syms = calloc((size_t)p->nschedule + 1, sizeof *syms);
+	char *names = calloc((size_t)p->nschedule + 1, 2 * MAX_IDENT + 1);
+	LLVMTargetMachineRef tm = NULL;
+	LLVMContextRef ctx = NULL;
+	LLVMModuleRef mod = NULL;
 	if (!scheds || !syms || !names) {
 		diag_plain(diag, "out of memory");
 		goto out;
@@ -429,59 +429,24 @@ anneal_status annealc_emit(annealc_program *p, const annealc_options *o, enum an
 		snprintf(sym, 2 * MAX_IDENT + 1, "%s%s", o->prefix ? o->prefix : "", p->schedule[i].name);
 		syms[i] = sym;
 	}
-	if (!(tm = cg_target_machine(o->target, 0, o->opt_level, 0, diag))) {
-		st = ANNEAL_ERR_UNSUPPORTED;
+	st = ANNEAL_ERR_UNSUPPORTED;
+	if (!(tm = cg_target_machine(o->target, 0, o->opt_level, 0, diag)))
 		goto out;
-	}
+	st = ANNEAL_ERR_NOMEM;
 	ctx = cg_context();
 	mod = cg_module(ctx, p->src.path ? p->src.path : "anneal", scheds, syms, p->nschedule, o, diag);
 	if (!mod)
 		goto out;
 	int fatal;
-	Lowering job = { mod, tm, o->opt_level, kind, &out[0].data, &out[0].len };
+	Lowering job = { mod, tm, o->opt_level, kind, &out->data, &out->len };
 	if (cg_protect(lower_to_output, &job, diag, &fatal)) {
 		st = ANNEAL_ERR_INTERNAL;
 		if (fatal) /* LLVM was abandoned midway: none of its objects may be touched again */
 			mod = NULL, ctx = NULL, tm = NULL;
 		goto out;
 	}
-	if (nout == 2) {
-		FILE *h = open_memstream(&out[1].data, &out[1].len);
-		if (!h) {
-			diag_plain(diag, "out of memory");
-			goto out;
-		}
-		write_header(h, p, o, header_path);
-		if (fclose(h)) {
-			diag_plain(diag, "out of memory");
-			goto out;
-		}
-	}
-	/* Temporaries first, then in place, then the renames: a failure before
-	   the renames leaves every regular file as it was. */
-	st = ANNEAL_ERR_IO;
-	for (int pass = 0; pass < 2; pass++)
-		for (int i = 0; i < nout; i++)
-			if (out[i].in_place == pass && write_output(&out[i], diag))
-				goto out;
-	for (int i = 0; i < nout; i++)
-		if (!out[i].in_place) {
-			if (rename(out[i].tmp, out[i].path)) {
-				diag_plain(diag, "%s: %s", out[i].path, strerror(errno));
-				goto out;
-			}
-			out[i].tmp_made = 0;
-		}
 	st = ANNEAL_OK;
-	p->errmsg[0] = '\0';
 out:
-	for (int i = 0; i < nout; i++) {
-		if (out[i].tmp_made)
-			unlink(out[i].tmp);
-		free(out[i].tmp);
-		free(out[i].norm);
-		free(out[i].data);
-	}
 	if (mod)
 		LLVMDisposeModule(mod);
 	if (ctx)
@@ -491,5 +456,73 @@ out:
 	free(names);
 	free(syms);
 	free(scheds);
+	return st;
+}
+
+/* The C header into out's data. */
+static anneal_status build_header(const annealc_program *p, const annealc_options *o, Output *out, Diag *diag)
+{
+	FILE *h = open_memstream(&out->data, &out->len);
+	if (!h) {
+		diag_plain(diag, "out of memory");
+		return ANNEAL_ERR_NOMEM;
+	}
+	write_header(h, p, o, out->path);
+	if (fclose(h)) {
+		diag_plain(diag, "out of memory");
+		return ANNEAL_ERR_NOMEM;
+	}
+	return ANNEAL_OK;
+}
+
+/* Temporaries first, then in place, then the renames: a failure before
+   the renames leaves every regular file as it was. */
+static anneal_status commit_outputs(Output *out, int nout, Diag *diag)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < nout; i++)
+			if (out[i].in_place == pass && write_output(&out[i], diag))
+				return ANNEAL_ERR_IO;
+	for (int i = 0; i < nout; i++)
+		if (!out[i].in_place) {
+			if (rename(out[i].tmp, out[i].path)) {
+				diag_plain(diag, "%s: %s", out[i].path, strerror(errno));
+				return ANNEAL_ERR_IO;
+			}
+			out[i].tmp_made = 0;
+		}
+	return ANNEAL_OK;
+}
+
+anneal_status annealc_emit(annealc_program *p, const annealc_options *o, enum annealc_emit_kind kind,
+                           const char *out_path, const char *header_path)
+{
+	if (!p)
+		return ANNEAL_ERR_INVALID;
+	Diag dg = { .src = &p->src, .sink = NULL, .msg = p->errmsg, .msgsize = sizeof p->errmsg }, *diag = &dg;
+	annealc_options dflt = ANNEALC_OPTIONS_INIT;
+	if (!o)
+		o = &dflt;
+	anneal_status st = check_emit_args(p, o, kind, out_path, diag);
+	if (st != ANNEAL_OK)
+		return st;
+	Output out[2] = { { .path = out_path, .what = "output" }, { .path = header_path, .what = "header" } };
+	int nout = header_path ? 2 : 1;
+	st = check_outputs(out, nout, p, diag);
+	if (st == ANNEAL_OK)
+		st = build_output(p, o, kind, &out[0], diag);
+	if (st == ANNEAL_OK && nout == 2)
+		st = build_header(p, o, &out[1], diag);
+	if (st == ANNEAL_OK)
+		st = commit_outputs(out, nout, diag);
+	if (st == ANNEAL_OK)
+		p->errmsg[0] = '\0';
+	for (int i = 0; i < nout; i++) {
+		if (out[i].tmp_made)
+			unlink(out[i].tmp);
+		free(out[i].tmp);
+		free(out[i].norm);
+		free(out[i].data);
+	}
 	return st;
 }

@@ -100,7 +100,7 @@ static void check_param(Checker *c, Node *item)
 	for (int i = 0; i < c->nparam; i++)
 		structural[i] = c->param[i].structural;
 	double v;
-	int ok = lower_const(c, item->lhs, "a param's default", &v);
+	int ok = lower_const(c, item->value, "a param's default", &v);
 	for (int i = 0; i < c->nparam; i++)
 		c->param[i].structural = structural[i];
 	if (!ok)
@@ -132,7 +132,7 @@ static void check_let(Checker *c, Node *item)
 /* action = reset momentum | reset moments | snapshot | swa | call NAME  (anneal/actions.def) */
 static int check_action(Checker *c, Node *a, LAction *out)
 {
-	const char *arg = a->lhs ? a->lhs->name : NULL;
+	const char *arg = a->arg ? a->arg->name : NULL;
 	int nobject = 0; /* actions spelt a's word and an object, none of them arg */
 	for (int i = 0; i < NACTION; i++) {
 		if (strcmp(actions[i].word, a->name) != 0)
@@ -150,7 +150,7 @@ static int check_action(Checker *c, Node *a, LAction *out)
 			return 0;
 		}
 		if (actions[i].arg == HOOK_ARG_NONE && arg) {
-			diag_error(c->diag, a->lhs->loc, "'%s' takes no argument", a->name);
+			diag_error(c->diag, a->arg->loc, "'%s' takes no argument", a->name);
 			return 0;
 		}
 		out->kind = actions[i].kind;
@@ -162,7 +162,7 @@ static int check_action(Checker *c, Node *a, LAction *out)
 		for (int i = 0, k = 0; i < NACTION; i++)
 			if (actions[i].object && strcmp(actions[i].word, a->name) == 0)
 				prose_add(list, sizeof list, k++, nobject, " or ", "'%s %s'", a->name, actions[i].object);
-		diag_error(c->diag, arg ? a->lhs->loc : a->loc, "%s what? expected %s", a->name, list);
+		diag_error(c->diag, arg ? a->arg->loc : a->loc, "%s what? expected %s", a->name, list);
 		return 0;
 	}
 	Nearest near;
@@ -181,7 +181,7 @@ static int check_action(Checker *c, Node *a, LAction *out)
 static int check_hook(Checker *c, Node *item, LHook *h)
 {
 	const char *ev = item->name;
-	Node *arg = item->lhs;
+	Node *arg = item->arg;
 	int ok = 1, e = 0;
 	while (e < NEVENT && strcmp(events[e].name, ev) != 0)
 		e++;
@@ -227,10 +227,10 @@ static int check_hook(Checker *c, Node *item, LHook *h)
 			break;
 		}
 	}
-	h->naction = ast_length(item->body);
+	h->naction = ast_length(item->actions);
 	h->action = arena_alloc(c->arena, sizeof(LAction) * (size_t)(h->naction + 1));
 	int i = 0;
-	for (Node *a = item->body; a; a = a->next)
+	for (Node *a = item->actions; a; a = a->next)
 		ok &= check_action(c, a, &h->action[i++]);
 	return ok;
 }
@@ -287,9 +287,9 @@ static void check_channel(Checker *c, Node *it, Items *s, LSchedule *out)
 	s->chan_node[s->nchannel++] = it;
 	ch->name = it->name;
 	ch->slot = slot;
-	ch->sched = lower_seq(c, it->lhs, &ctx, &len);
+	ch->sched = lower_seq(c, it->value, &ctx, &len);
 	if (ch->sched && len == 0) {
-		diag_error(c->diag, it->lhs->loc,
+		diag_error(c->diag, it->value->loc,
 		           "every phase of channel '%s' is empty (its duration comes to zero), so it has no value at any step",
 		           it->name);
 		ch->sched = NULL;
@@ -317,7 +317,7 @@ static void bind_labels(Checker *c, Items *s, LSchedule *out)
 			}
 		}
 		if (!found && !c->budget->spent) /* past a limit, the labels were never lowered */
-			diag_error(c->diag, s->hook_node[h]->lhs->loc, "no phase is labelled '%s'%s", s->hook[h].phase,
+			diag_error(c->diag, s->hook_node[h]->arg->loc, "no phase is labelled '%s'%s", s->hook[h].phase,
 			           nearest_text(&near));
 	}
 }
@@ -352,13 +352,13 @@ static void check_schedule(Checker *c, Node *sched, LSchedule *out)
 	Items s;
 	s.nchannel = s.ncustom = s.nhook = 0;
 	int errors = c->diag->nerror;
-	for (Node *it = sched->args; it; it = it->next) {
+	for (Node *it = sched->items; it; it = it->next) {
 		if (it->kind == ND_PARAM)
 			check_param(c, it);
 		else if (it->kind == ND_LET)
 			check_let(c, it);
 	}
-	for (Node *it = sched->args; it; it = it->next) {
+	for (Node *it = sched->items; it; it = it->next) {
 		if (it->kind == ND_CHANNEL || it->kind == ND_CUSTOM) {
 			check_channel(c, it, &s, out);
 		} else if (it->kind == ND_HOOK) {
@@ -421,7 +421,7 @@ int check_program(annealc_program *prog, Node *file, Diag *d)
 		int found = 0;
 		for (Node *s = file; s; s = s->next)
 			if (strcmp(s->name, ov->schedule) == 0)
-				for (Node *it = s->args; it; it = it->next)
+				for (Node *it = s->items; it; it = it->next)
 					found |= it->kind == ND_PARAM && strcmp(it->name, ov->param) == 0;
 		if (!found)
 			diag_plain(d, "schedule '%s' has no param '%s'", ov->schedule, ov->param);

@@ -74,7 +74,17 @@ static void print_row(FILE *out, const anneal_desc *d, int64_t step, const annea
 	fputc('\n', out);
 }
 
-int cli_eval(int argc, char **argv)
+/* What `annealc eval` was asked for. */
+typedef struct EvalArgs {
+	const char *schedule, *format;
+	int64_t first, count; /* count -1: the schedule's horizon, or 100 */
+	int interp, opt_level;
+	CliParams params;
+} EvalArgs;
+
+/* argv's options into a; -1 to go on, else the exit status (after --help
+   or a usage error). */
+static int eval_options(int argc, char **argv, EvalArgs *a)
 {
 	static const struct option opts[] = {
 		{ "schedule", required_argument, NULL, 's' }, { "steps", required_argument, NULL, 'n' },
@@ -82,42 +92,40 @@ int cli_eval(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },   { "interp", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
 	};
-	const char *schedule = NULL, *format = "csv";
-	int64_t first = 0, count = -1;
+	*a = (EvalArgs){ .format = "csv", .count = -1, .opt_level = 2 };
 	int steps_given = 0, range_given = 0; /* the two ways to give the steps: one at most */
-	int interp = 0, opt_level = 2, c;
-	CliParams ps = { 0 };
+	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "hO:", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': schedule = optarg; break;
+		case 's': a->schedule = optarg; break;
 		case 'n':
 			steps_given = 1;
-			if (!cli_parse_count(optarg, &count))
+			if (!cli_parse_count(optarg, &a->count))
 				return cli_usage_error("eval", "--steps expects a count >= 0, got '%s'", optarg);
-			first = 0;
+			a->first = 0;
 			break;
 		case 'r':
 			range_given = 1;
 			if (!strchr(optarg, ':'))
 				return cli_usage_error("eval", "--range expects A:B, got '%s'", optarg);
-			if (!cli_parse_range(optarg, &first, &count))
+			if (!cli_parse_range(optarg, &a->first, &a->count))
 				return cli_usage_error("eval", "--range expects A:B with 0 <= A <= B, got '%s'", optarg);
 			break;
 		case 'p':
-			if (cli_add_param(&ps, optarg) != EXIT_OK)
+			if (cli_add_param(&a->params, optarg) != EXIT_OK)
 				return EXIT_USAGE;
 			break;
 		case 'f':
 			if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "json") != 0)
 				return cli_usage_error("eval", "--format expects csv or json, got '%s'", optarg);
-			format = optarg;
+			a->format = optarg;
 			break;
-		case 'i': interp = 1; break;
+		case 'i': a->interp = 1; break;
 		case 'O':
 			if (optarg[0] < '0' || optarg[0] > '3' || optarg[1] != '\0')
 				return cli_usage_error("eval", "-O expects 0, 1, 2 or 3, got '%s'", optarg);
-			opt_level = optarg[0] - '0';
+			a->opt_level = optarg[0] - '0';
 			break;
 		case 'h': fputs(eval_help, stdout); return EXIT_OK;
 		default: return cli_usage_error("eval", "bad option");
@@ -127,44 +135,57 @@ int cli_eval(int argc, char **argv)
 		return cli_usage_error("eval", "--steps and --range both give the steps; use one");
 	if (optind != argc - 1)
 		return cli_usage_error("eval", optind >= argc ? "no input file" : "more than one input file");
+	return -1;
+}
 
-	int status, index;
-	annealc_program *p = cli_load(argv[optind], schedule, &ps, &index, &status);
+/* The steps a asks for, from the interpreter or d's compiled eval, as a
+   CSV table with its header or a JSON array. */
+static void print_table(FILE *out, annealc_program *p, int index, const anneal_desc *d, const EvalArgs *a)
+{
+	int json = strcmp(a->format, "json") == 0;
+	if (json) {
+		fputc('[', out);
+	} else {
+		fputs("step", out);
+		for (int ch = 0; ch < ANNEAL_MAX_CHANNELS; ch++)
+			if (d->channels & (1u << ch))
+				fprintf(out, ",%s", d->channel_name[ch]);
+		fputs(",phase,cycle,events\n", out);
+	}
+	for (int64_t i = 0; i < a->count; i++) {
+		anneal_point pt;
+		if (a->interp)
+			annealc_interp_eval(p, index, a->first + i, NULL, &pt);
+		else
+			d->eval(a->first + i, NULL, &pt);
+		print_row(out, d, a->first + i, &pt, json, i == 0);
+	}
+	if (json)
+		fputs("\n]\n", out);
+}
+
+int cli_eval(int argc, char **argv)
+{
+	EvalArgs a;
+	int status = eval_options(argc, argv, &a), index;
+	if (status >= 0)
+		return status;
+	annealc_program *p = cli_load(argv[optind], a.schedule, &a.params, &index, &status);
 	if (!p)
 		return status;
 	annealc_jit *jit = NULL;
 	const anneal_desc *d = annealc_describe(p, index);
-	if (!interp) {
-		d = cli_compile_jit(p, index, opt_level, &jit);
+	if (!a.interp) {
+		d = cli_compile_jit(p, index, a.opt_level, &jit);
 		if (!d) {
 			annealc_jit_free(jit);
 			annealc_free(p);
 			return EXIT_USAGE;
 		}
 	}
-	if (count < 0)
-		count = d->horizon > 0 ? d->horizon : 100;
-
-	int json = strcmp(format, "json") == 0;
-	if (json) {
-		fputc('[', stdout);
-	} else {
-		fputs("step", stdout);
-		for (int ch = 0; ch < ANNEAL_MAX_CHANNELS; ch++)
-			if (d->channels & (1u << ch))
-				printf(",%s", d->channel_name[ch]);
-		fputs(",phase,cycle,events\n", stdout);
-	}
-	for (int64_t i = 0; i < count; i++) {
-		anneal_point pt;
-		if (interp)
-			annealc_interp_eval(p, index, first + i, NULL, &pt);
-		else
-			d->eval(first + i, NULL, &pt);
-		print_row(stdout, d, first + i, &pt, json, i == 0);
-	}
-	if (json)
-		fputs("\n]\n", stdout);
+	if (a.count < 0)
+		a.count = d->horizon > 0 ? d->horizon : 100;
+	print_table(stdout, p, index, d, &a);
 	annealc_jit_free(jit);
 	annealc_free(p);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -37,7 +37,17 @@ static void term_size(int32_t *cols, int32_t *rows)
 	*rows = l && atoi(l) > 0 ? atoi(l) : have ? ws.ws_row : 24;
 }
 
-int cli_plot(int argc, char **argv)
+/* What `annealc plot` was asked for. */
+typedef struct PlotArgs {
+	const char *output, *schedule, *channels, *compare, *compare_schedule;
+	int term, log;
+	int64_t first, count; /* count -1: the schedule's own default */
+	CliParams params;
+} PlotArgs;
+
+/* argv's options into a; -1 to go on, else the exit status (after --help
+   or a usage error). */
+static int plot_options(int argc, char **argv, PlotArgs *a)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },   { "term", no_argument, NULL, 't' },
@@ -47,38 +57,36 @@ int cli_plot(int argc, char **argv)
 		{ "compare", required_argument, NULL, 'C' },  { "compare-schedule", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
 	};
-	const char *output = NULL, *schedule = NULL, *channels = NULL, *compare = NULL, *compare_schedule = NULL;
-	int term = 0, log = 0, c;
-	int64_t first = 0, count = -1;
+	*a = (PlotArgs){ .count = -1 };
 	int steps_given = 0, range_given = 0; /* the two ways to give the steps: one at most */
-	CliParams ps = { 0 };
+	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': output = optarg; break;
-		case 't': term = 1; break;
-		case 's': schedule = optarg; break;
+		case 'o': a->output = optarg; break;
+		case 't': a->term = 1; break;
+		case 's': a->schedule = optarg; break;
 		case 'n':
 			steps_given = 1;
-			if (!cli_parse_count(optarg, &count) || count < 2)
+			if (!cli_parse_count(optarg, &a->count) || a->count < 2)
 				return cli_usage_error("plot", "--steps expects a count >= 2, got '%s'", optarg);
-			first = 0;
+			a->first = 0;
 			break;
 		case 'r':
 			range_given = 1;
 			if (!strchr(optarg, ':'))
 				return cli_usage_error("plot", "--range expects A:B, got '%s'", optarg);
-			if (!cli_parse_range(optarg, &first, &count) || count < 2)
+			if (!cli_parse_range(optarg, &a->first, &a->count) || a->count < 2)
 				return cli_usage_error("plot", "--range expects A:B with 0 <= A and A + 2 <= B, got '%s'", optarg);
 			break;
 		case 'p':
-			if (cli_add_param(&ps, optarg) != EXIT_OK)
+			if (cli_add_param(&a->params, optarg) != EXIT_OK)
 				return EXIT_USAGE;
 			break;
-		case 'l': log = 1; break;
-		case 'c': channels = optarg; break;
-		case 'C': compare = optarg; break;
-		case 'S': compare_schedule = optarg; break;
+		case 'l': a->log = 1; break;
+		case 'c': a->channels = optarg; break;
+		case 'C': a->compare = optarg; break;
+		case 'S': a->compare_schedule = optarg; break;
 		case 'h': fputs(plot_help, stdout); return EXIT_OK;
 		default: return cli_usage_error("plot", "bad option");
 		}
@@ -87,50 +95,63 @@ int cli_plot(int argc, char **argv)
 		return cli_usage_error("plot", "--steps and --range both give the steps; use one");
 	if (optind != argc - 1)
 		return cli_usage_error("plot", optind >= argc ? "no input file" : "more than one input file");
-	if (!output && !term)
+	if (!a->output && !a->term)
 		return cli_usage_error("plot", "give -o OUT.svg or --term");
-	if (compare_schedule && !compare)
+	if (a->compare_schedule && !a->compare)
 		return cli_usage_error("plot", "--compare-schedule needs --compare FILE");
+	return -1;
+}
 
-	annealc_program *p = NULL, *other = NULL;
-	int rc, index, other_index = 0;
-	if (!(p = cli_load(argv[optind], schedule, &ps, &index, &rc)))
-		return rc;
-	if (compare && !(other = cli_load(compare, compare_schedule, NULL, &other_index, &rc))) {
-		annealc_free(p);
-		return rc;
-	}
+/* The figure of p's schedule index (against other's, when given) to a's
+   output or stdout; the exit status. */
+static int draw(annealc_program *p, int index, annealc_program *other, int other_index, const PlotArgs *a)
+{
 	annealc_plot_options po = ANNEALC_PLOT_OPTIONS_INIT;
-	po.first = first;
-	po.count = count < 0 ? 0 : count;
-	po.log = log;
-	po.term = term;
-	po.channels = channels;
+	po.first = a->first;
+	po.count = a->count < 0 ? 0 : a->count;
+	po.log = a->log;
+	po.term = a->term;
+	po.channels = a->channels;
 	po.compare = other;
 	po.compare_schedule = other_index;
-	if (term)
+	if (a->term)
 		term_size(&po.columns, &po.rows);
 
 	FILE *out = stdout;
-	int to_file = output && strcmp(output, "-") != 0;
+	int to_file = a->output && strcmp(a->output, "-") != 0;
 	/* The output is opened only once the schedules load, so a bad
 	   schedule leaves an existing figure alone. */
-	if (to_file && !(out = fopen(output, "w"))) {
-		fprintf(stderr, "annealc plot: error: cannot write %s: %s\n", output, strerror(errno));
-		rc = EXIT_USAGE;
-		goto done;
+	if (to_file && !(out = fopen(a->output, "w"))) {
+		fprintf(stderr, "annealc plot: error: cannot write %s: %s\n", a->output, strerror(errno));
+		return EXIT_USAGE;
 	}
 	anneal_status st = annealc_plot(p, index, &po, out);
-	rc = EXIT_OK;
+	int rc = EXIT_OK;
 	if (st == ANNEAL_ERR_INVALID)
 		rc = cli_usage_error("plot", "%s", annealc_errmsg(p));
 	else if (st != ANNEAL_OK)
 		rc = cli_lib_error(annealc_errmsg(p));
 	if ((to_file ? fclose(out) : fflush(out)) != 0 || (!to_file && ferror(out))) {
-		fprintf(stderr, "annealc plot: error: writing %s failed\n", to_file ? output : "the output");
+		fprintf(stderr, "annealc plot: error: writing %s failed\n", to_file ? a->output : "the output");
 		rc = EXIT_USAGE;
 	}
-done:
+	return rc;
+}
+
+int cli_plot(int argc, char **argv)
+{
+	PlotArgs a;
+	int rc = plot_options(argc, argv, &a), index, other_index = 0;
+	if (rc >= 0)
+		return rc;
+	annealc_program *p = cli_load(argv[optind], a.schedule, &a.params, &index, &rc), *other = NULL;
+	if (!p)
+		return rc;
+	if (a.compare && !(other = cli_load(a.compare, a.compare_schedule, NULL, &other_index, &rc))) {
+		annealc_free(p);
+		return rc;
+	}
+	rc = draw(p, index, other, other_index, &a);
 	annealc_free(p);
 	annealc_free(other);
 	return rc;

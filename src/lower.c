@@ -145,10 +145,10 @@ int lower_units_of(Checker *c, const Node *n)
    value; anything else is a sub-schedule, usable only as a phase. */
 static Node *let_value(Node *let)
 {
-	Node *ph = let->lhs->args;
-	if (ph->next || ph->rhs || ph->name || ph->lhs->kind == ND_RESTARTS || ph->lhs->kind == ND_CYCLES)
+	Node *ph = let->value->phases;
+	if (ph->next || ph->duration || ph->name || ph->body->kind == ND_RESTARTS || ph->body->kind == ND_CYCLES)
 		return NULL;
-	return ph->lhs;
+	return ph->body;
 }
 
 /* Marks let i busy before its expansion at a use at `loc`; 0 when it
@@ -261,7 +261,7 @@ static LExpr *lower_ident(Checker *c, Node *n, const Ctx *ctx)
 		if (!value && ctx->operands && !ctx->constant) {
 			if (!enter_let(c, i, n->loc))
 				return NULL;
-			LExpr *e = lower_operand(c, n, c->let_node[i]->lhs, ctx);
+			LExpr *e = lower_operand(c, n, c->let_node[i]->value, ctx);
 			c->let_state[i] = e ? LET_IDLE : LET_FAILED;
 			return e;
 		}
@@ -464,7 +464,7 @@ static int lower_duration(Checker *c, Node *d, int64_t *out)
 {
 	double v;
 	int64_t named = c->params_named;
-	if (!lower_steps(c, d->lhs, "a duration", &v))
+	if (!lower_steps(c, d->value, "a duration", &v))
 		return 0;
 	if (v == 0 && c->params_named > named) {
 		*out = 0;
@@ -549,18 +549,18 @@ static int room_in_period(Checker *c, Node *n, int known, double pf, int64_t per
 	   reports a bad one, once. */
 	Diag *loud = c->diag, quiet = { .src = loud->src };
 	c->diag = &quiet;
-	Node *last = n->body->args;
+	Node *last = n->body->phases;
 	int64_t fixed = 0;
 	for (; last->next; last = last->next)
-		if (last->rhs) {
+		if (last->duration) {
 			int64_t d;
-			if (lower_duration(c, last->rhs, &d))
+			if (lower_duration(c, last->duration, &d))
 				fixed = d < MAX_STEPS - fixed ? fixed + d : MAX_STEPS; /* each is below 2^62, so is the sum */
 		}
 	c->diag = loud;
 	int ok = quiet.nerror == 0;
-	if (last->rhs) {
-		diag_error(c->diag, last->rhs->loc,
+	if (last->duration) {
+		diag_error(c->diag, last->duration->loc,
 		           "the last phase of a restarts body fills the rest of each cycle; remove its 'for'");
 		ok = 0;
 	}
@@ -661,7 +661,7 @@ static LSched *lower_body(Checker *c, Node *body, const Ctx *ctx, int64_t *len)
 		if (i >= 0 && !let_value(c->let_node[i])) {
 			if (!enter_let(c, i, body->loc))
 				return NULL;
-			LSched *s = lower_seq(c, c->let_node[i]->lhs, ctx, len);
+			LSched *s = lower_seq(c, c->let_node[i]->value, ctx, len);
 			c->let_state[i] = s ? LET_IDLE : LET_FAILED;
 			return s;
 		}
@@ -727,12 +727,31 @@ LSched *lower_seq(Checker *c, Node *seq, const Ctx *ctx, int64_t *len)
 	return seq_phases(c, seq, ctx, len, 0);
 }
 
+/* Where the body of a phase from start with length plen (-1 open-ended)
+   is lowered: T is known when the phase has a length, or when it is open
+   and fills a sequence whose own T is known. */
+static Ctx phase_ctx(const Ctx *ctx, int64_t plen, int bad_duration, int64_t start)
+{
+	Ctx body_ctx = *ctx;
+	if (plen >= 0) {
+		body_ctx.T_known = 1;
+		body_ctx.min_T = bad_duration ? -1 : plen;
+		body_ctx.open_why = NULL;
+	} else if (ctx->T_known == 1) {
+		body_ctx.min_T = ctx->min_T >= 0 ? ctx->min_T - start : -1;
+	} else {
+		body_ctx.T_known = 0;
+		body_ctx.open_why = "this phase is open-ended (give it a length with 'for N')";
+	}
+	return body_ctx;
+}
+
 /* lower_seq, or with cycle_list a cycles body: an SC_SEQ even of one
    phase, so that phase keeps its cycle. */
 static LSched *seq_phases(Checker *c, Node *seq, const Ctx *ctx, int64_t *len, int cycle_list)
 {
-	int n = ast_length(seq->args);
-	Node *first = seq->args;
+	int n = ast_length(seq->phases);
+	Node *first = seq->phases;
 	*len = -1;
 	if (c->budget->spent)
 		return NULL;
@@ -746,8 +765,8 @@ static LSched *seq_phases(Checker *c, Node *seq, const Ctx *ctx, int64_t *len, i
 		diag_error(c->diag, seq->loc, "sub-schedules are nested more than %d levels deep", MAX_DEPTH);
 		return NULL;
 	}
-	if (n == 1 && !first->rhs && !first->name && !cycle_list)
-		return lower_body(c, first->lhs, ctx, len);
+	if (n == 1 && !first->duration && !first->name && !cycle_list)
+		return lower_body(c, first->body, ctx, len);
 
 	LSched *s = arena_alloc(c->arena, sizeof *s);
 	s->kind = SC_SEQ;
@@ -758,26 +777,16 @@ static LSched *seq_phases(Checker *c, Node *seq, const Ctx *ctx, int64_t *len, i
 	int ok = 1, i = 0;
 	for (Node *ph = first; ph; ph = ph->next, i++) {
 		plen = -1;
-		int bad_duration = ph->rhs && !lower_duration(c, ph->rhs, &plen);
+		int bad_duration = ph->duration && !lower_duration(c, ph->duration, &plen);
 		if (bad_duration) {
 			/* Go on checking the body, with a length known to exist
 			   but of no value, so its own errors are not invented. */
 			ok = 0;
 			plen = 1;
 		}
-		Ctx body_ctx = *ctx;
-		if (plen >= 0) {
-			body_ctx.T_known = 1;
-			body_ctx.min_T = bad_duration ? -1 : plen;
-			body_ctx.open_why = NULL;
-		} else if (ctx->T_known == 1) {
-			body_ctx.min_T = ctx->min_T >= 0 ? ctx->min_T - start : -1;
-		} else {
-			body_ctx.T_known = 0;
-			body_ctx.open_why = "this phase is open-ended (give it a length with 'for N')";
-		}
+		Ctx body_ctx = phase_ctx(ctx, plen, bad_duration, start);
 		int64_t blen;
-		LSched *body = lower_body(c, ph->lhs, &body_ctx, &blen);
+		LSched *body = lower_body(c, ph->body, &body_ctx, &blen);
 		if (!body)
 			ok = 0;
 		if (plen < 0)

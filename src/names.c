@@ -135,7 +135,7 @@ void names_check(Arena *arena, Diag *d, Node *file, const LSchedule *sched, int 
 		add(&g, s->loc, "schedule", nm, nm, "%s_desc", nm);
 		add(&g, s->loc, "schedule", nm, nm, "%s_NPARAM", nm);
 		int h = 0;
-		for (Node *it = s->args; it; it = it->next) {
+		for (Node *it = s->items; it; it = it->next) {
 			switch (it->kind) {
 			case ND_PARAM: add(&g, it->loc, "param", it->name, nm, "%s_PARAM_%s", nm, it->name); break;
 			case ND_CHANNEL:

@@ -56,7 +56,7 @@ int shapes_bind_args(Checker *c, Node *call, const char *fname, const char *cons
 			ok = 0;
 			continue;
 		}
-		out[slot] = a->kind == ND_NAMED ? a->lhs : a;
+		out[slot] = a->kind == ND_NAMED ? a->value : a;
 	}
 	for (int i = 0; i < nreq && ok; i++)
 		if (!out[i]) {
