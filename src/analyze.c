@@ -175,13 +175,15 @@ int64_t analyze_default_steps(const annealc_program *p, int sched)
 		int64_t k = cy->kind == CYCLES_TABLE && cy->n < 4 ? cy->n - 1 : 3;
 		return start + cycles_start(cy, k);
 	}
-	/* No lr: the longest bounded channel. */
+	/* The longest bounded channel, unless the primary one goes on past it
+	   into its open last phase: then past that phase's start as well. */
 	for (int c = 0; c < s->nchannel; c++)
 		if (sched_len(s->channel[c].sched) > longest)
 			longest = sched_len(s->channel[c].sched);
-	if (longest > 0)
+	int64_t open_tail = start > 0 ? (start < 50 ? 100 : 2 * start) : 1000;
+	if (longest > 0 && (sched_len(s->channel[s->primary].sched) >= 0 || start < longest))
 		return longest;
-	return start > 0 ? (start < 50 ? 100 : 2 * start) : 1000;
+	return open_tail;
 }
 
 /* ---- the tail's asymptotic form: value ~ c t^a r^t as t -> infinity ---- */
@@ -281,7 +283,7 @@ static Asym as_unary(LExprKind k, Asym x)
 	case EX_TRUNC: case EX_ROUND: case EX_SIGN: case EX_TANH: case EX_SINH: case EX_COSH: case EX_ATAN:
 	case EX_LOG2: case EX_LOG10:
 		if (as_is_const(x))
-			return as_const(op_apply(k, x.c, 0));
+			return as_const(ops_apply(k, x.c, 0));
 		return as_unknown("an operation these rules do not cover");
 	default: return as_unknown("an operation these rules do not cover");
 	}
@@ -343,9 +345,9 @@ static Asym as_periodic(LExprKind k, Asym x, Asym y)
 {
 	Asym other = x.kind == AS_PERIODIC ? y : x;
 	if ((k == EX_ADD || k == EX_SUB || k == EX_MUL) && other.kind != AS_UNKNOWN &&
-	    (expr_arity[k] < 2 || as_is_const(other)))
+	    (ops_arity[k] < 2 || as_is_const(other)))
 		return (Asym){ AS_PERIODIC, 1, 0, 1, NULL };
-	if (expr_arity[k] == 1 && k != EX_LOG && k != EX_LOG2 && k != EX_LOG10)
+	if (ops_arity[k] == 1 && k != EX_LOG && k != EX_LOG2 && k != EX_LOG10)
 		return x;
 	/* A periodic factor times a decaying form is beyond these rules. */
 	return as_unknown("a periodic term combined with a varying one");
@@ -355,9 +357,9 @@ static Asym as_periodic(LExprKind k, Asym x, Asym y)
 static Asym asym(const LExpr *e, const double *params, double T)
 {
 	Asym x = { 0 }, y = { 0 };
-	if (expr_arity[e->kind] >= 1)
+	if (ops_arity[e->kind] >= 1)
 		x = asym(e->a, params, T);
-	if (expr_arity[e->kind] >= 2 && e->kind != EX_IF)
+	if (ops_arity[e->kind] >= 2 && e->kind != EX_IF)
 		y = asym(e->b, params, T);
 	switch (e->kind) {
 	case EX_NUM: return as_const(e->num);
@@ -381,9 +383,9 @@ static Asym asym(const LExpr *e, const double *params, double T)
 	}
 	if (x.kind == AS_PERIODIC || y.kind == AS_PERIODIC)
 		return as_periodic(e->kind, x, y);
-	if (x.kind == AS_UNKNOWN || (expr_arity[e->kind] >= 2 && y.kind == AS_UNKNOWN))
+	if (x.kind == AS_UNKNOWN || (ops_arity[e->kind] >= 2 && y.kind == AS_UNKNOWN))
 		return as_merge(x, y);
-	return expr_arity[e->kind] == 1 ? as_unary(e->kind, x) : as_binary(e->kind, x, y);
+	return ops_arity[e->kind] == 1 ? as_unary(e->kind, x) : as_binary(e->kind, x, y);
 }
 
 static int uses_cycle(const LExpr *e)

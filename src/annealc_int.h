@@ -175,13 +175,13 @@ struct LExpr {
 };
 
 /* ops.c: each operation's arity, name, and 1 when it is a builtin called as name(...). */
-extern const int expr_arity[EX_COUNT];
-extern const char *const expr_name[EX_COUNT];
-extern const int expr_builtin[EX_COUNT];
+extern const int ops_arity[EX_COUNT];
+extern const char *const ops_name[EX_COUNT];
+extern const int ops_builtin[EX_COUNT];
 /* What a unary or binary operation computes (b unused for unary ones). */
-double op_apply(LExprKind k, double a, double b);
+double ops_apply(LExprKind k, double a, double b);
 /* No param, step, t, T or cycle anywhere in e: the same value at every step. */
-int expr_is_constant(const LExpr *e);
+int ops_is_constant(const LExpr *e);
 
 /* A schedule tree. Every node is evaluated at a local step s >= 0 with an
    allotted length L (-1: unbounded):
@@ -464,7 +464,7 @@ anneal_status fmt_text(Arena *a, const Src *src, Diag *d, char **out, size_t *le
 int check_program(annealc_program *prog, Node *file, Diag *d);
 /* check.c: the names every expression knows without a definition (t, T,
    p, step, cycle, pi, true, false), NULL-terminated; no param or let takes one. */
-extern const char *const builtin_names[];
+extern const char *const check_builtin_names[];
 /* nearest.c: "did you mean ...?" for an unknown name. Offer every name the
    place accepts; nearest_text is "; did you mean 'NAME'?" for the nearest
    one close enough to be a misspelling of word, else "". */
@@ -492,7 +492,7 @@ void names_check(Arena *arena, Diag *d, Node *file, const LSchedule *sched, int 
 void interp_eval(const LSchedule *s, int64_t step, const double *params, anneal_point *out);
 double interp_channel(const LSchedule *s, int ch_index, int64_t step, const double *params);
 /* The value of an expression with no param, step, t, T or cycle in it
-   (expr_is_constant): the checker's constant folding, by the same walk. */
+   (ops_is_constant): the checker's constant folding, by the same walk. */
 double interp_const(const LExpr *e);
 /* cycles.c: the tables of whole period and mult, checked by the caller
    (a unit test builds them without a checker); the entries built. */

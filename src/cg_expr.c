@@ -233,7 +233,7 @@ LLVMValueRef cg_expr(Cg *g, const LExpr *e, CgFrame *f)
 {
 	LLVMBuilderRef b = g->b;
 	LLVMValueRef a = NULL, c = NULL;
-	int arity = expr_arity[e->kind];
+	int arity = ops_arity[e->kind];
 	if (arity >= 1)
 		a = cg_expr(g, e->a, f);
 	if (arity >= 2)

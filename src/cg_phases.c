@@ -21,7 +21,7 @@
 static void collect_nums(const LExpr *e, double *out, int *n)
 {
 	const LExpr *op[3] = { e->a, e->b, e->c };
-	for (int i = 0; i < expr_arity[e->kind]; i++)
+	for (int i = 0; i < ops_arity[e->kind]; i++)
 		collect_nums(op[i], out, n);
 	if (e->kind == EX_NUM)
 		out[(*n)++] = e->num;
@@ -31,7 +31,7 @@ static int count_nums(const LExpr *e)
 {
 	const LExpr *op[3] = { e->a, e->b, e->c };
 	int n = e->kind == EX_NUM;
-	for (int i = 0; i < expr_arity[e->kind]; i++)
+	for (int i = 0; i < ops_arity[e->kind]; i++)
 		n += count_nums(op[i]);
 	return n;
 }
@@ -44,7 +44,7 @@ static int same_shape(const LExpr *x, const LExpr *y)
 	if (x->kind != y->kind || x->size != y->size || (x->kind == EX_PARAM && x->param != y->param))
 		return 0;
 	const LExpr *a[3] = { x->a, x->b, x->c }, *b[3] = { y->a, y->b, y->c };
-	for (int i = 0; i < expr_arity[x->kind]; i++)
+	for (int i = 0; i < ops_arity[x->kind]; i++)
 		if (!same_shape(a[i], b[i]))
 			return 0;
 	return 1;

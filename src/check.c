@@ -53,7 +53,7 @@ static void prose_add(char *buf, size_t size, int i, int n, const char *last, co
 }
 
 /* Names with a meaning of their own inside expressions. */
-const char *const builtin_names[] = { "t", "T", "p", "step", "cycle", "pi", "true", "false", NULL };
+const char *const check_builtin_names[] = { "t", "T", "p", "step", "cycle", "pi", "true", "false", NULL };
 
 static int standard_slot(const char *name)
 {
@@ -66,8 +66,8 @@ static int standard_slot(const char *name)
 /* A param or let name must not hide a built-in or an earlier definition. */
 static int check_new_name(Checker *c, Node *item)
 {
-	for (int i = 0; builtin_names[i]; i++)
-		if (strcmp(builtin_names[i], item->name) == 0) {
+	for (int i = 0; check_builtin_names[i]; i++)
+		if (strcmp(check_builtin_names[i], item->name) == 0) {
 			diag_error(c->diag, item->loc, "'%s' is a built-in name and cannot be redefined", item->name);
 			return 0;
 		}

@@ -36,6 +36,19 @@ annealc_program *cli_load(const char *path, const char *schedule, const CliParam
 int cli_parse_count(const char *s, int64_t *out);
 /* --range A:B as first = A, count = B - A; 0 when malformed or B < A. */
 int cli_parse_range(const char *s, int64_t *first, int64_t *count);
+
+/* The steps eval and plot read: --steps N (from 0) or --range A:B, one of
+   the two at most. count -1 until one is given. */
+typedef struct CliSteps {
+	int64_t first, count;
+	int steps_given, range_given;
+} CliSteps;
+#define CLI_STEPS_INIT { 0, -1, 0, 0 }
+/* Option 'n' (--steps) or 'r' (--range) of cmd with its argument, at least
+   min_count steps: EXIT_OK, or a usage error's status. */
+int cli_steps_option(const char *cmd, int opt, const char *arg, int64_t min_count, CliSteps *st);
+/* After the options: EXIT_OK, or a usage error's when both were given. */
+int cli_steps_check(const char *cmd, const CliSteps *st);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A JIT and p's schedule `index` compiled at opt_level; NULL after a message. */
 const anneal_desc *cli_compile_jit(annealc_program *p, int index, int opt_level, annealc_jit **jit);

@@ -37,7 +37,16 @@ static int parse_positive(const char *s, double *out)
 	return 1;
 }
 
-int cli_analyze(int argc, char **argv)
+/* What `annealc analyze` was asked for. */
+typedef struct AnalyzeArgs {
+	const char *schedule;
+	annealc_analyze_options o;
+	CliParams params;
+} AnalyzeArgs;
+
+/* argv's options into a; -1 to go on, else the exit status (after --help
+   or a usage error). */
+static int analyze_options(int argc, char **argv, AnalyzeArgs *a)
 {
 	static const struct option opts[] = {
 		{ "schedule", required_argument, NULL, 's' },       { "steps", required_argument, NULL, 'n' },
@@ -46,45 +55,44 @@ int cli_analyze(int argc, char **argv)
 		{ "base-batch", required_argument, NULL, 'B' },     { "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },                 { NULL, 0, NULL, 0 },
 	};
-	const char *schedule = NULL;
-	annealc_analyze_options o = ANNEALC_ANALYZE_OPTIONS_INIT;
-	CliParams ps = { 0 };
+	*a = (AnalyzeArgs){ .o = ANNEALC_ANALYZE_OPTIONS_INIT };
+	annealc_analyze_options *o = &a->o;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		char *end;
 		switch (c) {
-		case 's': schedule = optarg; break;
+		case 's': a->schedule = optarg; break;
 		case 'n':
-			if (!cli_parse_count(optarg, &o.steps) || o.steps < 1)
+			if (!cli_parse_count(optarg, &o->steps) || o->steps < 1)
 				return cli_usage_error("analyze", "--steps expects a count >= 1, got '%s'", optarg);
 			break;
 		case 'p':
-			if (cli_add_param(&ps, optarg) != EXIT_OK)
+			if (cli_add_param(&a->params, optarg) != EXIT_OK)
 				return EXIT_USAGE;
 			break;
 		case 'j':
 			errno = 0;
-			o.join_tolerance = strtod(optarg, &end);
-			if (*optarg == '\0' || *end != '\0' || !(o.join_tolerance >= 0) || !isfinite(o.join_tolerance))
+			o->join_tolerance = strtod(optarg, &end);
+			if (*optarg == '\0' || *end != '\0' || !(o->join_tolerance >= 0) || !isfinite(o->join_tolerance))
 				return cli_usage_error("analyze", "--join-tolerance expects a fraction >= 0, got '%s'", optarg);
 			break;
 		case 'L':
-			if (!parse_positive(optarg, &o.curvature))
+			if (!parse_positive(optarg, &o->curvature))
 				return cli_usage_error("analyze", "--curvature expects a number > 0, got '%s'", optarg);
 			break;
 		case 'b':
-			if (!parse_positive(optarg, &o.batch))
+			if (!parse_positive(optarg, &o->batch))
 				return cli_usage_error("analyze", "--batch expects a number > 0, got '%s'", optarg);
 			break;
 		case 'B':
-			if (!parse_positive(optarg, &o.base_batch))
+			if (!parse_positive(optarg, &o->base_batch))
 				return cli_usage_error("analyze", "--base-batch expects a number > 0, got '%s'", optarg);
 			break;
 		case 'f':
 			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0)
 				return cli_usage_error("analyze", "--format expects text or json, got '%s'", optarg);
-			o.json = strcmp(optarg, "json") == 0;
+			o->json = strcmp(optarg, "json") == 0;
 			break;
 		case 'h': fputs(analyze_help, stdout); return EXIT_OK;
 		default: return cli_usage_error("analyze", "bad option");
@@ -92,15 +100,22 @@ int cli_analyze(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("analyze", optind >= argc ? "no input file" : "more than one input file");
-	if ((o.batch > 0) != (o.base_batch > 0))
+	if ((o->batch > 0) != (o->base_batch > 0))
 		return cli_usage_error("analyze", "--batch and --base-batch go together");
+	return -1;
+}
 
-	int status, index;
-	annealc_program *p = cli_load(argv[optind], schedule, &ps, &index, &status);
+int cli_analyze(int argc, char **argv)
+{
+	AnalyzeArgs a;
+	int status = analyze_options(argc, argv, &a), index;
+	if (status >= 0)
+		return status;
+	annealc_program *p = cli_load(argv[optind], a.schedule, &a.params, &index, &status);
 	if (!p)
 		return status;
 	int32_t errors = 0;
-	anneal_status st = annealc_analyze(p, index, &o, stdout, &errors);
+	anneal_status st = annealc_analyze(p, index, &a.o, stdout, &errors);
 	if (st != ANNEAL_OK)
 		cli_lib_error(annealc_errmsg(p));
 	annealc_free(p);

@@ -77,7 +77,7 @@ static void print_row(FILE *out, const anneal_desc *d, int64_t step, const annea
 /* What `annealc eval` was asked for. */
 typedef struct EvalArgs {
 	const char *schedule, *format;
-	int64_t first, count; /* count -1: the schedule's horizon, or 100 */
+	CliSteps steps; /* count -1: the schedule's horizon, or 100 */
 	int interp, opt_level;
 	CliParams params;
 } EvalArgs;
@@ -92,25 +92,16 @@ static int eval_options(int argc, char **argv, EvalArgs *a)
 		{ "format", required_argument, NULL, 'f' },   { "interp", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
 	};
-	*a = (EvalArgs){ .format = "csv", .count = -1, .opt_level = 2 };
-	int steps_given = 0, range_given = 0; /* the two ways to give the steps: one at most */
+	*a = (EvalArgs){ .format = "csv", .steps = CLI_STEPS_INIT, .opt_level = 2 };
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "hO:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': a->schedule = optarg; break;
 		case 'n':
-			steps_given = 1;
-			if (!cli_parse_count(optarg, &a->count))
-				return cli_usage_error("eval", "--steps expects a count >= 0, got '%s'", optarg);
-			a->first = 0;
-			break;
 		case 'r':
-			range_given = 1;
-			if (!strchr(optarg, ':'))
-				return cli_usage_error("eval", "--range expects A:B, got '%s'", optarg);
-			if (!cli_parse_range(optarg, &a->first, &a->count))
-				return cli_usage_error("eval", "--range expects A:B with 0 <= A <= B, got '%s'", optarg);
+			if (cli_steps_option("eval", c, optarg, 0, &a->steps) != EXIT_OK)
+				return EXIT_USAGE;
 			break;
 		case 'p':
 			if (cli_add_param(&a->params, optarg) != EXIT_OK)
@@ -131,8 +122,8 @@ static int eval_options(int argc, char **argv, EvalArgs *a)
 		default: return cli_usage_error("eval", "bad option");
 		}
 	}
-	if (steps_given && range_given)
-		return cli_usage_error("eval", "--steps and --range both give the steps; use one");
+	if (cli_steps_check("eval", &a->steps) != EXIT_OK)
+		return EXIT_USAGE;
 	if (optind != argc - 1)
 		return cli_usage_error("eval", optind >= argc ? "no input file" : "more than one input file");
 	return -1;
@@ -152,13 +143,14 @@ static void print_table(FILE *out, annealc_program *p, int index, const anneal_d
 				fprintf(out, ",%s", d->channel_name[ch]);
 		fputs(",phase,cycle,events\n", out);
 	}
-	for (int64_t i = 0; i < a->count; i++) {
+	for (int64_t i = 0; i < a->steps.count; i++) {
+		int64_t step = a->steps.first + i;
 		anneal_point pt;
 		if (a->interp)
-			annealc_interp_eval(p, index, a->first + i, NULL, &pt);
+			annealc_interp_eval(p, index, step, NULL, &pt);
 		else
-			d->eval(a->first + i, NULL, &pt);
-		print_row(out, d, a->first + i, &pt, json, i == 0);
+			d->eval(step, NULL, &pt);
+		print_row(out, d, step, &pt, json, i == 0);
 	}
 	if (json)
 		fputs("\n]\n", out);
@@ -183,8 +175,8 @@ int cli_eval(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (a.count < 0)
-		a.count = d->horizon > 0 ? d->horizon : 100;
+	if (a.steps.count < 0)
+		a.steps.count = d->horizon > 0 ? d->horizon : 100;
 	print_table(stdout, p, index, d, &a);
 	annealc_jit_free(jit);
 	annealc_free(p);

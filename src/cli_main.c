@@ -1,6 +1,7 @@
 /* cli_main.c: annealc's entry point -- dispatches each command, and shares their helpers. */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -95,6 +96,34 @@ int cli_parse_range(const char *s, int64_t *first, int64_t *count)
 	*first = a;
 	*count = b - a;
 	return 1;
+}
+
+int cli_steps_option(const char *cmd, int opt, const char *arg, int64_t min_count, CliSteps *st)
+{
+	if (opt == 'n') {
+		st->steps_given = 1;
+		st->first = 0;
+		if (!cli_parse_count(arg, &st->count) || st->count < min_count)
+			return cli_usage_error(cmd, "--steps expects a count >= %" PRId64 ", got '%s'", min_count, arg);
+		return EXIT_OK;
+	}
+	st->range_given = 1;
+	if (!strchr(arg, ':'))
+		return cli_usage_error(cmd, "--range expects A:B, got '%s'", arg);
+	if (!cli_parse_range(arg, &st->first, &st->count) || st->count < min_count) {
+		if (min_count == 0)
+			return cli_usage_error(cmd, "--range expects A:B with 0 <= A <= B, got '%s'", arg);
+		return cli_usage_error(cmd, "--range expects A:B with 0 <= A and A + %" PRId64 " <= B, got '%s'",
+		                       min_count, arg);
+	}
+	return EXIT_OK;
+}
+
+int cli_steps_check(const char *cmd, const CliSteps *st)
+{
+	if (st->steps_given && st->range_given)
+		return cli_usage_error(cmd, "--steps and --range both give the steps; use one");
+	return EXIT_OK;
 }
 
 int cli_add_param(CliParams *ps, const char *arg)

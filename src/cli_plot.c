@@ -41,7 +41,7 @@ static void term_size(int32_t *cols, int32_t *rows)
 typedef struct PlotArgs {
 	const char *output, *schedule, *channels, *compare, *compare_schedule;
 	int term, log;
-	int64_t first, count; /* count -1: the schedule's own default */
+	CliSteps steps; /* count -1: the schedule's own default */
 	CliParams params;
 } PlotArgs;
 
@@ -57,8 +57,7 @@ static int plot_options(int argc, char **argv, PlotArgs *a)
 		{ "compare", required_argument, NULL, 'C' },  { "compare-schedule", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
 	};
-	*a = (PlotArgs){ .count = -1 };
-	int steps_given = 0, range_given = 0; /* the two ways to give the steps: one at most */
+	*a = (PlotArgs){ .steps = CLI_STEPS_INIT };
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
@@ -67,17 +66,9 @@ static int plot_options(int argc, char **argv, PlotArgs *a)
 		case 't': a->term = 1; break;
 		case 's': a->schedule = optarg; break;
 		case 'n':
-			steps_given = 1;
-			if (!cli_parse_count(optarg, &a->count) || a->count < 2)
-				return cli_usage_error("plot", "--steps expects a count >= 2, got '%s'", optarg);
-			a->first = 0;
-			break;
 		case 'r':
-			range_given = 1;
-			if (!strchr(optarg, ':'))
-				return cli_usage_error("plot", "--range expects A:B, got '%s'", optarg);
-			if (!cli_parse_range(optarg, &a->first, &a->count) || a->count < 2)
-				return cli_usage_error("plot", "--range expects A:B with 0 <= A and A + 2 <= B, got '%s'", optarg);
+			if (cli_steps_option("plot", c, optarg, 2, &a->steps) != EXIT_OK)
+				return EXIT_USAGE;
 			break;
 		case 'p':
 			if (cli_add_param(&a->params, optarg) != EXIT_OK)
@@ -91,8 +82,8 @@ static int plot_options(int argc, char **argv, PlotArgs *a)
 		default: return cli_usage_error("plot", "bad option");
 		}
 	}
-	if (steps_given && range_given)
-		return cli_usage_error("plot", "--steps and --range both give the steps; use one");
+	if (cli_steps_check("plot", &a->steps) != EXIT_OK)
+		return EXIT_USAGE;
 	if (optind != argc - 1)
 		return cli_usage_error("plot", optind >= argc ? "no input file" : "more than one input file");
 	if (!a->output && !a->term)
@@ -107,8 +98,8 @@ static int plot_options(int argc, char **argv, PlotArgs *a)
 static int draw(annealc_program *p, int index, annealc_program *other, int other_index, const PlotArgs *a)
 {
 	annealc_plot_options po = ANNEALC_PLOT_OPTIONS_INIT;
-	po.first = a->first;
-	po.count = a->count < 0 ? 0 : a->count;
+	po.first = a->steps.first;
+	po.count = a->steps.count < 0 ? 0 : a->steps.count;
 	po.log = a->log;
 	po.term = a->term;
 	po.channels = a->channels;

@@ -12,13 +12,13 @@ static void dump_expr(FILE *out, const LExpr *e)
 	case EX_OPERAND: fprintf(out, "#%d", e->operand); return;
 	default: break;
 	}
-	if (expr_arity[e->kind] == 0) {
-		fputs(expr_name[e->kind], out);
+	if (ops_arity[e->kind] == 0) {
+		fputs(ops_name[e->kind], out);
 		return;
 	}
-	fprintf(out, "(%s", expr_name[e->kind]);
+	fprintf(out, "(%s", ops_name[e->kind]);
 	const LExpr *op[3] = { e->a, e->b, e->c };
-	for (int i = 0; i < expr_arity[e->kind]; i++) {
+	for (int i = 0; i < ops_arity[e->kind]; i++) {
 		fputc(' ', out);
 		dump_expr(out, op[i]);
 	}

@@ -24,7 +24,7 @@ static double eval_expr(const LExpr *e, const Frame *f, const Walk *w)
 	if (e->kind == EX_IF)
 		return eval_expr(e->a, f, w) != 0 ? eval_expr(e->b, f, w) : eval_expr(e->c, f, w);
 	double a = 0, b = 0;
-	int arity = expr_arity[e->kind];
+	int arity = ops_arity[e->kind];
 	if (arity >= 1)
 		a = eval_expr(e->a, f, w);
 	if (arity >= 2)
@@ -37,7 +37,7 @@ static double eval_expr(const LExpr *e, const Frame *f, const Walk *w)
 	case EX_STEP: return (double)w->step;
 	case EX_CYCLE: return (double)w->cycle;
 	case EX_OPERAND: return f->operand[e->operand];
-	default: return op_apply(e->kind, a, b);
+	default: return ops_apply(e->kind, a, b);
 	}
 }
 

@@ -16,7 +16,7 @@ LExpr *lower_num(Checker *c, double v)
 
 LExpr *lower_op(Checker *c, LExprKind k, LExpr *a, LExpr *b, LExpr *cc)
 {
-	if ((expr_arity[k] >= 1 && !a) || (expr_arity[k] >= 2 && !b) || (expr_arity[k] >= 3 && !cc))
+	if ((ops_arity[k] >= 1 && !a) || (ops_arity[k] >= 2 && !b) || (ops_arity[k] >= 3 && !cc))
 		return NULL;
 	LExpr *e = arena_alloc(c->arena, sizeof *e);
 	e->kind = k;
@@ -280,8 +280,8 @@ static LExpr *lower_ident(Checker *c, Node *n, const Ctx *ctx)
 	if (!defined_past_limit(c, s)) {
 		Nearest near;
 		nearest_init(&near, s);
-		for (int k = 0; builtin_names[k]; k++)
-			nearest_offer(&near, builtin_names[k]);
+		for (int k = 0; check_builtin_names[k]; k++)
+			nearest_offer(&near, check_builtin_names[k]);
 		for (int k = 0; k < c->nparam; k++)
 			nearest_offer(&near, c->param[k].name);
 		for (int k = 0; k < c->nlet; k++)
@@ -679,7 +679,7 @@ static LSched *lower_body(Checker *c, Node *body, const Ctx *ctx, int64_t *len)
 	if (e && !lower_spend(c, body, 1, e->size))
 		return NULL;
 	double v;
-	if (e != NULL && expr_is_constant(e) && !isfinite(v = interp_const(e))) {
+	if (e != NULL && ops_is_constant(e) && !isfinite(v = interp_const(e))) {
 		if (isnan(v))
 			diag_error(c->diag, body->loc, "this value is constant and not a number (NaN)");
 		else

@@ -3,19 +3,19 @@
 
 #include "annealc_int.h"
 
-const int expr_arity[EX_COUNT] = {
+const int ops_arity[EX_COUNT] = {
 #define X(kind, arity, name, builtin) [kind] = arity,
 #include "ops.def"
 #undef X
 };
 
-const char *const expr_name[EX_COUNT] = {
+const char *const ops_name[EX_COUNT] = {
 #define X(kind, arity, name, builtin) [kind] = name,
 #include "ops.def"
 #undef X
 };
 
-const int expr_builtin[EX_COUNT] = {
+const int ops_builtin[EX_COUNT] = {
 #define X(kind, arity, name, builtin) [kind] = builtin,
 #include "ops.def"
 #undef X
@@ -24,7 +24,7 @@ const int expr_builtin[EX_COUNT] = {
 /* The one definition of each unary and binary operation: the interpreter
    and constant folding both call it, and code generation emits the same
    operation (cg_expr.c), within 4 ulp. */
-double op_apply(LExprKind k, double a, double b)
+double ops_apply(LExprKind k, double a, double b)
 {
 	switch (k) {
 	case EX_NEG: return -a;
@@ -69,13 +69,13 @@ double op_apply(LExprKind k, double a, double b)
 	UNREACHABLE();
 }
 
-int expr_is_constant(const LExpr *e)
+int ops_is_constant(const LExpr *e)
 {
 	switch (e->kind) {
 	case EX_PARAM: case EX_T: case EX_TLEN: case EX_STEP: case EX_CYCLE: case EX_OPERAND: return 0;
 	default: break;
 	}
-	int n = expr_arity[e->kind];
-	return (n < 1 || expr_is_constant(e->a)) && (n < 2 || expr_is_constant(e->b)) &&
-	       (n < 3 || expr_is_constant(e->c));
+	int n = ops_arity[e->kind];
+	return (n < 1 || ops_is_constant(e->a)) && (n < 2 || ops_is_constant(e->b)) &&
+	       (n < 3 || ops_is_constant(e->c));
 }

@@ -126,17 +126,17 @@ static void term_panel(Arena *a, FILE *out, const Plot *pl, const PlotPanel *pp,
 	/* Labels: the axis limits on the first and last rows, and the ticks
 	   between on the rows holding their dots, none on adjacent rows. */
 	char (*lab)[16] = arena_alloc(a, (size_t)rows * sizeof *lab);
-	plot_fmt_value(lab[0], sizeof lab[0], pp->ymax, pl->log);
-	plot_fmt_value(lab[rows - 1], sizeof lab[0], pp->ymin, pl->log);
+	svg_fmt_value(lab[0], sizeof lab[0], pp->ymax, pl->log);
+	svg_fmt_value(lab[rows - 1], sizeof lab[0], pp->ymin, pl->log);
 	double ticks[64];
-	int nt = plot_ticks(pp->ymin, pp->ymax, pl->log, rows / 3 + 2, ticks);
+	int nt = svg_ticks(pp->ymin, pp->ymax, pl->log, rows / 3 + 2, ticks);
 	for (int i = 0; i < nt; i++) {
 		double q = pl->log ? (log10(ticks[i]) - log10(pp->ymin)) / (log10(pp->ymax) - log10(pp->ymin))
 		                   : (ticks[i] - pp->ymin) / (pp->ymax - pp->ymin);
 		int y = (int)lround((1 - q) * (dots_h - 1)) / 4;
 		if (y < 2 || y > rows - 3 || lab[y - 1][0] || lab[y][0] || lab[y + 1][0])
 			continue;
-		plot_fmt_value(lab[y], sizeof lab[y], ticks[i], pl->log);
+		svg_fmt_value(lab[y], sizeof lab[y], ticks[i], pl->log);
 	}
 	for (int y = 0; y < rows; y++) {
 		fprintf(out, "%*.*s \xe2\x94\x82", label_w, label_w, lab[y]);
@@ -180,14 +180,14 @@ static void term_write(Arena *a, FILE *out, const Plot *pl, int width, int heigh
 	}
 	/* The step axis: tick labels placed under their columns. */
 	double ticks[64];
-	int nt = plot_ticks((double)pl->first, (double)(pl->first + pl->count - 1), 0, cols / 12 > 2 ? cols / 12 : 2, ticks);
+	int nt = svg_ticks((double)pl->first, (double)(pl->first + pl->count - 1), 0, cols / 12 > 2 ? cols / 12 : 2, ticks);
 	char *row = arena_alloc(a, (size_t)cols + 16);
 	memset(row, ' ', (size_t)cols + 15);
 	row[cols + 15] = '\0';
 	int used = -1;
 	for (int i = 0; i < nt; i++) {
 		char buf[32];
-		plot_fmt_steps(buf, sizeof buf, ticks[i]);
+		svg_fmt_steps(buf, sizeof buf, ticks[i]);
 		int x = (int)((ticks[i] - (double)pl->first) / (double)(pl->count > 1 ? pl->count - 1 : 1) * (cols - 1));
 		int len = (int)strlen(buf), at = x - len / 2;
 		if (at < 0)
@@ -271,7 +271,7 @@ static void build(Arena *a, Plot *pl, const annealc_program *p, int index, const
 		pp->nmark = analyze_marks(p, index, chan[i], pl->first, pl->first + pl->count, pp->mark, MAX_MARKS);
 		if (pp->nmark > MAX_MARKS)
 			pp->nmark = -1;
-		plot_axis_limits(pp, o->log);
+		svg_axis_limits(pp, o->log);
 	}
 }
 
@@ -297,6 +297,42 @@ static anneal_status draw(Plot *pl, const annealc_program *p, int index, const a
 	return ANNEAL_OK;
 }
 
+/* The arguments annealc_plot checks before it compiles anything; 0 after
+   a diagnostic. */
+static int check_plot_args(const annealc_program *p, int schedule, const annealc_plot_options *o, FILE *out,
+                           Diag *d)
+{
+	const annealc_program *q = o->compare;
+	if (schedule < 0 || schedule >= p->nschedule)
+		diag_plain(d, "annealc_plot: no schedule %d (the program has %d)", schedule, p->nschedule);
+	else if (!out)
+		diag_plain(d, "annealc_plot: out is NULL");
+	else if (o->first < 0 || o->count < 0 || o->count == 1 || o->first > INT64_MAX - o->count)
+		diag_plain(d, "annealc_plot: first %" PRId64 ", count %" PRId64
+		           ": expected first >= 0, count >= 2 and the last step within int64",
+		           o->first, o->count);
+	else if (o->columns < 0 || o->rows < 0 || o->columns > 10000 || o->rows > 10000)
+		diag_plain(d, "annealc_plot: a terminal of %d x %d: expected 0 to 10000 each", (int)o->columns,
+		           (int)o->rows);
+	else if (q && (o->compare_schedule < 0 || o->compare_schedule >= q->nschedule))
+		diag_plain(d, "annealc_plot: no compare schedule %d (its program has %d)", (int)o->compare_schedule,
+		           q->nschedule);
+	return d->nerror == 0;
+}
+
+/* The steps plotted: as given, or analyze's default for the schedule. */
+static void plot_steps(Plot *pl, annealc_program *p, int schedule, const annealc_plot_options *o)
+{
+	pl->first = o->first;
+	pl->count = o->count;
+	if (pl->count == 0) {
+		pl->first = 0;
+		pl->count = analyze_default_steps(p, schedule);
+		if (pl->count < 2)
+			pl->count = 2;
+	}
+}
+
 anneal_status annealc_plot(annealc_program *p, int schedule, const annealc_plot_options *o, FILE *out)
 {
 	if (!p)
@@ -306,21 +342,7 @@ anneal_status annealc_plot(annealc_program *p, int schedule, const annealc_plot_
 	if (!o)
 		o = &dflt;
 	annealc_program *q = o->compare;
-	if (schedule < 0 || schedule >= p->nschedule)
-		diag_plain(&d, "annealc_plot: no schedule %d (the program has %d)", schedule, p->nschedule);
-	else if (!out)
-		diag_plain(&d, "annealc_plot: out is NULL");
-	else if (o->first < 0 || o->count < 0 || o->count == 1 || o->first > INT64_MAX - o->count)
-		diag_plain(&d, "annealc_plot: first %" PRId64 ", count %" PRId64
-		           ": expected first >= 0, count >= 2 and the last step within int64",
-		           o->first, o->count);
-	else if (o->columns < 0 || o->rows < 0 || o->columns > 10000 || o->rows > 10000)
-		diag_plain(&d, "annealc_plot: a terminal of %d x %d: expected 0 to 10000 each", (int)o->columns,
-		           (int)o->rows);
-	else if (q && (o->compare_schedule < 0 || o->compare_schedule >= q->nschedule))
-		diag_plain(&d, "annealc_plot: no compare schedule %d (its program has %d)", (int)o->compare_schedule,
-		           q->nschedule);
-	if (d.nerror)
+	if (!check_plot_args(p, schedule, o, out, &d))
 		return ANNEAL_ERR_INVALID;
 
 	const LSchedule *ls = &p->schedule[schedule];
@@ -356,14 +378,7 @@ anneal_status annealc_plot(annealc_program *p, int schedule, const annealc_plot_
 	}
 
 	Plot pl = { 0 };
-	pl.first = o->first;
-	pl.count = o->count;
-	if (pl.count == 0) {
-		pl.first = 0;
-		pl.count = analyze_default_steps(p, schedule);
-		if (pl.count < 2)
-			pl.count = 2;
-	}
+	plot_steps(&pl, p, schedule, o);
 	pl.log = o->log;
 	int width = o->columns ? o->columns : 80;
 	int64_t nbucket = o->term ? 2 * (width - 10 > 10 ? width - 10 : 10) : 2 * (960 - 84 - 28);

@@ -381,8 +381,8 @@ static LExpr *lower_builtin(Checker *c, Node *call, LExprKind kind, int nargs, c
 LExpr *shapes_lower_call(Checker *c, Node *call, const Ctx *ctx)
 {
 	for (int k = 0; k < EX_COUNT; k++)
-		if (expr_builtin[k] && strcmp(expr_name[k], call->name) == 0)
-			return lower_builtin(c, call, (LExprKind)k, expr_arity[k], ctx);
+		if (ops_builtin[k] && strcmp(ops_name[k], call->name) == 0)
+			return lower_builtin(c, call, (LExprKind)k, ops_arity[k], ctx);
 	for (size_t d = 0; d < sizeof derived / sizeof derived[0]; d++)
 		if (strcmp(derived[d].name, call->name) == 0)
 			return lower_builtin(c, call, EX_COUNT, derived[d].nargs, ctx);
@@ -410,8 +410,8 @@ LExpr *shapes_lower_call(Checker *c, Node *call, const Ctx *ctx)
 	Nearest near;
 	nearest_init(&near, call->name);
 	for (int k = 0; k < EX_COUNT; k++)
-		if (expr_builtin[k])
-			nearest_offer(&near, expr_name[k]);
+		if (ops_builtin[k])
+			nearest_offer(&near, ops_name[k]);
 	for (size_t d = 0; d < sizeof derived / sizeof derived[0]; d++)
 		nearest_offer(&near, derived[d].name);
 	nearest_offer(&near, "piecewise");

@@ -10,7 +10,7 @@ enum { FIG_W = 960, LEFT = 90, RIGHT = 34, TOP = 72, GAP = 40, BOTTOM = 54, PAD 
 
 static const char *const series_color[2] = { "#1f77b4", "#d62728" };
 
-int plot_ticks(double lo, double hi, int log, int max, double *out)
+int svg_ticks(double lo, double hi, int log, int max, double *out)
 {
 	int n = 0;
 	if (!(hi > lo))
@@ -41,7 +41,7 @@ int plot_ticks(double lo, double hi, int log, int max, double *out)
 	return n;
 }
 
-void plot_axis_limits(PlotPanel *pp, int log)
+void svg_axis_limits(PlotPanel *pp, int log)
 {
 	double lo = INFINITY, hi = -INFINITY;
 	for (int s = 0; s < pp->nseries; s++)
@@ -74,7 +74,7 @@ void plot_axis_limits(PlotPanel *pp, int log)
 		pp->ymax = pp->ymin + step;
 }
 
-void plot_fmt_value(char *buf, size_t n, double v, int log)
+void svg_fmt_value(char *buf, size_t n, double v, int log)
 {
 	double a = fabs(v);
 	if (v == 0) {
@@ -88,7 +88,7 @@ void plot_fmt_value(char *buf, size_t n, double v, int log)
 	}
 }
 
-void plot_fmt_steps(char *buf, size_t n, double v)
+void svg_fmt_steps(char *buf, size_t n, double v)
 {
 	static const struct {
 		double scale;
@@ -209,23 +209,23 @@ static void draw_panel(FILE *out, const Plot *pl, const PlotPanel *pp, int index
 	fprintf(out, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"#fcfcfc\" stroke=\"none\"/>\n",
 	        f.left - PAD, f.top - PAD, f.w + 2 * PAD, f.h + 2 * PAD);
 
-	int nx = plot_ticks((double)pl->first, (double)(pl->first + pl->count - 1), 0, 9, ticks);
+	int nx = svg_ticks((double)pl->first, (double)(pl->first + pl->count - 1), 0, 9, ticks);
 	for (int i = 0; i < nx; i++) {
 		double x = fx(&f, ticks[i]);
 		fprintf(out, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#e4e4e4\"/>\n", x, f.top - PAD, x,
 		        f.top + f.h + PAD);
 		if (bottom) {
-			plot_fmt_steps(buf, sizeof buf, ticks[i]);
+			svg_fmt_steps(buf, sizeof buf, ticks[i]);
 			fprintf(out, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"12\" text-anchor=\"middle\" fill=\"#333\">%s</text>\n",
 			        x, f.top + f.h + PAD + 16, buf);
 		}
 	}
-	int ny = plot_ticks(f.ymin, f.ymax, pl->log, h > 250 ? 8 : 6, ticks);
+	int ny = svg_ticks(f.ymin, f.ymax, pl->log, h > 250 ? 8 : 6, ticks);
 	for (int i = 0; i < ny; i++) {
 		double y = fy(&f, ticks[i]);
 		fprintf(out, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#e4e4e4\"/>\n", f.left - PAD, y,
 		        f.left + f.w + PAD, y);
-		plot_fmt_value(buf, sizeof buf, ticks[i], pl->log);
+		svg_fmt_value(buf, sizeof buf, ticks[i], pl->log);
 		fprintf(out, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"12\" text-anchor=\"end\" fill=\"#333\">%s</text>\n",
 		        f.left - PAD - 6, y + 4, buf);
 	}

@@ -24,7 +24,7 @@ typedef struct PlotPanel {
 	PlotSeries series[2]; /* the schedule, and --compare's */
 	int nmark;            /* -1: too many to mark */
 	Mark *mark;
-	double ymin, ymax;    /* axis limits, set by plot_axis_limits */
+	double ymin, ymax;    /* axis limits, set by svg_axis_limits */
 } PlotPanel;
 
 typedef struct Plot {
@@ -38,12 +38,12 @@ typedef struct Plot {
 
 /* Between 3 and about max ticks at 1, 2 or 5 times a power of ten within
    [lo, hi] (log: at powers of ten, with 2 and 5 when few decades show). */
-int plot_ticks(double lo, double hi, int log, int max, double *out);
+int svg_ticks(double lo, double hi, int log, int max, double *out);
 /* Nice axis limits around the panel's values (ymin, ymax). */
-void plot_axis_limits(PlotPanel *pp, int log);
+void svg_axis_limits(PlotPanel *pp, int log);
 /* Tick labels: values as 0.05 or 1e-5, steps as 500, 2.5k, 10k, 1.5M. */
-void plot_fmt_value(char *buf, size_t n, double v, int log);
-void plot_fmt_steps(char *buf, size_t n, double v);
+void svg_fmt_value(char *buf, size_t n, double v, int log);
+void svg_fmt_steps(char *buf, size_t n, double v);
 
 /* The whole figure as one self-contained SVG document. */
 void svg_write(FILE *out, const Plot *pl);
