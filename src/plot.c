@@ -83,7 +83,23 @@ static void put_braille(FILE *out, unsigned bits)
 	fputc(0x80 | (bits & 0x3F), out);
 }
 
-static void term_panel(Arena *a, FILE *out, const Plot *pl, const PlotPanel *pp, int cols, int rows, int label_w)
+/* Where v sits on the panel's value axis: 0 at ymin, 1 at ymax. */
+static double axis_frac(const Plot *pl, const PlotPanel *pp, double v)
+{
+	if (pl->log)
+		return (log10(v) - log10(pp->ymin)) / (log10(pp->ymax) - log10(pp->ymin));
+	return (v - pp->ymin) / (pp->ymax - pp->ymin);
+}
+
+/* The braille column (two dots per cell) of step on a panel cols cells wide. */
+static int term_dot_x(const Plot *pl, int64_t step, int cols)
+{
+	return (int)((double)(step - pl->first) / (double)(pl->count > 1 ? pl->count - 1 : 1) * (2 * cols - 1));
+}
+
+/* Each series' buckets as braille dots in a cols x rows grid of cells:
+   a bucket is a vertical run from its highest to its lowest value. */
+static unsigned char *term_dots(Arena *a, const Plot *pl, const PlotPanel *pp, int cols, int rows)
 {
 	static const unsigned dot[2][4] = { { 0x01, 0x02, 0x04, 0x40 }, { 0x08, 0x10, 0x20, 0x80 } };
 	unsigned char *cell = arena_alloc(a, (size_t)cols * (size_t)rows);
@@ -99,13 +115,10 @@ static void term_panel(Arena *a, FILE *out, const Plot *pl, const PlotPanel *pp,
 			double v[3] = { ps->hi[j], ps->lo[j], ps->last[j] };
 			int r[3];
 			for (int k = 0; k < 3; k++) {
-				double q = pl->log ? (log10(v[k]) - log10(pp->ymin)) / (log10(pp->ymax) - log10(pp->ymin))
-				                   : (v[k] - pp->ymin) / (pp->ymax - pp->ymin);
-				r[k] = (int)lround((1 - q) * (dots_h - 1));
+				r[k] = (int)lround((1 - axis_frac(pl, pp, v[k])) * (dots_h - 1));
 				r[k] = r[k] < 0 ? 0 : r[k] >= dots_h ? dots_h - 1 : r[k];
 			}
-			int x = (int)((double)(ps->step[j] - pl->first) / (double)(pl->count > 1 ? pl->count - 1 : 1) *
-			              (2 * cols - 1));
+			int x = term_dot_x(pl, ps->step[j], cols);
 			int top = r[0], bot = r[1];
 			/* Join the previous point so steep and sparse stretches stay connected. */
 			if (prev >= 0 && x - prev_x > 1)
@@ -123,21 +136,31 @@ static void term_panel(Arena *a, FILE *out, const Plot *pl, const PlotPanel *pp,
 			prev_x = x;
 		}
 	}
-	/* Labels: the axis limits on the first and last rows, and the ticks
-	   between on the rows holding their dots, none on adjacent rows. */
+	return cell;
+}
+
+/* A label per row: the axis limits on the first and last rows, and the
+   ticks between on the rows holding their dots, none on adjacent rows. */
+static char (*term_labels(Arena *a, const Plot *pl, const PlotPanel *pp, int rows))[16]
+{
 	char (*lab)[16] = arena_alloc(a, (size_t)rows * sizeof *lab);
 	svg_fmt_value(lab[0], sizeof lab[0], pp->ymax, pl->log);
 	svg_fmt_value(lab[rows - 1], sizeof lab[0], pp->ymin, pl->log);
 	double ticks[64];
 	int nt = svg_ticks(pp->ymin, pp->ymax, pl->log, rows / 3 + 2, ticks);
 	for (int i = 0; i < nt; i++) {
-		double q = pl->log ? (log10(ticks[i]) - log10(pp->ymin)) / (log10(pp->ymax) - log10(pp->ymin))
-		                   : (ticks[i] - pp->ymin) / (pp->ymax - pp->ymin);
-		int y = (int)lround((1 - q) * (dots_h - 1)) / 4;
+		int y = (int)lround((1 - axis_frac(pl, pp, ticks[i])) * (4 * rows - 1)) / 4;
 		if (y < 2 || y > rows - 3 || lab[y - 1][0] || lab[y][0] || lab[y + 1][0])
 			continue;
 		svg_fmt_value(lab[y], sizeof lab[y], ticks[i], pl->log);
 	}
+	return lab;
+}
+
+static void term_panel(Arena *a, FILE *out, const Plot *pl, const PlotPanel *pp, int cols, int rows, int label_w)
+{
+	unsigned char *cell = term_dots(a, pl, pp, cols, rows);
+	char (*lab)[16] = term_labels(a, pl, pp, rows);
 	for (int y = 0; y < rows; y++) {
 		fprintf(out, "%*.*s \xe2\x94\x82", label_w, label_w, lab[y]);
 		for (int x = 0; x < cols; x++)
@@ -150,7 +173,7 @@ static void term_panel(Arena *a, FILE *out, const Plot *pl, const PlotPanel *pp,
 	memset(row, ' ', (size_t)cols);
 	row[cols] = '\0';
 	for (int i = 0; i < pp->nmark; i++) {
-		int x = (int)((double)(pp->mark[i].step - pl->first) / (double)(pl->count > 1 ? pl->count - 1 : 1) * (2 * cols - 1)) / 2;
+		int x = term_dot_x(pl, pp->mark[i].step, cols) / 2;
 		if (pp->mark[i].kind == MARK_RESTART && pp->mark[i].cycle == 0)
 			continue;
 		if (x >= 0 && x < cols && row[x] != '^')
