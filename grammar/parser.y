@@ -361,7 +361,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, Lexer *lx)
 	const char *form = NULL;
 	if (got == YYSYMBOL_KW_RESTARTS && expects(ctx, "number"))
 		form = "restarts(...)";
-	else if (strcmp(yysymbol_name(got), "'{'") == 0 && after_word(lx, "cycles"))
+	else if (strcmp(yysymbol_name(got), "'{'") == 0 && after_word(lx, "cycles") && expects(ctx, "then"))
 		form = "cycles";
 	if (form)
 		diag_note(lx->diag, loc, "'%s { ... }' is a sequence of phases: as an operand of an expression it goes in "

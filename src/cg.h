@@ -113,7 +113,7 @@ typedef struct Cg {
 } Cg;
 
 /* What an LExpr can read in the innermost phase: i64 values, converted to
-   double where used (ops.def). cycle is NULL outside restarts. */
+   double where used (ops.def). cycle is NULL outside restarts and cycles lists. */
 typedef struct CgFrame {
 	LLVMValueRef t, T, step, cycle;
 	LLVMValueRef tf, Tf; /* under a real-valued restarts: t's fraction, T as a double (NULL: none) */

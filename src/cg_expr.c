@@ -258,7 +258,7 @@ LLVMValueRef cg_expr(Cg *g, const LExpr *e, CgFrame *f)
 	case EX_STEP: return to_double(g, &f->stepd, f->step);
 	case EX_CYCLE:
 		if (!f->cycle)
-			diag_internal("cg: `cycle` outside restarts reached code generation");
+			diag_internal("cg: `cycle` outside restarts and cycles lists reached code generation");
 		return to_double(g, &f->cycled, f->cycle);
 	case EX_NEG: return LLVMBuildFNeg(b, a, "");
 	case EX_NOT: return compare(g, LLVMRealOEQ, a, cg_f64(g, 0));

@@ -7,10 +7,10 @@
 typedef struct Walk {
 	const double *params;
 	int64_t step;
-	int64_t cycle;   /* the cycle of the restarts around what is being evaluated, -1 outside */
-	int64_t reported; /* the cycle of the last restarts reached, as codegen's store of it: anneal_point.cycle */
+	int64_t cycle;   /* the cycle of the restarts or cycles list around what is being evaluated, -1 outside */
+	int64_t reported; /* the cycle of the last restarts or cycles list reached, as codegen's store of it: anneal_point.cycle */
 	int32_t phase;   /* top-level phase index */
-	int restart;     /* a restarts node on the path is at the first step of cycle >= 1 */
+	int restart;     /* a restarts or cycles list on the path is at the first step of cycle >= 1 */
 	uint64_t events; /* enter hooks met */
 } Walk;
 

@@ -29,7 +29,7 @@ enum anneal_channel {
 typedef struct anneal_point {
 	double value[ANNEAL_MAX_CHANNELS]; /* NaN in a slot the schedule leaves undefined */
 	uint64_t events;                   /* bit i set: hook i of the descriptor fires at this step */
-	int64_t cycle;                     /* restart cycle of the primary channel, -1 outside restarts */
+	int64_t cycle;                     /* restart cycle of the primary channel, -1 outside restarts and cycles lists */
 	int32_t phase;                     /* primary channel's top-level phase, as written: empty ones count */
 	int32_t reserved;
 } anneal_point;

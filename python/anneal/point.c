@@ -91,7 +91,7 @@ static PyMemberDef Point_members[] = {
 
 static PyGetSetDef Point_getset[] = {
 	{ "channels", (getter)Point_channels, NULL, "dict: channel name -> value", NULL },
-	{ "cycle", (getter)Point_cycle, NULL, "restart cycle of the primary channel, -1 outside restarts", NULL },
+	{ "cycle", (getter)Point_cycle, NULL, "restart cycle of the primary channel, -1 outside restarts and cycles lists", NULL },
 	{ NULL },
 };
 
