@@ -83,6 +83,7 @@ static Node *cycles(Lexer *lx, const char *name, YYLTYPE l, Node *seq, YYLTYPE c
 	return n;
 }
 
+/* A name and its value: a param, let, channel, named argument or duration. */
 static Node *item(Lexer *lx, NodeKind kind, YYLTYPE l, const char *name, Node *value)
 {
 	Node *n = leaf(lx, kind, l, name);
@@ -145,6 +146,7 @@ static Node *phase(Lexer *lx, Loc loc, const char *label, Node *body, Node *dura
 file: schedules { lx->result = $1; }
     ;
 
+/* schedule*, in source order */
 schedules: %empty { $$ = NULL; }
     | schedules schedule { $$ = ast_append($1, $2); }
     ;
@@ -157,6 +159,8 @@ schedule: KW_SCHEDULE IDENT '{' items '}' {
 	}
     ;
 
+/* item*, in source order; an item the parser recovered from (error) is left
+   out, its message already given */
 items: %empty { $$ = NULL; }
     | items item { $$ = $2 ? ast_append($1, $2) : $1; }
     ;
@@ -176,6 +180,7 @@ event: IDENT      { $$ = leaf(lx, ND_HOOK, @1, $1); }
     | IDENT expr  { $$ = with_arg(lx, ND_HOOK, @1, $1, $2); }
     ;
 
+/* action*, in source order; a malformed action is left out, as in items */
 actions: %empty { $$ = NULL; }
     | actions action { $$ = $2 ? ast_append($1, $2) : $1; }
     ;
@@ -217,6 +222,10 @@ body: expr
 duration: expr          { $$ = item(lx, ND_DURATION, @1, NULL, $1); }
     ;
 
+/* expr = NUM | NAME | NAME '(' args ')' | '(' seq ')' | '[' elems ']'
+        | ('-' | '!') expr | expr OP expr | expr ('steps' | 'epochs' | '%')
+   OP by precedence, loosest first: || && (== !=) (< <= > >=) (+ -) (* /),
+   then the units, unary - and !, and ^ (right-associative): %left and friends above */
 expr: NUM                  { $$ = ast_new(AR, ND_NUM, at(@1)); $$->num = $1; }
     | IDENT                { $$ = leaf(lx, ND_IDENT, @1, $1); }
     | IDENT '(' args ')'   { $$ = ast_new(AR, ND_CALL, at_in(@1, @$)); $$->name = $1; $$->args = $3; }
@@ -242,6 +251,7 @@ expr: NUM                  { $$ = ast_new(AR, ND_NUM, at(@1)); $$->num = $1; }
     | expr '%'             { $$ = unit(lx, @$, $1, DUR_PERCENT); }
     ;
 
+/* args = [arg (',' arg)*] */
 args: %empty  { $$ = NULL; }
     | arglist
     ;
@@ -256,6 +266,7 @@ arg: expr
     | expr ':' expr     { $$ = ast_binary(AR, ND_POINT, $1->loc, $1, $3); }
     ;
 
+/* elems = [expr (',' expr)*]   -- a list's elements: multistep's milestones */
 elems: %empty           { $$ = NULL; }
     | expr              { $$ = $1; }
     | elems ',' expr    { $$ = ast_append($1, $3); }

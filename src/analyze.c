@@ -118,22 +118,28 @@ int analyze_marks(const annealc_program *p, int sched, int ch, int64_t first, in
 	return w.n > max ? max + 1 : w.n;
 }
 
-const LSched *analyze_tail(const LSchedule *s, int ch, int64_t *start, int64_t *len)
+const LSched *analyze_tail(const LSchedule *s, int ch, int64_t *start, int64_t *len, int64_t *cycle)
 {
 	const LSched *n = s->channel[ch].sched;
 	*start = 0;
 	*len = -1;
+	*cycle = -1;
 	for (;;) {
 		if (n->kind == SC_SEQ) {
-			/* Past the end of a bounded sequence its last phase goes on. */
+			/* Past the end of a bounded sequence its last phase goes on;
+			   in a cycles list that phase is the last cycle, and the
+			   list holds only the cycles that run. */
 			const LPhase *last = &n->phase[n->nphase - 1];
 			*start += last->start;
 			*len = last->len >= 0 ? last->len : *len >= 0 ? *len - last->start : -1;
+			if (n->cycle_list)
+				*cycle = n->nphase - 1;
 			n = last->body;
 		} else if (n->kind == SC_RESTARTS && n->cycles.count > 0) {
 			/* Past count cycles the last one holds. */
 			*start += cycles_start(&n->cycles, n->cycles.count - 1);
 			*len = cycles_steps(&n->cycles, n->cycles.count - 1);
+			*cycle = n->cycles.count - 1;
 			n = n->body;
 		} else {
 			return n;
@@ -168,8 +174,8 @@ int64_t analyze_default_steps(const annealc_program *p, int sched)
 	for (int i = 0; i < s->nparam; i++)
 		if (strcmp(s->param[i].name, "total") == 0 && s->param[i].value >= 1 && s->param[i].value < 1e15)
 			return (int64_t)s->param[i].value;
-	int64_t start, len, longest = -1;
-	const LSched *tail = analyze_tail(s, s->primary, &start, &len);
+	int64_t start, len, cycle, longest = -1;
+	const LSched *tail = analyze_tail(s, s->primary, &start, &len, &cycle);
 	if (tail->kind == SC_RESTARTS) {
 		const LCycles *cy = &tail->cycles;
 		int64_t k = cy->kind == CYCLES_TABLE && cy->n < 4 ? cy->n - 1 : 3;
@@ -221,7 +227,7 @@ static Asym as_merge(Asym x, Asym y)
 	return as_unknown(NULL);
 }
 
-static Asym asym(const LExpr *e, const double *params, double T);
+static Asym asym(const LExpr *e, const double *params, double T, int64_t cycle);
 
 /* x < y for all large t, as 1 or 0; -1 when the forms cannot tell. */
 static int as_less(Asym x, Asym y)
@@ -353,27 +359,28 @@ static Asym as_periodic(LExprKind k, Asym x, Asym y)
 	return as_unknown("a periodic term combined with a varying one");
 }
 
-/* e's form as t -> infinity, with params and the phase length T (0: unknown). */
-static Asym asym(const LExpr *e, const double *params, double T)
+/* e's form as t -> infinity, with params, the phase length T (0: unknown)
+   and the cycle it is in (-1: none, or not one cycle). */
+static Asym asym(const LExpr *e, const double *params, double T, int64_t cycle)
 {
 	Asym x = { 0 }, y = { 0 };
 	if (ops_arity[e->kind] >= 1)
-		x = asym(e->a, params, T);
+		x = asym(e->a, params, T, cycle);
 	if (ops_arity[e->kind] >= 2 && e->kind != EX_IF)
-		y = asym(e->b, params, T);
+		y = asym(e->b, params, T, cycle);
 	switch (e->kind) {
 	case EX_NUM: return as_const(e->num);
 	case EX_PARAM: return as_const(params[e->param]);
 	case EX_T:
 	case EX_STEP: return (Asym){ AS_FORM, 1, 1, 1, NULL };
 	case EX_TLEN: return T > 0 ? as_const(T) : as_unknown("it uses T");
-	case EX_CYCLE: return as_unknown("it uses cycle");
+	case EX_CYCLE: return cycle >= 0 ? as_const((double)cycle) : as_unknown("it uses cycle");
 	case EX_OPERAND: return as_unknown("it combines sequences");
 	default: break;
 	}
 	if (e->kind == EX_IF) {
 		if (x.kind == AS_FORM && as_is_const(x))
-			return asym(x.c != 0 ? e->b : e->c, params, T);
+			return asym(x.c != 0 ? e->b : e->c, params, T, cycle);
 		return x.kind == AS_UNKNOWN ? x : as_unknown("if(...) on a condition that changes with t");
 	}
 	if (e->kind == EX_COS || e->kind == EX_SIN) {
@@ -493,8 +500,8 @@ static void rm_sampled(const LSchedule *s, int ch, const LSched *r, int64_t star
 
 void analyze_robbins_monro(const LSchedule *s, int ch, const double *params, int *verdict, char *why, size_t n)
 {
-	int64_t start, len;
-	const LSched *tail = analyze_tail(s, ch, &start, &len);
+	int64_t start, len, cycle;
+	const LSched *tail = analyze_tail(s, ch, &start, &len, &cycle);
 	*verdict = 0;
 	if (tail->kind == SC_RESTARTS) {
 		if (sched_uses_cycle(tail->body))
@@ -504,7 +511,7 @@ void analyze_robbins_monro(const LSchedule *s, int ch, const double *params, int
 			         (long long)start);
 		return;
 	}
-	Asym a = asym(tail->leaf, params, (double)len);
+	Asym a = asym(tail->leaf, params, (double)len, cycle);
 	if (a.kind == AS_PERIODIC) {
 		snprintf(why, n, "periodic: the tail from step %lld oscillates for ever, so sum(lr^2) = inf",
 		         (long long)start);

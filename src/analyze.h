@@ -37,10 +37,11 @@ int analyze_empty_phases(const LSchedule *s, int ch, const LPhase **out, int max
 int64_t analyze_default_steps(const annealc_program *p, int sched);
 
 /* Where channel ch ends up: the leaf or unbounded restarts node that gives
-   its values for ever, the global step where it starts and its length T
-   (-1 open-ended). A bounded sequence's last phase goes on past its end,
-   and past `count` cycles the last one holds. */
-const LSched *analyze_tail(const LSchedule *s, int ch, int64_t *start, int64_t *len);
+   its values for ever, the global step where it starts, its length T (-1
+   open-ended) and the `cycle` it sees (-1 outside any cycle). A bounded
+   sequence's last phase goes on past its end, and past `count` cycles, or
+   a cycles list's last, the last one holds. */
+const LSched *analyze_tail(const LSchedule *s, int ch, int64_t *start, int64_t *len, int64_t *cycle);
 
 /* The Robbins-Monro conditions for channel ch's tail, decided from its form.
    *verdict: 1 met, 0 not met, -1 undecided; why gets one line of reason. */

@@ -361,20 +361,24 @@ static void empty_phases(const LSchedule *ls, int ch, Report *r)
 		find(r, LV_NOTE, "%d more phases are empty", n - MAX_SHOWN);
 }
 
-/* Restart cycles that the end of the horizon cuts, and (with
-   --curvature) cycle peaks above 4/L. */
+/* The restart cycle that the end of the horizon cuts, and (with
+   --curvature) cycle peaks above 4/L. Of nested cycles cut together
+   (restarts over a cycles list) the outermost is named: the inner one is a
+   part of it, often its list's cycle 0, which starts at the same step. */
 static void cycles(const Options *o, Report *r)
 {
 	int64_t end = o->first + o->count;
-	for (int i = r->nmark - 1; i >= 0; i--)
-		if (r->mark[i].kind == MARK_RESTART) {
-			const Mark *m = &r->mark[i];
-			if (m->cycle_len > 0 && m->step + m->cycle_len > end)
-				find(r, LV_WARNING, "cycle %" PRId64 " (from step %" PRId64 ", %" PRId64
-				     " steps) is cut short by the end at step %" PRId64 ": %" PRId64 " of its steps run",
-				     m->cycle, m->step, m->cycle_len, end, end - m->step);
-			break;
-		}
+	const Mark *cut = NULL;
+	for (int i = r->nmark - 1; i >= 0; i--) {
+		const Mark *m = &r->mark[i];
+		if (m->kind == MARK_RESTART && m->cycle_len > 0 && m->step + m->cycle_len > end &&
+		    (!cut || m->depth < cut->depth))
+			cut = m;
+	}
+	if (cut)
+		find(r, LV_WARNING, "cycle %" PRId64 " (from step %" PRId64 ", %" PRId64
+		     " steps) is cut short by the end at step %" PRId64 ": %" PRId64 " of its steps run",
+		     cut->cycle, cut->step, cut->cycle_len, end, end - cut->step);
 	if (!r->is_lr || !(o->curvature > 0))
 		return;
 	double bound = 4 / o->curvature;

@@ -4,11 +4,13 @@
 
 #include "cg.h"
 
+/* The C structs' int fields. */
 static LLVMValueRef i32c(Cg *g, int64_t v)
 {
 	return LLVMConstInt(g->i32, (unsigned long long)v, 1);
 }
 
+/* A C struct's pointer field: N constant ELEMs, or NULL when there are none. */
 static LLVMValueRef array_ptr(Cg *g, LLVMTypeRef elem, LLVMValueRef *v, unsigned n, const char *name)
 {
 	if (n == 0)
@@ -27,6 +29,7 @@ void cg_defaults(Cg *g)
 	g->defaults = cg_global_const(g, LLVMArrayType(g->f64, n), LLVMConstArray(g->f64, v, n), "defaults");
 }
 
+/* anneal_desc.hook: each hook's event, argument, phase label and actions. */
 static LLVMValueRef hooks(Cg *g)
 {
 	const LSchedule *s = g->s;

@@ -94,6 +94,7 @@ LLVMValueRef cg_f64_array(Cg *g, const double *v, unsigned n, const char *name)
 	return const_array(g, g->f64, NULL, v, n, name);
 }
 
+/* table[k] of a constant array of N ELEMs; callers keep k in range. */
 static LLVMValueRef load_at(Cg *g, LLVMTypeRef elem, LLVMValueRef table, unsigned n, LLVMValueRef k)
 {
 	LLVMValueRef idx[2] = { cg_i64(g, 0), k };
@@ -180,6 +181,8 @@ void cg_end(Cg *g)
 	g->fn = NULL;
 }
 
+/* A call of the double overload of the LLVM intrinsic NAME (llvm.floor,
+   llvm.pow, ...); a name LLVM does not know is annealc's bug. */
 static LLVMValueRef intrinsic(Cg *g, const char *name, LLVMValueRef *args, unsigned n)
 {
 	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
@@ -203,6 +206,8 @@ static LLVMValueRef libm_call(Cg *g, const char *name, LLVMValueRef arg)
 	return LLVMBuildCall2(g->b, ty, fn, &arg, 1, "");
 }
 
+/* An integer of the frame (t, T, step, cycle) as a double, converted once
+   per frame however many operations read it. */
 static LLVMValueRef to_double(Cg *g, LLVMValueRef *memo, LLVMValueRef v)
 {
 	if (!*memo)
@@ -216,11 +221,14 @@ static LLVMValueRef truth(Cg *g, LLVMValueRef v)
 	return LLVMBuildFCmp(g->b, LLVMRealUNE, v, cg_f64(g, 0), "");
 }
 
+/* A comparison's i1 as 1.0 or 0.0, the interpreter's truth values. */
 static LLVMValueRef as_double(Cg *g, LLVMValueRef bit)
 {
 	return LLVMBuildUIToFP(g->b, bit, g->f64, "");
 }
 
+/* expr ('<' | '<=' | '>' | '>=') expr, and `not`: ordered predicates, so a
+   NaN operand gives 0.0, as C's comparisons do in the interpreter. */
 static LLVMValueRef compare(Cg *g, LLVMRealPredicate p, LLVMValueRef a, LLVMValueRef b)
 {
 	return as_double(g, LLVMBuildFCmp(g->b, p, a, b, ""));

@@ -196,6 +196,7 @@ anneal_status cg_check_options(const annealc_options *o, int jit, Diag *d)
 	return ANNEAL_OK;
 }
 
+/* The back end's level for -O N; 2 (the default) for anything but 0, 1, 3. */
 static LLVMCodeGenOptLevel codegen_level(int opt_level)
 {
 	switch (opt_level) {
@@ -317,6 +318,8 @@ static void on_fatal(const char *reason)
 		(void)!write(2, "\n", 1);
 }
 
+/* LLVM's diagnostic handler: keeps the first error's text, which cg_protect
+   reports once its call returns. */
 static void on_diagnostic(LLVMDiagnosticInfoRef di, void *unused)
 {
 	/* Warnings, remarks and notes are dropped: the library prints nothing. */

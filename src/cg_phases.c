@@ -27,6 +27,7 @@ static void collect_nums(const LExpr *e, double *out, int *n)
 		out[(*n)++] = e->num;
 }
 
+/* How many numbers e holds: the columns of its template's number table. */
 static int count_nums(const LExpr *e)
 {
 	const LExpr *op[3] = { e->a, e->b, e->c };

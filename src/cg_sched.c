@@ -5,11 +5,13 @@
 
 #include "cg.h"
 
+/* A new block at the end of the function being built. */
 static LLVMBasicBlockRef block(Cg *g, const char *name)
 {
 	return LLVMAppendBasicBlockInContext(g->ctx, g->fn, name);
 }
 
+/* The event mask and the step counters are i64. */
 static LLVMValueRef load64(Cg *g, LLVMValueRef at)
 {
 	return LLVMBuildLoad2(g->b, g->i64, at, "");
@@ -33,6 +35,8 @@ static void phase_tree(Cg *g, const LSched *n, LLVMValueRef s, int lo, int hi, L
 	phase_tree(g, n, s, mid, hi, to);
 }
 
+/* seq = phase ('then' phase)*: a block per phase, reached from s through
+   phase_tree; the caller fills each. */
 static LLVMBasicBlockRef *phase_blocks(Cg *g, const LSched *n, LLVMValueRef s)
 {
 	LLVMBasicBlockRef *to = cg_alloc(g, (size_t)n->nphase, sizeof *to);
@@ -62,6 +66,7 @@ static LLVMValueRef phase_lenf(Cg *g, const LPhase *ph, LLVMValueRef Lf)
 	return LLVMBuildFSub(g->b, Lf, cg_f64(g, (double)ph->start), "lenf");
 }
 
+/* events |= cond ? mask : 0, without a branch. */
 static void or_event(Cg *g, LLVMValueRef cond, uint64_t mask)
 {
 	LLVMValueRef bits = LLVMBuildSelect(g->b, cond, LLVMConstInt(g->i64, mask, 0), cg_i64(g, 0), "");
@@ -87,6 +92,8 @@ enum { FILL_MAX_LEAVES = 32, MODULE_MAX_LEAF_LOOPS = 256 };
    (cg_phases.c) are inline whatever their size: each is built once. */
 enum { OUTLINE_MAX_INLINE_OPS = 8 };
 
+/* The expressions a channel's fill evaluates: its leaves, plus one for each
+   combination's own operation. */
 static int leaves(const LSched *n)
 {
 	switch (n->kind) {
@@ -108,6 +115,7 @@ static int leaves(const LSched *n)
 	UNREACHABLE();
 }
 
+/* The enum attribute NAME (nounwind, noalias, ...) on fn at index AT. */
 static void add_attr(Cg *g, LLVMValueRef fn, LLVMAttributeIndex at, const char *name)
 {
 	unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
@@ -157,11 +165,15 @@ typedef struct CgExprFn {
 	LLVMValueRef fn;
 } CgExprFn;
 
+/* Which optional values of the frame an outlined expression is built to
+   take: its function differs with them, so they are part of its key. */
 static unsigned frame_has(const CgFrame *f)
 {
 	return (f->cycle != NULL) | (f->tf != NULL) << 1 | (f->Tf != NULL) << 2;
 }
 
+/* Linear probing from a Fibonacci hash of the expression's address; cap is
+   a power of two and the table at most half full, so the loop ends. */
 static CgExprFn *exprfn_probe(CgExprFn *t, unsigned cap, const LExpr *e, unsigned has)
 {
 	unsigned i = (unsigned)((uint64_t)(uintptr_t)e * UINT64_C(0x9e3779b97f4a7c15) >> 32 ^ has);
@@ -377,6 +389,8 @@ static void eval_node(Cg *g, const LSched *n, LLVMValueRef s, LLVMValueRef sf, L
 	UNREACHABLE();
 }
 
+/* The function SYM SUFFIX (NAME_eval, NAME_fill, ...): the host calls it
+   from C, and nothing in it unwinds. */
 static LLVMValueRef add_function(Cg *g, const char *suffix, LLVMTypeRef ty)
 {
 	char name[strlen(g->sym) + strlen(suffix) + 1];
@@ -386,6 +400,8 @@ static LLVMValueRef add_function(Cg *g, const char *suffix, LLVMTypeRef ty)
 	return fn;
 }
 
+/* &out->FIELD (has_j 0) or &out->FIELD[j] in an anneal_point, FIELD
+   named by its CG_POINT_* index. */
 static LLVMValueRef field(Cg *g, LLVMValueRef out, unsigned i, unsigned j, int has_j)
 {
 	LLVMValueRef idx[3] = { LLVMConstInt(g->i32, 0, 0), LLVMConstInt(g->i32, i, 0), cg_i64(g, j) };

@@ -55,6 +55,8 @@ static void prose_add(char *buf, size_t size, int i, int n, const char *last, co
 /* Names with a meaning of their own inside expressions. */
 const char *const check_builtin_names[] = { "t", "T", "p", "step", "cycle", "pi", "true", "false", NULL };
 
+/* A standard channel's slot (lr, momentum, ... in channels.def's order),
+   or -1 for a name that must be declared with `channel`. */
 static int standard_slot(const char *name)
 {
 	for (int i = 0; i < ANNEAL_FIRST_CUSTOM; i++)
@@ -116,6 +118,8 @@ static void check_param(Checker *c, Node *item)
 	c->nparam++;
 }
 
+/* let = 'let' NAME '=' seq ';' -- kept as its node, lowered at each use,
+   since a phase sequence lowers differently in each context. */
 static void check_let(Checker *c, Node *item)
 {
 	if (!check_new_name(c, item))

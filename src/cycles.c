@@ -60,6 +60,7 @@ typedef struct Big {
 	Arena *a; /* where the limbs live */
 } Big;
 
+/* Room for n limbs, doubling so a product grown limb by limb costs O(n). */
 static void big_room(Big *x, int n)
 {
 	if (n <= x->cap)
@@ -71,6 +72,7 @@ static void big_room(Big *x, int n)
 	x->cap = 2 * n;
 }
 
+/* x = v (zero has no limbs). */
 static void big_set(Big *x, uint64_t v)
 {
 	big_room(x, 1);
@@ -78,6 +80,7 @@ static void big_set(Big *x, uint64_t v)
 	x->n = v != 0;
 }
 
+/* x = y, in x's own limbs. */
 static void big_copy(Big *x, const Big *y)
 {
 	big_room(x, y->n);
@@ -85,6 +88,7 @@ static void big_copy(Big *x, const Big *y)
 	x->n = y->n;
 }
 
+/* x *= m. */
 static void big_mul(Big *x, uint64_t m)
 {
 	unsigned __int128 carry = 0;
@@ -101,6 +105,7 @@ static void big_mul(Big *x, uint64_t m)
 		x->n = 0;
 }
 
+/* -1, 0 or 1 as x <, = or > y; no leading zero limbs, so length decides first. */
 static int big_cmp(const Big *x, const Big *y)
 {
 	if (x->n != y->n)
@@ -183,6 +188,8 @@ static double ratio(int64_t p, int64_t q)
 	return p < (INT64_C(1) << 53) ? (double)p / (double)q : (double)((long double)p / q);
 }
 
+/* The start and length of n cycles, and for real-valued lengths (real) each
+   cycle's offset and real length too. */
 static void alloc_tables(Arena *a, LCycles *cy, int n, int real)
 {
 	cy->n = n;
@@ -259,6 +266,8 @@ static int lap_tables(Checker *c, Node *n, LCycles *cy, int64_t p, int64_t q, in
 	return 1;
 }
 
+/* The mult is so close to 1 that MAX_CYCLES cycles do not reach MAX_STEPS,
+   and the table would have no end. */
 static void too_many_cycles(Checker *c, Node *n, const LCycles *cy)
 {
 	diag_error(c->diag, n->loc,
@@ -308,6 +317,12 @@ static void keep_table(Checker *c, LCycles *cy, int cap, int fits, const int64_t
 		*total = start[cy->count];
 }
 
+/* The most cycles a table holds: count's, or MAX_CYCLES without a count. */
+static int table_limit(const LCycles *cy)
+{
+	return cy->count > 0 && cy->count < MAX_CYCLES ? (int)cy->count : MAX_CYCLES;
+}
+
 /* The cycles up to which a table is worth building: count's, or those that
    reach 2^62 in floating point if each cycle were the real P M^k long
    (k with P (M^k - 1) / (M - 1) = 2^62); 0 after the diagnostic of a
@@ -315,7 +330,7 @@ static void keep_table(Checker *c, LCycles *cy, int cap, int fits, const int64_t
    charged here, before the arithmetic that builds it. */
 static int table_cap(Checker *c, Node *n, const LCycles *cy)
 {
-	int cap = cy->count > 0 && cy->count < MAX_CYCLES ? (int)cy->count : MAX_CYCLES;
+	int cap = table_limit(cy);
 	double reach = log1p(0x1p62 * (cy->mult - 1) / cy->period) / log1p(cy->mult - 1);
 	if (cy->count == 0 && reach > MAX_CYCLES + MAX_CYCLES / 64) {
 		too_many_cycles(c, n, cy);
@@ -402,6 +417,9 @@ static int64_t truncated(double v)
 	return v < (double)MAX_STEPS ? (int64_t)v : MAX_STEPS;
 }
 
+/* lengths = floor | floor_power: each cycle's whole length from the
+   previous one's (Composer) or from P M^k (AllenNLP), in doubles as those
+   libraries compute them; 0 after an error. */
 static int floor_tables(Checker *c, Node *n, LCycles *cy, int64_t *total)
 {
 	int64_t P = (int64_t)cy->period;
@@ -411,7 +429,7 @@ static int floor_tables(Checker *c, Node *n, LCycles *cy, int64_t *total)
 		uniform(c->arena, cy, P);
 		return cy->count == 0 || whole_total(c, n, cy, total);
 	}
-	int cap = cy->count > 0 && cy->count < MAX_CYCLES ? (int)cy->count : MAX_CYCLES;
+	int cap = table_limit(cy);
 	Arena w = { NULL, c->arena->oom };
 	int64_t *start = arena_alloc(&w, sizeof *start * (MAX_CYCLES + 1));
 	int64_t L = P;

@@ -215,6 +215,8 @@ static LExpr *lower_operand(Checker *c, Node *n, Node *seq, const Ctx *ctx)
 	return e;
 }
 
+/* expr = NAME -- a phase variable, a constant (pi, true, false), a param
+   or a let; any other name is unknown, and the message offers the nearest. */
 static LExpr *lower_ident(Checker *c, Node *n, const Ctx *ctx)
 {
 	const char *s = n->name;
@@ -358,6 +360,8 @@ int lower_spend(Checker *c, Node *n, int phases, int64_t ops)
 	return 0;
 }
 
+/* expr = NUM | NAME | unary | binary | call | unit | '(' seq ')' -- one
+   node, its operands first; NULL after an error, already reported. */
 static LExpr *lower_expr_node(Checker *c, Node *n, const Ctx *ctx)
 {
 	static const LExprKind ops[ND_COUNT] = {
@@ -489,6 +493,7 @@ static int lower_duration(Checker *c, Node *d, int64_t *out)
 	return 1;
 }
 
+/* A phase body that is one expression; NULL (after an error) stays NULL. */
 static LSched *leaf_sched(Checker *c, LExpr *e)
 {
 	if (!e)
@@ -698,6 +703,8 @@ static LSched *lower_body(Checker *c, Node *body, const Ctx *ctx, int64_t *len)
 	return leaf_sched(c, e);
 }
 
+/* phase = LABEL ':' body ... -- records the label for `on enter LABEL`;
+   two phases with one label are an error unless they are one let's. */
 static void add_label(Checker *c, Node *ph, LPhase *phase)
 {
 	for (int i = 0; i < c->nlabel; i++)

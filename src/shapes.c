@@ -222,6 +222,8 @@ static LExpr *clr_factor(Checker *c, Node **arg, const Ctx *ctx, LExpr **cycle)
 	             OP2(EX_DIV, OP2(EX_SUB, x, NUM(1)), OP2(EX_SUB, ratio, NUM(1))));
 }
 
+/* PyTorch's CyclicLR: lo + (hi - lo) * the triangle's height, scaled per
+   mode -- 1 triangular, 2 halved every cycle, 3 gamma^t (exp_range). */
 static LExpr *clr(Checker *c, Node **arg, const Ctx *ctx, int mode)
 {
 	LExpr *cycle;
