@@ -317,21 +317,22 @@ static void unclosed_note(const yypcontext_t *ctx, Lexer *lx, yysymbol_kind_t go
 		diag_note(lx->diag, lx->open[i].loc, "to close '%c' opened here", ch);
 }
 
-/* Whether the token before the current one is `word`, on its line with
-   only blanks between: `cycles` is a name but where a '{' follows it. */
-static int after_word(const Lexer *lx, const char *word)
+/* Where the token before the current one starts when it is `word`, on its
+   line with only blanks between, else NULL: `cycles` is a name but where a
+   '{' follows it. */
+static const char *word_before(const Lexer *lx, const char *word)
 {
 	const char *p = lx->tok;
 	size_t n = strlen(word);
 	while (p > lx->line_start && (p[-1] == ' ' || p[-1] == '\t'))
 		p--;
 	if ((size_t)(p - lx->line_start) < n || memcmp(p - n, word, n) != 0)
-		return 0;
+		return NULL;
 	p -= n;
 	if (p == lx->line_start)
-		return 1;
+		return p;
 	char c = p[-1];
-	return !(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'));
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? NULL : p;
 }
 
 /* "unexpected X, expected A or B", at the offending token -- or, when the
@@ -368,15 +369,21 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, Lexer *lx)
 	}
 	diag_error(lx->diag, loc, "%s", msg);
 	unclosed_note(ctx, lx, got);
-	/* restarts or cycles where an operand goes: `2 * restarts(...) { ... }` */
-	const char *form = NULL;
+	/* restarts or cycles where an operand goes: `2 * restarts(...) { ... }`,
+	   the note at the word (for cycles, the token before the error's '{') */
+	const char *form = NULL, *word = NULL;
+	Loc at_word = at(*l);
 	if (got == YYSYMBOL_KW_RESTARTS && expects(ctx, "number"))
 		form = "restarts(...)";
-	else if (strcmp(yysymbol_name(got), "'{'") == 0 && after_word(lx, "cycles") && expects(ctx, "then"))
+	else if (strcmp(yysymbol_name(got), "'{'") == 0 && (word = word_before(lx, "cycles")) && expects(ctx, "then")) {
 		form = "cycles";
+		at_word = lex_loc(lx, word);
+		at_word.from = at_word.col;
+		at_word.to = at_word.col + (int)strlen("cycles");
+	}
 	if (form)
-		diag_note(lx->diag, loc, "'%s { ... }' is a sequence of phases: as an operand of an expression it goes in "
-		          "brackets, '(%s { ... })'", form, form);
+		diag_note(lx->diag, at_word, "'%s { ... }' is a sequence of phases: as an operand of an expression it goes "
+		          "in brackets, '(%s { ... })'", form, form);
 	return 0;
 }
 

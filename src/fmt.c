@@ -56,6 +56,7 @@ typedef struct Fmt {
 	int cont;
 	int depth;
 	int bracket_col[MAX_BRACKETS];
+	int open_blocks; /* definition's last resort: every block opened, every 'then' in it broken */
 } Fmt;
 
 static void *grow(Fmt *f, void *old, size_t used, size_t *cap, size_t need)
@@ -322,9 +323,9 @@ static int opens_cycles(const Fmt *f)
 }
 
 /* restarts(options) { phases } or cycles { phases }: on the line, or, when
-   the source broke a line inside the braces, a block: its phases two
-   columns in from col, the column of the sequence it is a phase of, and the
-   '}' at col. */
+   the source broke a line inside the braces (or definition asks), a block:
+   its phases two columns in from col, the column of the sequence it is a
+   phase of, and the '}' at col. */
 static void block_body(Fmt *f, Place place, int col)
 {
 	int options = next_kind(f) == KW_RESTARTS;
@@ -334,11 +335,11 @@ static void block_body(Fmt *f, Place place, int col)
 	while (options && f->pos <= f->match[paren])
 		take(f, SAME_LINE, 0);
 	int brace = code_at(f, f->pos), close = f->match[brace];
-	int block = any_break(f, brace + 1, close);
+	int block = f->open_blocks || any_break(f, brace + 1, close);
 	take(f, SAME_LINE, 0);
 	int cont = f->cont;
 	if (block) {
-		seq(f, rcol + INDENT, close, then_broken(f, brace + 1, close), NEW_LINE);
+		seq(f, rcol + INDENT, close, f->open_blocks || then_broken(f, brace + 1, close), NEW_LINE);
 		comments_before(f, rcol + INDENT);
 		take(f, NEW_LINE, rcol);
 	} else {
@@ -449,7 +450,9 @@ static void hook(Fmt *f, int indent)
 }
 
 /* param / let / channel / NAME = phases; -- the phases broken at every
-   'then' when the source broke one, or when the line would be too wide. */
+   'then' when the source broke one, or when the line would be too wide;
+   when a line is too wide even so, every restarts or cycles block of the
+   definition opened as well, with every 'then' inside broken. */
 static void definition(Fmt *f, int indent)
 {
 	Mark m = mark(f);
@@ -461,13 +464,15 @@ static void definition(Fmt *f, int indent)
 		semi = code_at(f, (f->tok[semi].kind == '(' || f->tok[semi].kind == '[' || f->tok[semi].kind == '{'
 		                           ? f->match[semi]
 		                           : semi) + 1);
-	for (int broken = then_broken(f, eq + 1, semi);; broken = 1) {
+	for (int attempt = then_broken(f, eq + 1, semi);; attempt++) {
+		f->open_blocks = attempt == 2;
 		take_first(f, indent);
 		while (f->pos <= eq)
 			take(f, SAME_LINE, 0);
-		seq(f, f->col + 1, semi, broken, SAME_LINE);
+		seq(f, f->col + 1, semi, attempt >= 1, SAME_LINE);
 		take(f, SAME_LINE, 0); /* ; */
-		if (broken || widest(f, m.state.nline) <= MAX_WIDTH)
+		f->open_blocks = 0;
+		if (attempt == 2 || widest(f, m.state.nline) <= MAX_WIDTH)
 			return;
 		rewind_to(f, &m);
 	}
