@@ -183,6 +183,10 @@ int cg_vector_math(void);
 int cg_error(Diag *d, LLVMErrorRef err, const char *what);
 /* n zeroed elements of the current build's scratch arena. */
 void *cg_alloc(Cg *g, size_t n, size_t size);
+/* A per-module cache's n elements copied into a new array of n + 1 in the
+   scratch arena, the last zeroed. The old array stays where it was, so a
+   pointer into it taken before a nested call still reads the same entry. */
+void *cg_append(Cg *g, void *array, int n, size_t size);
 /* The three symbols of every schedule in one new module of ctx; symbol
    names are sym[i] (NULL: the schedule's name). NULL after an error on d
    (out of memory). */

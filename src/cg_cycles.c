@@ -40,12 +40,8 @@ static CgTable *tables(Cg *g, const LCycles *cy)
 	for (int i = 0; i < g->ntable; i++)
 		if (g->table[i].cycles == cy)
 			return &g->table[i];
-	CgTable *t = cg_alloc(g, (size_t)g->ntable + 1, sizeof *t);
-	if (g->ntable)
-		memcpy(t, g->table, (size_t)g->ntable * sizeof *t);
-	g->table = t;
-	t = &g->table[g->ntable++];
-	memset(t, 0, sizeof *t);
+	g->table = cg_append(g, g->table, g->ntable, sizeof *g->table);
+	CgTable *t = &g->table[g->ntable++];
 	t->cycles = cy;
 	if (cycles_doubling(cy))
 		doubling_tables(g, cy, t);

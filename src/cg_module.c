@@ -93,6 +93,14 @@ void *cg_alloc(Cg *g, size_t n, size_t size)
 	return arena_alloc(&g->scratch, (n ? n : 1) * size);
 }
 
+void *cg_append(Cg *g, void *array, int n, size_t size)
+{
+	char *grown = cg_alloc(g, (size_t)n + 1, size);
+	if (n)
+		memcpy(grown, array, (size_t)n * size);
+	return grown;
+}
+
 /* One schedule's three symbols into g->mod. */
 static void build_schedule(Cg *g)
 {

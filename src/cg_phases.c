@@ -175,11 +175,8 @@ CgPhases *cg_phases(Cg *g, const LSched *seq)
 	for (int i = 0; i < g->nphases; i++)
 		if (g->phases[i].seq == seq)
 			return &g->phases[i];
-	CgPhases *p = cg_alloc(g, (size_t)g->nphases + 1, sizeof *p);
-	if (g->nphases)
-		memcpy(p, g->phases, (size_t)g->nphases * sizeof *p);
-	g->phases = p;
-	p = &g->phases[g->nphases++];
+	g->phases = cg_append(g, g->phases, g->nphases, sizeof *g->phases);
+	CgPhases *p = &g->phases[g->nphases++];
 	p->seq = seq;
 	p->nphase = (unsigned)seq->nphase;
 	int64_t *template_of = cg_alloc(g, p->nphase, sizeof *template_of);

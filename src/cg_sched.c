@@ -11,6 +11,34 @@ static LLVMBasicBlockRef block(Cg *g, const char *name)
 	return LLVMAppendBasicBlockInContext(g->ctx, g->fn, name);
 }
 
+/* for (i = 0; i < count; i++) { body }, running none when count <= 0:
+   loop_open leaves the builder in the body with i its counter, and
+   loop_close ends the body (wherever the builder is by then) and leaves the
+   builder after the loop. */
+typedef struct Loop {
+	LLVMValueRef i, count;
+	LLVMBasicBlockRef pre, body, done;
+} Loop;
+
+static Loop loop_open(Cg *g, LLVMValueRef count, const char *name, const char *done_name)
+{
+	Loop l = { .count = count, .pre = LLVMGetInsertBlock(g->b), .body = block(g, name), .done = block(g, done_name) };
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, count, cg_i64(g, 0), ""), l.body, l.done);
+	LLVMPositionBuilderAtEnd(g->b, l.body);
+	l.i = LLVMBuildPhi(g->b, g->i64, "i");
+	return l;
+}
+
+static void loop_close(Cg *g, const Loop *l)
+{
+	LLVMValueRef next = LLVMBuildNSWAdd(g->b, l->i, cg_i64(g, 1), "");
+	LLVMValueRef in_v[2] = { cg_i64(g, 0), next };
+	LLVMBasicBlockRef in_b[2] = { l->pre, LLVMGetInsertBlock(g->b) };
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, next, l->count, ""), l->body, l->done);
+	LLVMAddIncoming(l->i, in_v, in_b, 2);
+	LLVMPositionBuilderAtEnd(g->b, l->done);
+}
+
 /* The event mask and the step counters are i64. */
 static LLVMValueRef load64(Cg *g, LLVMValueRef at)
 {
@@ -523,25 +551,16 @@ static LLVMValueRef leaf_fn(Cg *g, const LExpr *e, int has_cycle, int has_tf, in
 	Outer o;
 	nested_begin(g, &o, fn, LLVMGetParam(fn, 6));
 	LLVMValueRef s0 = LLVMGetParam(fn, 0), cnt = LLVMGetParam(fn, 1), out = LLVMGetParam(fn, 4);
-	LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
-	LLVMBasicBlockRef loop = block(g, "leaf"), done = block(g, "leaf.done");
-	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, cnt, cg_i64(g, 0), ""), loop, done);
-	LLVMPositionBuilderAtEnd(g->b, loop);
-	LLVMValueRef i = LLVMBuildPhi(g->b, g->i64, "i");
-	CgFrame f = { .t = LLVMBuildNSWAdd(g->b, s0, i, "t"),
+	Loop l = loop_open(g, cnt, "leaf", "leaf.done");
+	CgFrame f = { .t = LLVMBuildNSWAdd(g->b, s0, l.i, "t"),
 		      .T = LLVMGetParam(fn, 2),
-		      .step = LLVMBuildNSWAdd(g->b, LLVMGetParam(fn, 3), i, "step"),
+		      .step = LLVMBuildNSWAdd(g->b, LLVMGetParam(fn, 3), l.i, "step"),
 		      .cycle = has_cycle ? LLVMGetParam(fn, 5) : NULL,
 		      .tf = has_tf ? LLVMGetParam(fn, 7) : NULL,
 		      .Tf = has_Tf ? LLVMGetParam(fn, 8) : NULL };
 	LLVMValueRef v = cg_expr(g, e, &f);
-	LLVMBuildStore(g->b, v, LLVMBuildInBoundsGEP2(g->b, g->f64, out, &i, 1, ""));
-	LLVMValueRef next = LLVMBuildNSWAdd(g->b, i, cg_i64(g, 1), "");
-	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, next, cnt, ""), loop, done);
-	LLVMValueRef in_v[2] = { cg_i64(g, 0), next };
-	LLVMBasicBlockRef in_b[2] = { pre, loop };
-	LLVMAddIncoming(i, in_v, in_b, 2);
-	LLVMPositionBuilderAtEnd(g->b, done);
+	LLVMBuildStore(g->b, v, LLVMBuildInBoundsGEP2(g->b, g->f64, out, &l.i, 1, ""));
+	loop_close(g, &l);
 	LLVMBuildRetVoid(g->b);
 	nested_end(g, &o);
 	return fn;
@@ -647,20 +666,11 @@ static LLVMValueRef channel_fn(Cg *g, const LSched *n)
 static void fill_scalar(Cg *g, const LSched *n, LLVMValueRef first, LLVMValueRef count, LLVMValueRef out)
 {
 	LLVMValueRef fn = channel_fn(g, n);
-	LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
-	LLVMBasicBlockRef loop = block(g, "scalar"), done = block(g, "scalar.done");
-	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, count, cg_i64(g, 0), ""), loop, done);
-	LLVMPositionBuilderAtEnd(g->b, loop);
-	LLVMValueRef i = LLVMBuildPhi(g->b, g->i64, "i");
-	LLVMValueRef args[2] = { LLVMBuildNSWAdd(g->b, first, i, "step"), g->params_arg };
+	Loop l = loop_open(g, count, "scalar", "scalar.done");
+	LLVMValueRef args[2] = { LLVMBuildNSWAdd(g->b, first, l.i, "step"), g->params_arg };
 	LLVMValueRef v = LLVMBuildCall2(g->b, LLVMGlobalGetValueType(fn), fn, args, 2, "");
-	LLVMBuildStore(g->b, v, LLVMBuildInBoundsGEP2(g->b, g->f64, out, &i, 1, ""));
-	LLVMValueRef next = LLVMBuildNSWAdd(g->b, i, cg_i64(g, 1), "");
-	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, next, count, ""), loop, done);
-	LLVMValueRef in_v[2] = { cg_i64(g, 0), next };
-	LLVMBasicBlockRef in_b[2] = { pre, loop };
-	LLVMAddIncoming(i, in_v, in_b, 2);
-	LLVMPositionBuilderAtEnd(g->b, done);
+	LLVMBuildStore(g->b, v, LLVMBuildInBoundsGEP2(g->b, g->f64, out, &l.i, 1, ""));
+	loop_close(g, &l);
 }
 
 /* NAME_fill at -O0, where compile time is what counts: NAME_eval per step
@@ -672,14 +682,10 @@ static LLVMValueRef fill_by_eval(Cg *g, LLVMValueRef eval)
 	LLVMValueRef first = LLVMGetParam(fn, 0), count = LLVMGetParam(fn, 1);
 	LLVMValueRef channel = LLVMGetParam(fn, 3), out = LLVMGetParam(fn, 4);
 	g->fn = fn;
-	LLVMBasicBlockRef entry = block(g, "entry");
-	LLVMBasicBlockRef loop = block(g, "loop"), done = block(g, "done");
-	LLVMPositionBuilderAtEnd(g->b, entry);
+	LLVMPositionBuilderAtEnd(g->b, block(g, "entry"));
 	LLVMValueRef pt = LLVMBuildAlloca(g->b, g->point, "point");
-	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, count, cg_i64(g, 0), ""), loop, done);
-	LLVMPositionBuilderAtEnd(g->b, loop);
-	LLVMValueRef i = LLVMBuildPhi(g->b, g->i64, "i");
-	LLVMValueRef args[3] = { LLVMBuildNSWAdd(g->b, first, i, "step"), LLVMGetParam(fn, 2), pt };
+	Loop l = loop_open(g, count, "loop", "done");
+	LLVMValueRef args[3] = { LLVMBuildNSWAdd(g->b, first, l.i, "step"), LLVMGetParam(fn, 2), pt };
 	LLVMBuildCall2(g->b, g->eval_ty, eval, args, 3, "");
 	LLVMValueRef idx[3] = { LLVMConstInt(g->i32, 0, 0), LLVMConstInt(g->i32, CG_POINT_VALUE, 0),
 		                LLVMBuildZExt(g->b, channel, g->i64, "") };
@@ -687,13 +693,8 @@ static LLVMValueRef fill_by_eval(Cg *g, LLVMValueRef eval)
 	idx[2] = LLVMBuildSelect(g->b, in_range, idx[2], cg_i64(g, 0), "");
 	LLVMValueRef v = LLVMBuildLoad2(g->b, g->f64, LLVMBuildInBoundsGEP2(g->b, g->point, pt, idx, 3, ""), "");
 	v = LLVMBuildSelect(g->b, in_range, v, cg_f64(g, NAN), "");
-	LLVMBuildStore(g->b, v, LLVMBuildInBoundsGEP2(g->b, g->f64, out, &i, 1, ""));
-	LLVMValueRef next = LLVMBuildNSWAdd(g->b, i, cg_i64(g, 1), "");
-	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, next, count, ""), loop, done);
-	LLVMValueRef in_v[2] = { cg_i64(g, 0), next };
-	LLVMBasicBlockRef in_b[2] = { entry, loop };
-	LLVMAddIncoming(i, in_v, in_b, 2);
-	LLVMPositionBuilderAtEnd(g->b, done);
+	LLVMBuildStore(g->b, v, LLVMBuildInBoundsGEP2(g->b, g->f64, out, &l.i, 1, ""));
+	loop_close(g, &l);
 	LLVMBuildRetVoid(g->b);
 	g->fn = NULL;
 	return fn;
