@@ -83,7 +83,8 @@ static Node *cycles(Lexer *lx, const char *name, YYLTYPE l, Node *seq, YYLTYPE c
 	return n;
 }
 
-/* A name and its value: a param, let, channel, named argument or duration. */
+/* A name and its value: a param, let, channel or named argument; a
+   duration is one with no name (NULL). */
 static Node *item(Lexer *lx, NodeKind kind, YYLTYPE l, const char *name, Node *value)
 {
 	Node *n = leaf(lx, kind, l, name);
@@ -222,7 +223,7 @@ body: expr
 duration: expr          { $$ = item(lx, ND_DURATION, @1, NULL, $1); }
     ;
 
-/* expr = NUM | NAME | NAME '(' args ')' | '(' seq ')' | '[' elems ']'
+/* expr = NUM | NAME | NAME '(' args ')' | '(' seq ')' | '[' [elems] ']'
         | ('-' | '!') expr | expr OP expr | expr ('steps' | 'epochs' | '%')
    OP by precedence, loosest first: || && (== !=) (< <= > >=) (+ -) (* /),
    then the units, unary - and !, and ^ (right-associative): %left and friends above */
@@ -230,6 +231,7 @@ expr: NUM                  { $$ = ast_new(AR, ND_NUM, at(@1)); $$->num = $1; }
     | IDENT                { $$ = leaf(lx, ND_IDENT, @1, $1); }
     | IDENT '(' args ')'   { $$ = ast_new(AR, ND_CALL, at_in(@1, @$)); $$->name = $1; $$->args = $3; }
     | '(' seq ')'          { $$ = paren_seq(lx, $2, @$); }
+    | '[' ']'              { $$ = ast_new(AR, ND_LIST, at_in(@1, @$)); }
     | '[' elems ']'        { $$ = ast_new(AR, ND_LIST, at_in(@1, @$)); $$->args = $2; }
     | '-' expr %prec UMINUS { $$ = ast_binary(AR, ND_NEG, at_in(@1, @$), $2, NULL); }
     | '!' expr             { $$ = ast_binary(AR, ND_NOT, at_in(@1, @$), $2, NULL); }
@@ -266,9 +268,8 @@ arg: expr
     | expr ':' expr     { $$ = ast_binary(AR, ND_POINT, $1->loc, $1, $3); }
     ;
 
-/* elems = [expr (',' expr)*]   -- a list's elements: multistep's milestones */
-elems: %empty           { $$ = NULL; }
-    | expr              { $$ = $1; }
+/* elems = expr (',' expr)*   -- a list's elements: multistep's milestones */
+elems: expr             { $$ = $1; }
     | elems ',' expr    { $$ = ast_append($1, $3); }
     ;
 
@@ -335,8 +336,9 @@ static const char *word_before(const Lexer *lx, const char *word)
 	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? NULL : p;
 }
 
-/* "unexpected X, expected A or B", at the offending token -- or, when the
-   token that is missing belongs at the end of the previous line, there. */
+/* "expected A or B before X", or "unexpected X" when too many tokens could
+   go there to list, at the offending token -- or, when one of the few that
+   are missing belongs at the end of the previous line, there. */
 static int yyreport_syntax_error(const yypcontext_t *ctx, Lexer *lx)
 {
 	enum { MAX_EXPECTED = 4 };
@@ -345,7 +347,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, Lexer *lx)
 	yysymbol_kind_t got = yypcontext_token(ctx);
 	const YYLTYPE *l = yypcontext_location(ctx);
 	Loc loc = at(*l);
-	if (got != YYSYMBOL_YYEOF && lx->prev_end.line > 0 && lx->prev_end.line < loc.line)
+	if (n > 0 && got != YYSYMBOL_YYEOF && lx->prev_end.line > 0 && lx->prev_end.line < loc.line)
 		loc = lx->prev_end;
 
 	char msg[512];

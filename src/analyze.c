@@ -39,7 +39,9 @@ static void walk(Walker *w, const LSched *s, int64_t off, int64_t len, int depth
 			if (ph->start >= w->end - off || (len >= 0 && ph->start >= len))
 				break;
 			int64_t start = off + ph->start;
-			int64_t plen = ph->len >= 0 ? ph->len : len >= 0 ? len - ph->start : -1;
+			/* What runs of the phase: the node around may end it early. */
+			int64_t plen = ph->len >= 0 && (len < 0 || ph->len <= len - ph->start) ? ph->len
+			               : len >= 0 ? len - ph->start : -1;
 			if (s->cycle_list && start >= w->first) {
 				/* As restarts' last counted cycle, the last one holds when nothing bounds it. */
 				add_mark(w, (Mark){ .step = start, .kind = MARK_RESTART, .depth = depth, .cycle = i,
@@ -69,10 +71,14 @@ static void walk(Walker *w, const LSched *s, int64_t off, int64_t len, int depth
 				break;
 			int64_t start = off + local;
 			int last = (cy->count > 0 && k == cy->count - 1) || (cy->kind == CYCLES_TABLE && k == cy->n - 1);
+			/* What runs of the cycle: the phase around may end it early. */
+			int64_t steps = cycles_steps(cy, k);
+			if (len >= 0 && steps > len - local)
+				steps = len - local;
 			if (start >= w->first)
 				add_mark(w, (Mark){ .step = start, .kind = MARK_RESTART, .depth = depth, .cycle = k,
-				                    .cycle_len = last && len < 0 ? -1 : cycles_steps(cy, k) });
-			walk(w, s->body, start, cycles_steps(cy, k), depth + 1);
+				                    .cycle_len = last && len < 0 ? -1 : steps });
+			walk(w, s->body, start, steps, depth + 1);
 			if (last)
 				break;
 		}
@@ -360,7 +366,7 @@ static Asym as_periodic(LExprKind k, Asym x, Asym y)
 }
 
 /* e's form as t -> infinity, with params, the phase length T (0: unknown)
-   and the cycle it is in (-1: none, or not one cycle). */
+   and the cycle it is in (-1: none). */
 static Asym asym(const LExpr *e, const double *params, double T, int64_t cycle)
 {
 	Asym x = { 0 }, y = { 0 };

@@ -15,7 +15,7 @@ typedef struct Mark {
 	MarkKind kind;
 	int depth;         /* 0: a join of the channel's top-level phases */
 	int64_t cycle;     /* MARK_RESTART: the cycle that starts here; 0 is the first cycle, not a restart */
-	int64_t cycle_len; /* MARK_RESTART: its length, -1 when it holds for ever */
+	int64_t cycle_len; /* MARK_RESTART: the steps it runs (the node around may end it early), -1 when it holds for ever */
 	const char *label; /* MARK_PHASE: the label of the phase that starts here, or NULL */
 	const char *prev_label; /* MARK_PHASE: the label of the phase that ends here, or NULL */
 	int index;         /* MARK_PHASE: the phase's index in its sequence */

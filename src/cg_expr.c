@@ -227,8 +227,10 @@ static LLVMValueRef as_double(Cg *g, LLVMValueRef bit)
 	return LLVMBuildUIToFP(g->b, bit, g->f64, "");
 }
 
-/* expr ('<' | '<=' | '>' | '>=') expr, and `not`: ordered predicates, so a
-   NaN operand gives 0.0, as C's comparisons do in the interpreter. */
+/* expr ('<' | '<=' | '>' | '>=' | '==' | '!=') expr, and `not`: ordered
+   predicates, so a NaN operand gives 0.0, except '!=' (unordered-or-not-
+   equal), where it gives 1.0; the same truths as C's operators in the
+   interpreter. */
 static LLVMValueRef compare(Cg *g, LLVMRealPredicate p, LLVMValueRef a, LLVMValueRef b)
 {
 	return as_double(g, LLVMBuildFCmp(g->b, p, a, b, ""));

@@ -317,7 +317,8 @@ static void keep_table(Checker *c, LCycles *cy, int cap, int fits, const int64_t
 		*total = start[cy->count];
 }
 
-/* The most cycles a table holds: count's, or MAX_CYCLES without a count. */
+/* The most cycles a table holds: count, at most MAX_CYCLES; MAX_CYCLES
+   without a count. */
 static int table_limit(const LCycles *cy)
 {
 	return cy->count > 0 && cy->count < MAX_CYCLES ? (int)cy->count : MAX_CYCLES;
@@ -405,21 +406,21 @@ static int whole_total(Checker *c, Node *n, const LCycles *cy, int64_t *total)
 	return 1;
 }
 
-/* Truncated lengths from a whole period P, computed in doubles as the
-   libraries compute them, so that they match to the step: L_0 = P and
-   L_k+1 = (int)(M * L_k) (floor: Composer), or L_k = (int)(P * pow(M, k))
-   (floor_power: AllenNLP). Where the product falls an ulp below a whole
-   number (1.15 * 200 is 229.99999999999997) the length is one step
-   shorter than the exact fraction's; that is what the libraries do. Each
-   cycle starts where the one before ends. */
+/* A length computed in doubles, truncated to whole steps as the
+   libraries' int() and C's cast do, capped at MAX_STEPS. */
 static int64_t truncated(double v)
 {
 	return v < (double)MAX_STEPS ? (int64_t)v : MAX_STEPS;
 }
 
-/* lengths = floor | floor_power: each cycle's whole length from the
-   previous one's (Composer) or from P M^k (AllenNLP), in doubles as those
-   libraries compute them; 0 after an error. */
+/* lengths = floor | floor_power: truncated lengths from a whole period P,
+   computed in doubles as the libraries compute them, so that they match
+   to the step: L_0 = P and L_k+1 = (int)(M * L_k) (floor: Composer), or
+   L_k = (int)(P * pow(M, k)) (floor_power: AllenNLP). Where the product
+   falls an ulp below a whole number (1.15 * 200 is 229.99999999999997)
+   the length is one step shorter than the exact fraction's; that is what
+   the libraries do. Each cycle starts where the one before ends. 0 after
+   an error. */
 static int floor_tables(Checker *c, Node *n, LCycles *cy, int64_t *total)
 {
 	int64_t P = (int64_t)cy->period;

@@ -51,12 +51,22 @@ typedef struct Fmt {
 	int prev_unary;  /* that token was a prefix '-' or '!' */
 	int want_operand; /* the next token starts a value: a '-' there is negation */
 	int blank_ok;    /* a blank line of the source before the next line is kept */
+	/* the block comment written last within the line, when nothing came
+	   after it: if the line ends there, it becomes the line's end comment */
+	const Tok *last_comment;
+	size_t last_comment_at; /* where in buf it (and the space before it) began */
+	int code_before_comment; /* the line had code before it */
 	/* an expression broken where the source broke it goes on just inside
 	   its innermost open bracket, or else at cont */
 	int cont;
 	int depth;
 	int bracket_col[MAX_BRACKETS];
-	int open_blocks; /* definition's last resort: every block opened, every 'then' in it broken */
+	/* per '{' of a restarts or cycles block kept on one line: the line it
+	   went on, for definition to find those on lines too wide */
+	int *block_line;
+	/* per such '{': definition's last resort, open this block and break
+	   every 'then' in it */
+	char *must_open;
 } Fmt;
 
 static void *grow(Fmt *f, void *old, size_t used, size_t *cap, size_t need)
@@ -118,6 +128,8 @@ static void tokenize(Fmt *f, const Src *src)
 static void match_brackets(Fmt *f)
 {
 	f->match = arena_alloc(f->arena, (size_t)f->ntok * sizeof *f->match);
+	f->block_line = arena_alloc(f->arena, (size_t)f->ntok * sizeof *f->block_line);
+	f->must_open = arena_alloc(f->arena, (size_t)f->ntok);
 	int *stack = arena_alloc(f->arena, (size_t)f->ntok * sizeof *stack);
 	int n = 0;
 	for (int i = 0; i < f->ntok; i++) {
@@ -159,11 +171,28 @@ static int opens_block(const Fmt *f, const Line *l)
 	return l->code_len > 0 && f->buf[l->code + l->code_len - 1] == '{';
 }
 
+/* The line under way ends just after a block comment written within it:
+   the comment moves to the line's end, as a comment that ended its line in
+   the source is written, so that formatting the output again keeps it. */
+static void end_with_comment(Fmt *f)
+{
+	Line *l = &f->line[f->nline - 1];
+	f->buf_len = f->last_comment_at;
+	while (f->code_before_comment && f->buf_len > l->code && f->buf[f->buf_len - 1] == ' ')
+		f->buf_len--;
+	l->code_len = f->buf_len - l->code;
+	l->comment = f->last_comment;
+	l->has_code = f->code_before_comment;
+	f->last_comment = NULL;
+}
+
 /* A new line at column indent, after a blank one when the source had one
    here (breaks: its newlines before what starts the line) and blank lines
    are kept here. */
 static void start_line(Fmt *f, int indent, int breaks)
 {
+	if (f->last_comment)
+		end_with_comment(f);
 	const Line *prev = f->nline > 0 ? &f->line[f->nline - 1] : NULL;
 	int blank = breaks >= 2 && f->blank_ok && prev && !prev->blank && !opens_block(f, prev);
 	for (int k = blank ? 0 : 1; k < 2; k++) {
@@ -224,11 +253,14 @@ static void put_comment(Fmt *f, const Tok *t, int indent)
 		f->must_break = 1;
 		return;
 	}
+	f->code_before_comment = l->has_code;
+	f->last_comment_at = f->buf_len;
 	if (f->buf_len > l->code && f->buf[f->buf_len - 1] != ' ')
 		append(f, " ", 1);
 	append(f, t->text, (size_t)t->len);
 	append(f, " ", 1);
 	l->has_code = 1;
+	f->last_comment = t;
 	f->prev_kind = 0; /* the space after it is written */
 }
 
@@ -251,6 +283,7 @@ static const Tok *take(Fmt *f, Place place, int indent)
 	else if (space_before(f, t->kind))
 		append(f, " ", 1);
 	int unary = (t->kind == '-' || t->kind == '!') && (f->want_operand || !ends_operand(f->prev_kind));
+	f->last_comment = NULL;
 	append(f, t->text, (size_t)t->len);
 	f->line[f->nline - 1].has_code = 1;
 	f->prev_kind = t->kind;
@@ -323,7 +356,7 @@ static int opens_cycles(const Fmt *f)
 }
 
 /* restarts(options) { phases } or cycles { phases }: on the line, or, when
-   the source broke a line inside the braces (or definition asks), a block:
+   the source broke a line inside the braces (or definition must), a block:
    its phases two columns in from col, the column of the sequence it is a
    phase of, and the '}' at col. */
 static void block_body(Fmt *f, Place place, int col)
@@ -335,14 +368,15 @@ static void block_body(Fmt *f, Place place, int col)
 	while (options && f->pos <= f->match[paren])
 		take(f, SAME_LINE, 0);
 	int brace = code_at(f, f->pos), close = f->match[brace];
-	int block = f->open_blocks || any_break(f, brace + 1, close);
+	int block = f->must_open[brace] || any_break(f, brace + 1, close);
 	take(f, SAME_LINE, 0);
 	int cont = f->cont;
 	if (block) {
-		seq(f, rcol + INDENT, close, f->open_blocks || then_broken(f, brace + 1, close), NEW_LINE);
+		seq(f, rcol + INDENT, close, f->must_open[brace] || then_broken(f, brace + 1, close), NEW_LINE);
 		comments_before(f, rcol + INDENT);
 		take(f, NEW_LINE, rcol);
 	} else {
+		f->block_line[brace] = f->nline - 1;
 		seq(f, f->col + 1, close, 0, SAME_LINE);
 		take(f, SAME_LINE, 0);
 	}
@@ -449,10 +483,22 @@ static void hook(Fmt *f, int indent)
 	}
 }
 
+/* After definition's try with every 'then' broken: marks each restarts or
+   cycles block from token i to end that stayed on a line over MAX_WIDTH to
+   be opened; whether there is one. */
+static int open_wide_blocks(Fmt *f, int i, int end)
+{
+	int any = 0;
+	for (i = code_at(f, i); i < end; i = code_at(f, i + 1))
+		if (f->tok[i].kind == '{' && f->block_line[i] >= 0 && f->line[f->block_line[i]].code_len > MAX_WIDTH)
+			any = f->must_open[i] = 1;
+	return any;
+}
+
 /* param / let / channel / NAME = phases; -- the phases broken at every
    'then' when the source broke one, or when the line would be too wide;
-   when a line is too wide even so, every restarts or cycles block of the
-   definition opened as well, with every 'then' inside broken. */
+   when a line is too wide even so, each restarts or cycles block on such a
+   line opened as well, with every 'then' inside broken. */
 static void definition(Fmt *f, int indent)
 {
 	Mark m = mark(f);
@@ -465,14 +511,15 @@ static void definition(Fmt *f, int indent)
 		                           ? f->match[semi]
 		                           : semi) + 1);
 	for (int attempt = then_broken(f, eq + 1, semi);; attempt++) {
-		f->open_blocks = attempt == 2;
+		for (int i = eq; i < semi; i++)
+			f->block_line[i] = -1;
 		take_first(f, indent);
 		while (f->pos <= eq)
 			take(f, SAME_LINE, 0);
 		seq(f, f->col + 1, semi, attempt >= 1, SAME_LINE);
 		take(f, SAME_LINE, 0); /* ; */
-		f->open_blocks = 0;
-		if (attempt == 2 || widest(f, m.state.nline) <= MAX_WIDTH)
+		if (attempt == 2 || widest(f, m.state.nline) <= MAX_WIDTH ||
+		    (attempt == 1 && !open_wide_blocks(f, eq + 1, semi)))
 			return;
 		rewind_to(f, &m);
 	}
